@@ -1,0 +1,69 @@
+/**
+ * The boundary between the search and a language model. One module per
+ * provider implements `LlmProvider`; the Navigator and Generator activities
+ * only see this interface.
+ */
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface ChatRequest {
+  messages: ChatMessage[];
+  /**
+   * When set, the answer must be JSON matching this JSON Schema. Providers
+   * enforce it as well as they can: structured output on endpoints that
+   * support it, a grammar on the embedded model, plain JSON extraction otherwise.
+   */
+  jsonSchema?: { name: string; schema: Record<string, unknown> };
+  temperature?: number;
+  maxTokens?: number;
+  /** Sampling seed, where the provider supports one. */
+  seed?: number;
+}
+
+export interface ChatResponse {
+  /** The answer with any reasoning ("thinking") text removed. */
+  text: string;
+  /** Reasoning text the model produced, if any (kept for the search log). */
+  reasoning?: string;
+  /** Parsed JSON when `jsonSchema` was requested and the text parsed; the caller still validates it. */
+  json?: unknown;
+  model: string;
+  tokensIn: number;
+  tokensOut: number;
+  latencyMs: number;
+}
+
+export type LlmErrorKind =
+  | 'auth' // 401/403: wrong or missing API key
+  | 'not_found' // 404: unknown model or wrong base URL
+  | 'bad_request' // 400/422: the request itself is wrong
+  | 'rate_limit' // 429
+  | 'timeout'
+  | 'server' // 5xx, connection reset
+  | 'config'; // our own configuration is wrong (missing key variable, missing model file)
+
+const RETRYABLE: ReadonlySet<LlmErrorKind> = new Set(['rate_limit', 'timeout', 'server']);
+
+/** A provider failure, classified so the activity can tell Temporal whether to retry. */
+export class LlmError extends Error {
+  constructor(
+    readonly kind: LlmErrorKind,
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'LlmError';
+  }
+
+  get retryable(): boolean {
+    return RETRYABLE.has(this.kind);
+  }
+}
+
+export interface LlmProvider {
+  /** e.g. "openai:gpt-4o-mini@https://api.openai.com/v1" or "local:SmolLM2-135M-Instruct.Q4_1.gguf". */
+  readonly id: string;
+  chat(request: ChatRequest, signal?: AbortSignal): Promise<ChatResponse>;
+}

@@ -1,0 +1,49 @@
+import type { z } from 'zod';
+import type { Rng } from '../search/rng';
+
+/** Cost of one architecture, in the units users set constraints in. */
+export interface Cost {
+  /** Millions of multiply-accumulates. */
+  flopsM: number;
+  /** Millions of parameters. */
+  paramsM: number;
+  /** Measured or tabulated latency, when an evaluator provides one. */
+  latencyMs?: number;
+}
+
+/** Thrown when an architecture's text or JSON is not a member of the space. */
+export class ArchitectureError extends Error {
+  constructor(
+    message: string,
+    /** Where in the input the problem is, e.g. "position 3" or "edges[2].op". */
+    readonly where?: string,
+  ) {
+    super(message);
+    this.name = 'ArchitectureError';
+  }
+}
+
+/**
+ * What the search core needs from a search space. Everything here is pure
+ * and deterministic so that it can run inside a workflow.
+ *
+ * Architectures cross process boundaries (workflow history, activities) in
+ * their text form, `format(arch)`, which is short and human readable.
+ */
+export interface SearchSpace<A = unknown> {
+  readonly name: string;
+  /** Datasets the space has costs (and usually evaluators) for. */
+  readonly datasets: readonly string[];
+  /** JSON form of one architecture (what an LLM writes). */
+  readonly schema: z.ZodType<A>;
+  /** One-paragraph description of the space and its text format, for people and prompts. */
+  readonly description: string;
+  parse(text: string): A;
+  format(arch: A): string;
+  /** Equal for architectures that compute the same function. */
+  key(arch: A): string;
+  sample(rng: Rng): A;
+  /** A neighbour that differs in exactly one choice. */
+  mutate(arch: A, rng: Rng): A;
+  cost(arch: A, dataset: string): Cost;
+}

@@ -1,0 +1,183 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { dirname, join } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { NAS_SEARCH_ATTRIBUTES } from '../search-attributes';
+import { findTemporalCli } from './cli';
+import { DATA_DIR } from './paths';
+
+/**
+ * Starts (or reuses) `temporal server start-dev`: the real Temporal server
+ * with SQLite persistence and the Web UI, bound to 127.0.0.1.
+ */
+export interface DevServerOptions {
+  port?: number;
+  uiPort?: number;
+  /** SQLite file; the server's state survives restarts with the same file. */
+  dbFile?: string;
+  logFile?: string;
+  /** Keep running after this process exits (npm start leaves it up for the Web UI). */
+  detached?: boolean;
+  headless?: boolean;
+  namespace?: string;
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl?: string;
+  /** False when an already-listening server was reused. */
+  started: boolean;
+  pid?: number;
+  stop(): Promise<void>;
+}
+
+export function isListening(port: number, host = '127.0.0.1', timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ port, host });
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+const { IndexedValueType } = temporal.api.enums.v1;
+const INDEXED_TYPES: Record<string, temporal.api.enums.v1.IndexedValueType> = {
+  Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+  Int: IndexedValueType.INDEXED_VALUE_TYPE_INT,
+  Double: IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE,
+};
+
+/** Registers our search attributes on a server that lacks them (a reused or external server). */
+export async function ensureSearchAttributes(connection: Connection, namespace = 'default'): Promise<void> {
+  const existing = await connection.operatorService.listSearchAttributes({ namespace });
+  const have = new Set(Object.keys(existing.customAttributes ?? {}));
+  const missing = NAS_SEARCH_ATTRIBUTES.filter((a) => !have.has(a.name));
+  if (missing.length === 0) return;
+  await connection.operatorService.addSearchAttributes({
+    namespace,
+    searchAttributes: Object.fromEntries(missing.map((a) => [a.name, INDEXED_TYPES[a.cliType]!])),
+  });
+}
+
+async function waitReady(address: string, child: ChildProcess | undefined, logFile: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    if (child && child.exitCode !== null) {
+      throw new Error(`temporal server start-dev exited with code ${child.exitCode}; see ${logFile}:\n${tail(logFile)}`);
+    }
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1000 });
+      try {
+        await connection.workflowService.getSystemInfo({});
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (err) {
+      lastError = err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  throw new Error(`Temporal dev server at ${address} not ready after ${timeoutMs} ms: ${String(lastError)}\n${tail(logFile)}`);
+}
+
+function tail(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-20).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+function pidFile(port: number): string {
+  return join(DATA_DIR, `temporal-${port}.pid`);
+}
+
+export async function ensureDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+  const port = options.port ?? 7233;
+  const uiPort = options.uiPort ?? port + 1000;
+  const namespace = options.namespace ?? 'default';
+  const address = `127.0.0.1:${port}`;
+  const uiUrl = options.headless ? undefined : `http://127.0.0.1:${uiPort}`;
+  if (await isListening(port)) {
+    const connection = await Connection.connect({ address });
+    try {
+      await ensureSearchAttributes(connection, namespace);
+    } finally {
+      await connection.close();
+    }
+    return { address, ...(uiUrl ? { uiUrl } : {}), started: false, stop: async () => {} };
+  }
+
+  const dbFile = options.dbFile ?? join(DATA_DIR, 'temporal.sqlite');
+  const logFile = options.logFile ?? join(dirname(dbFile), `temporal-${port}.log`);
+  mkdirSync(dirname(dbFile), { recursive: true });
+  mkdirSync(dirname(logFile), { recursive: true });
+  const args = [
+    'server', 'start-dev',
+    '--ip', '127.0.0.1',
+    '--port', String(port),
+    '--db-filename', dbFile,
+    '--log-level', 'warn',
+    ...(options.headless ? ['--headless'] : ['--ui-port', String(uiPort)]),
+    ...(namespace !== 'default' ? ['--namespace', namespace] : []),
+    ...NAS_SEARCH_ATTRIBUTES.flatMap((a) => ['--search-attribute', `${a.name}=${a.cliType}`]),
+  ];
+  const log = openSync(logFile, 'a');
+  const child = spawn(findTemporalCli(), args, {
+    stdio: ['ignore', log, log],
+    detached: options.detached ?? false,
+  });
+  closeSync(log);
+  if (options.detached) {
+    child.unref();
+    mkdirSync(DATA_DIR, { recursive: true });
+    writeFileSync(pidFile(port), String(child.pid));
+  }
+  try {
+    await waitReady(address, child, logFile, 60_000);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+  return {
+    address,
+    ...(uiUrl ? { uiUrl } : {}),
+    started: true,
+    ...(child.pid !== undefined ? { pid: child.pid } : {}),
+    stop: () => stopChild(child),
+  };
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** Stops a detached dev server that `ensureDevServer({detached: true})` started. */
+export function stopDetachedDevServer(port = 7233): boolean {
+  const file = pidFile(port);
+  if (!existsSync(file)) return false;
+  const pid = Number(readFileSync(file, 'utf8'));
+  rmSync(file);
+  try {
+    process.kill(pid, 'SIGTERM');
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,13 @@
+// Every workflow type the control worker registers. Workflow code runs in
+// Temporal's deterministic sandbox: it may import only pure code (src/search,
+// src/spaces) and activity types.
+export { nasSearch } from './nas-search';
+export {
+  progressQuery,
+  pauseSignal,
+  resumeSignal,
+  stopSignal,
+  extendBudgetUpdate,
+  type SearchProgress,
+  type CarriedState,
+} from './nas-search';

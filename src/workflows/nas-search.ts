@@ -1,0 +1,260 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineSignal,
+  defineUpdate,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertMemo,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { EvalActivities } from '../activities/evaluate';
+import {
+  NAS_BEST_VAL_ACC,
+  NAS_DATASET,
+  NAS_EVALUATED,
+  NAS_SPACE,
+  NAS_STRATEGY,
+} from '../search-attributes';
+import { ConfigError, parseSearchConfig, type SearchConfig } from '../search/config';
+import {
+  best,
+  createSearch,
+  proposeBatch,
+  recordBatch,
+  recordFailures,
+  stopReason,
+  summarize,
+  topK,
+  type SearchResult,
+  type SearchState,
+  type StopReason,
+} from '../search/search';
+import type { Candidate, EvalResult } from '../search/types';
+
+export type SearchStatus = 'running' | 'evaluating' | 'paused' | 'stopping' | 'completed';
+
+export interface SearchProgress {
+  status: SearchStatus;
+  space: string;
+  dataset: string;
+  strategy: string;
+  iteration: number;
+  evaluated: number;
+  budget: number;
+  inFlight: number;
+  failed: number;
+  /** Continue-as-new runs so far. */
+  runs: number;
+  best?: { arch: string; valAcc: number; flopsM: number; paramsM: number; latencyMs?: number };
+  topK: { arch: string; valAcc: number }[];
+  stopReason?: StopReason;
+}
+
+/** What one run hands the next across continue-as-new. */
+export interface CarriedState {
+  state: SearchState;
+  paused: boolean;
+  stopRequested: boolean;
+  runs: number;
+}
+
+export const progressQuery = defineQuery<SearchProgress>('progress');
+export const pauseSignal = defineSignal('pause');
+export const resumeSignal = defineSignal('resume');
+/** Finish the evaluations in flight, then return the result. */
+export const stopSignal = defineSignal('stop');
+/** Adds evaluations to the budget; returns the new budget. */
+export const extendBudgetUpdate = defineUpdate<number, [number]>('extendBudget');
+
+/**
+ * A neural architecture search as one durable workflow. Each iteration
+ * proposes a batch (pure code, deterministic from the seed), evaluates it in
+ * parallel on the eval task queue, and records the results. Everything a
+ * search needs to go on lives in `SearchState`, which crosses continue-as-new.
+ */
+export async function nasSearch(input: unknown, carried?: CarriedState): Promise<SearchResult> {
+  const config = validate(input);
+  let state = carried?.state ?? createSearch(config);
+  let paused = carried?.paused ?? false;
+  let stopRequested = carried?.stopRequested ?? false;
+  const runs = carried?.runs ?? 0;
+  let inFlight = 0;
+  let finished: StopReason | undefined;
+
+  const { evaluate } = proxyActivities<EvalActivities>({
+    taskQueue: config.evaluation.taskQueue,
+    startToCloseTimeout: config.evaluation.startToCloseTimeout as `${number}s`,
+    heartbeatTimeout: config.evaluation.heartbeatTimeout as `${number}s`,
+    retry: {
+      maximumAttempts: config.evaluation.maximumAttempts,
+      initialInterval: '1s',
+      backoffCoefficient: 2,
+      maximumInterval: '1m',
+    },
+  });
+
+  setHandler(progressQuery, () => {
+    const top = best(state);
+    return {
+      status: finished ? 'completed' : stopRequested ? 'stopping' : paused ? 'paused' : inFlight > 0 ? 'evaluating' : 'running',
+      space: config.space,
+      dataset: config.dataset,
+      strategy: config.strategy.name,
+      iteration: state.iteration,
+      evaluated: state.evaluated.length,
+      budget: state.budget,
+      inFlight,
+      failed: state.failed.length,
+      runs,
+      ...(top ? { best: { arch: top.arch, valAcc: top.valAcc, ...top.cost } } : {}),
+      topK: topK(state, config.topK).map((e) => ({ arch: e.arch, valAcc: e.valAcc })),
+      ...(finished ? { stopReason: finished } : {}),
+    };
+  });
+  setHandler(pauseSignal, () => {
+    paused = true;
+  });
+  setHandler(resumeSignal, () => {
+    paused = false;
+  });
+  setHandler(stopSignal, () => {
+    stopRequested = true;
+  });
+  setHandler(
+    extendBudgetUpdate,
+    (extra) => {
+      state = { ...state, budget: state.budget + extra, exhausted: false };
+      return state.budget;
+    },
+    {
+      validator: (extra) => {
+        if (!Number.isInteger(extra) || extra < 1) {
+          throw new Error(`extendBudget: expected a positive whole number of evaluations to add, got ${String(extra)}`);
+        }
+      },
+    },
+  );
+
+  if (runs === 0) {
+    upsertSearchAttributes([
+      { key: NAS_SPACE, value: config.space },
+      { key: NAS_DATASET, value: config.dataset },
+      { key: NAS_STRATEGY, value: config.strategy.name },
+    ]);
+    upsertMemo({
+      name: config.name ?? null,
+      space: config.space,
+      dataset: config.dataset,
+      strategy: config.strategy,
+      budget: config.budget,
+      seed: config.seed,
+      batchSize: config.batchSize,
+      constraint: config.constraint ?? null,
+      targetAccuracy: config.targetAccuracy ?? null,
+    });
+  }
+
+  for (;;) {
+    finished = stopReason(config, state) ?? (stopRequested ? 'stopped' : undefined);
+    if (finished) break;
+    if (paused) {
+      log.info('search paused', { evaluated: state.evaluated.length });
+      await condition(() => !paused || stopRequested);
+      continue;
+    }
+
+    const proposed = proposeBatch(config, state);
+    state = proposed.state;
+    if (proposed.candidates.length === 0) continue;
+
+    inFlight = proposed.candidates.length;
+    const outcomes = await Promise.all(
+      proposed.candidates.map((c) =>
+        evaluate({
+          space: config.space,
+          dataset: config.dataset,
+          arch: c.arch,
+          ...(config.constraint?.metric === 'latency' ? { latencyDevice: config.constraint.device } : {}),
+        }).then(
+          (result): Outcome => ({ candidate: c, result }),
+          (err: unknown): Outcome => ({ candidate: c, error: failureOf(err, c) }),
+        ),
+      ),
+    );
+    inFlight = 0;
+    state = record(config, state, outcomes);
+    const top = best(state);
+    upsertSearchAttributes([
+      { key: NAS_EVALUATED, value: state.evaluated.length },
+      ...(top ? [{ key: NAS_BEST_VAL_ACC, value: top.valAcc }] : []),
+    ]);
+    log.info('iteration done', { iteration: state.iteration, evaluated: state.evaluated.length, best: top?.valAcc });
+
+    if (shouldContinueAsNew(config) && stopReason(config, state) === undefined && !stopRequested) {
+      await condition(allHandlersFinished);
+      return continueAsNew<typeof nasSearch>(input, { state, paused, stopRequested, runs: runs + 1 });
+    }
+  }
+  // A stop with budget left still reports what was found.
+  return summarize(config, state, finished);
+}
+
+type Outcome = { candidate: Candidate; result: EvalResult } | { candidate: Candidate; error: Error };
+
+function record(config: SearchConfig, state: SearchState, outcomes: Outcome[]): SearchState {
+  const fatal = outcomes.find((o) => 'error' in o && o.error instanceof ApplicationFailure && o.error.nonRetryable);
+  if (fatal && 'error' in fatal) throw fatal.error;
+  const ok = outcomes.filter((o): o is { candidate: Candidate; result: EvalResult } => 'result' in o);
+  const failed = outcomes.filter((o): o is { candidate: Candidate; error: Error } => 'error' in o);
+  for (const f of failed) log.warn('evaluation failed after retries', { arch: f.candidate.arch, error: f.error.message });
+  state = recordFailures(state, failed.map((f) => ({ candidate: f.candidate, error: f.error.message })));
+  return recordBatch(config, state, ok.map((o) => o.candidate), ok.map((o) => o.result));
+}
+
+/**
+ * Errors that no retry can fix (missing table, unknown space) end the search
+ * with the evaluator's own message; other failures only drop the candidate.
+ */
+function failureOf(err: unknown, candidate: Candidate): Error {
+  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) {
+    const cause = err.cause;
+    if (cause.nonRetryable) {
+      return ApplicationFailure.create({
+        message: `evaluation of ${candidate.arch} failed: ${cause.message}`,
+        type: cause.type ?? 'EvaluationFailed',
+        nonRetryable: true,
+      });
+    }
+    return new Error(cause.message);
+  }
+  return err instanceof Error ? new Error(err.message) : new Error(String(err));
+}
+
+function shouldContinueAsNew(config: SearchConfig): boolean {
+  const info = workflowInfo();
+  if (info.continueAsNewSuggested) return true;
+  return config.continueAsNewAfterEvents !== undefined && info.historyLength >= config.continueAsNewAfterEvents;
+}
+
+function validate(input: unknown): SearchConfig {
+  try {
+    return parseSearchConfig(input);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      throw ApplicationFailure.create({
+        message: err.message,
+        type: 'InvalidSearchConfig',
+        nonRetryable: true,
+        details: [err.problems],
+      });
+    }
+    throw err;
+  }
+}
