@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { WORKFLOW_BUNDLE } from '../src/temporal/paths';
 
-async function main(): Promise<void> {
+export async function buildWorkflowBundle(): Promise<void> {
   const { code } = await bundleWorkflowCode({
     workflowsPath: require.resolve('../src/workflows'),
     logger: { info() {}, warn: console.warn, error: console.error, debug() {}, trace() {}, log() {} },
@@ -17,7 +17,9 @@ async function main(): Promise<void> {
   console.log(`workflow bundle: ${WORKFLOW_BUNDLE} (${(code.length / 1024).toFixed(0)} KiB)`);
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+if (require.main === module) {
+  buildWorkflowBundle().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

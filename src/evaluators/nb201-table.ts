@@ -75,6 +75,15 @@ export class Nb201Table {
   static load(file: string): Nb201Table {
     if (!existsSync(file)) throw new TableError(`NAS-Bench-201 table not found: ${file}. ${NB201_DATA_HELP}`);
     const { header, rows } = splitCsv(readFileSync(file, 'utf8'), file);
+    const suffix = { cifar10: '', cifar100: '_cifar100', imagenet16: '_imagenet16' } as const;
+    const required = [
+      'arch',
+      ...DATASETS.flatMap((d) => [`${d}_valid`, `${d}_test`, `flops_M${suffix[d]}`, `params_M${suffix[d]}`]),
+    ];
+    const missing = required.filter((c) => !header.includes(c));
+    if (missing.length > 0) {
+      throw new TableError(`${file}: missing column(s) ${missing.map((c) => `'${c}'`).join(', ')}. ${NB201_DATA_HELP}`);
+    }
     const archCol = column(header, 'arch', file);
     const num = (cells: string[], name: string, line: number): number => {
       const raw = cells[column(header, name, file)];
@@ -84,7 +93,6 @@ export class Nb201Table {
       }
       return value;
     };
-    const suffix = { cifar10: '', cifar100: '_cifar100', imagenet16: '_imagenet16' } as const;
     const map = new Map<string, Row>();
     rows.forEach((cells, line) => {
       const text = cells[archCol] ?? '';

@@ -97,7 +97,8 @@ export const searchConfigSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
-    const space = SPACES[c.space]!;
+    const space = SPACES[c.space];
+    if (!space) return; // already reported on the field
     if (!space.datasets.includes(c.dataset)) {
       ctx.addIssue({
         code: 'custom',

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { CONTROL_TASK_QUEUE } from '../search-attributes';
 import { connectWorker, temporalTarget } from '../temporal/connection';
@@ -19,7 +20,7 @@ export interface ControlWorkerOptions {
  * proposes candidates and records results; evaluations run on the eval queue.
  */
 export async function createControlWorker(options: ControlWorkerOptions): Promise<Worker> {
-  const bundle = options.workflowBundlePath ?? (existsSync(WORKFLOW_BUNDLE) ? WORKFLOW_BUNDLE : undefined);
+  const bundle = options.workflowBundlePath ?? (bundleIsFresh(WORKFLOW_BUNDLE) ? WORKFLOW_BUNDLE : undefined);
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace ?? 'default',
@@ -33,15 +34,32 @@ export async function createControlWorker(options: ControlWorkerOptions): Promis
   });
 }
 
+/**
+ * The default bundle is used only when no source file is newer: a worker must
+ * never run workflow code older than the code beside it.
+ */
+function bundleIsFresh(bundle: string): boolean {
+  if (!existsSync(bundle)) return false;
+  const built = statSync(bundle).mtimeMs;
+  const newest = (dir: string): number =>
+    readdirSync(dir, { withFileTypes: true }).reduce((max, entry) => {
+      const path = join(dir, entry.name);
+      return Math.max(max, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
+    }, 0);
+  return newest(join(__dirname, '..')) <= built;
+}
+
 async function main(): Promise<void> {
   const target = temporalTarget();
+  const taskQueue = process.env.NAS_CONTROL_TASK_QUEUE ?? CONTROL_TASK_QUEUE;
   const connection = await connectWorker(target);
   const worker = await createControlWorker({
     connection,
     namespace: target.namespace,
+    taskQueue,
     ...(process.env.WORKFLOW_BUNDLE ? { workflowBundlePath: process.env.WORKFLOW_BUNDLE } : {}),
   });
-  console.log(`control worker: polling ${CONTROL_TASK_QUEUE} on ${target.address}`);
+  console.log(`control worker: polling ${taskQueue} on ${target.address}`);
   // SIGINT/SIGTERM start a graceful shutdown; run() resolves once it is done.
   await worker.run();
   await connection.close();

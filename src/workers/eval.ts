@@ -42,14 +42,16 @@ async function main(): Promise<void> {
   const target = temporalTarget();
   const devices = parseDevices(process.env.EVAL_DEVICES, 2);
   const simulateMs = Number(process.env.EVAL_SIMULATE_MS ?? 0);
+  const taskQueue = process.env.NAS_EVAL_TASK_QUEUE ?? EVAL_TASK_QUEUE;
   const connection = await connectWorker(target);
   const worker = await createEvalWorker({
     connection,
     namespace: target.namespace,
+    taskQueue,
     devices,
     evaluators: { nb201: { ...(process.env.NB201_TABLE ? { table: process.env.NB201_TABLE } : {}), simulateMs } },
   });
-  console.log(`eval worker: polling ${EVAL_TASK_QUEUE} on ${target.address} with devices ${devices.join(', ')}`);
+  console.log(`eval worker: polling ${taskQueue} on ${target.address} with devices ${devices.join(', ')}`);
   await worker.run();
   await connection.close();
 }

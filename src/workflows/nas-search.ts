@@ -247,14 +247,13 @@ function validate(input: unknown): SearchConfig {
   try {
     return parseSearchConfig(input);
   } catch (err) {
-    if (err instanceof ConfigError) {
-      throw ApplicationFailure.create({
-        message: err.message,
-        type: 'InvalidSearchConfig',
-        nonRetryable: true,
-        details: [err.problems],
-      });
-    }
-    throw err;
+    // Any error here is about the input: fail the search at once rather than retry the task forever.
+    const problems = err instanceof ConfigError ? err.problems : [String(err)];
+    throw ApplicationFailure.create({
+      message: err instanceof ConfigError ? err.message : `invalid search config: ${String(err)}`,
+      type: 'InvalidSearchConfig',
+      nonRetryable: true,
+      details: [problems],
+    });
   }
 }

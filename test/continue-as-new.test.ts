@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { startSearch } from '../src/client/search';
+import type { SearchResult } from '../src/search/search';
+import { progressQuery } from '../src/workflows/nas-search';
+import { connect, inProcessWorkers, queues, runInProcess, uniqueId } from './helpers';
+
+let env: Awaited<ReturnType<typeof connect>>;
+before(async () => {
+  env = await connect();
+});
+after(async () => {
+  await env.close();
+});
+
+test('with a low history threshold a search crosses several runs and returns the same result', async () => {
+  const q = queues('can');
+  const workers = await inProcessWorkers(env.native, q);
+  const config = { budget: 120, batchSize: 10, strategy: 'evolution', seed: 13, dataset: 'imagenet16', evaluation: { taskQueue: q.eval } };
+  const id = uniqueId('can');
+  const result = await workers.run(async () => {
+    const handle = await startSearch(env.client, { ...config, continueAsNewAfterEvents: 60 }, { taskQueue: q.control, workflowId: id });
+    const r = (await handle.result()) as SearchResult;
+    const progress = await env.client.workflow.getHandle(id).query(progressQuery);
+    assert.ok(progress.runs >= 3, `expected several runs, got ${progress.runs}`);
+    let runs = 0;
+    for await (const wf of env.client.workflow.list({ query: `WorkflowId = "${id}"` })) {
+      runs++;
+      assert.ok(['CONTINUED_AS_NEW', 'COMPLETED'].includes(wf.status.name));
+    }
+    assert.equal(runs, progress.runs + 1);
+    return r;
+  });
+  assert.equal(result.evaluated, 120);
+  assert.deepEqual(result, runInProcess(config));
+});

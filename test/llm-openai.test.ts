@@ -1,0 +1,346 @@
+/**
+ * The OpenAI-compatible provider against a scripted local HTTP server, so the
+ * requests go through the real `openai` client. Run with
+ *   node --import tsx --test test/llm-openai.test.ts
+ */
+import { after, before, beforeEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extractJson, stripReasoning } from '../src/llm/json';
+import { openAiProvider, type OpenAiProviderConfig } from '../src/llm/openai';
+import { LlmError, type ChatRequest } from '../src/llm/types';
+
+interface Received {
+  path: string;
+  authorization: string | undefined;
+  body: Record<string, unknown>;
+}
+type Handler = (res: http.ServerResponse) => void;
+
+let server: http.Server;
+let baseUrl = '';
+let script: Handler[] = [];
+let received: Received[] = [];
+const timers = new Set<NodeJS.Timeout>();
+
+before(async () => {
+  server = http.createServer((req, res) => {
+    let raw = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (raw += chunk));
+    req.on('end', () => {
+      received.push({
+        path: req.url ?? '',
+        authorization: req.headers.authorization,
+        body: raw ? (JSON.parse(raw) as Record<string, unknown>) : {},
+      });
+      const handler = req.method === 'POST' && req.url === '/v1/chat/completions' ? script.shift() : undefined;
+      if (handler) handler(res);
+      else json(500, { error: { message: `unscripted request ${req.method} ${req.url}` } })(res);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+});
+
+after(async () => {
+  for (const t of timers) clearTimeout(t);
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+beforeEach(() => {
+  script = [];
+  received = [];
+});
+
+function json(status: number, body: unknown): Handler {
+  return (res) => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  };
+}
+
+function delayed(ms: number, handler: Handler): Handler {
+  return (res) => {
+    const t = setTimeout(() => {
+      timers.delete(t);
+      if (!res.destroyed) handler(res);
+    }, ms);
+    timers.add(t);
+  };
+}
+
+function completion(content: string | null, extra: Record<string, unknown> = {}, model = 'served-model') {
+  return json(200, {
+    id: 'chatcmpl-1',
+    object: 'chat.completion',
+    created: 0,
+    model,
+    choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content, ...extra } }],
+    usage: { prompt_tokens: 12, completion_tokens: 7, total_tokens: 19 },
+  });
+}
+
+const SCHEMA = {
+  name: 'proposal',
+  schema: { type: 'object', properties: { cell: { type: 'integer' } }, required: ['cell'] },
+};
+
+function ask(jsonSchema?: ChatRequest['jsonSchema']): ChatRequest {
+  return {
+    messages: [
+      { role: 'system', content: 'You propose architectures.' },
+      { role: 'user', content: 'Propose one.' },
+    ],
+    jsonSchema,
+  };
+}
+
+function provider(config: Partial<OpenAiProviderConfig> = {}, env: NodeJS.ProcessEnv = {}) {
+  return openAiProvider({ baseUrl, model: 'test-model', timeoutMs: 300, ...config }, env);
+}
+
+/** Asserts the promise rejects with an LlmError and hands it back for more checks. */
+async function llmError(promise: Promise<unknown>): Promise<LlmError> {
+  try {
+    await promise;
+  } catch (err) {
+    assert.ok(err instanceof LlmError, `expected LlmError, got ${String(err)}`);
+    return err;
+  }
+  assert.fail('expected the call to fail');
+}
+
+function systemPrompt(r: Received | undefined): string {
+  const messages = r?.body['messages'] as { role: string; content: string }[];
+  return messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n');
+}
+
+describe('openAiProvider', () => {
+  test('structured answer: sends json_schema response_format and parses the JSON', async () => {
+    script = [completion('{"cell": 3}')];
+    const p = provider();
+    const res = await p.chat({ ...ask(SCHEMA), temperature: 0.2, maxTokens: 50, seed: 7 });
+    assert.deepEqual(res.json, { cell: 3 });
+    assert.equal(res.text, '{"cell": 3}');
+    assert.equal(res.model, 'served-model');
+    assert.equal(res.tokensIn, 12);
+    assert.equal(res.tokensOut, 7);
+    assert.equal(res.reasoning, undefined);
+    assert.ok(res.latencyMs >= 0);
+    assert.equal(p.id, `openai:test-model@${baseUrl}`);
+
+    const body = received[0]?.body;
+    assert.deepEqual(body?.['response_format'], {
+      type: 'json_schema',
+      json_schema: { name: 'proposal', schema: SCHEMA.schema, strict: false },
+    });
+    assert.equal(body?.['model'], 'test-model');
+    assert.equal(body?.['temperature'], 0.2);
+    assert.equal(body?.['max_tokens'], 50);
+    assert.equal(body?.['seed'], 7);
+    // No key in the environment: the placeholder that local servers accept.
+    assert.equal(received[0]?.authorization, 'Bearer not-needed');
+  });
+
+  test('no jsonSchema: plain request, no json in the response', async () => {
+    script = [completion('{"cell": 3}', {}, '')];
+    const res = await provider({ temperature: 0.9 }).chat(ask());
+    assert.equal(res.json, undefined);
+    assert.equal(res.model, 'test-model', 'falls back to the configured model name');
+    assert.equal(received[0]?.body['response_format'], undefined);
+    assert.equal(received[0]?.body['temperature'], 0.9);
+  });
+
+  test('malformed JSON: json undefined, text kept', async () => {
+    const content = 'Sure! {"cell": 3, "op": }';
+    script = [completion(content)];
+    const res = await provider().chat(ask(SCHEMA));
+    assert.equal(res.json, undefined);
+    assert.equal(res.text, content);
+  });
+
+  test('<think> preamble is separated from a fenced JSON answer', async () => {
+    script = [completion('<think>Cell 3 looks {promising}.</think>\n\nHere:\n```json\n{"cell": 3}\n```')];
+    const res = await provider().chat(ask(SCHEMA));
+    assert.equal(res.reasoning, 'Cell 3 looks {promising}.');
+    assert.ok(!res.text.includes('think'), res.text);
+    assert.deepEqual(res.json, { cell: 3 });
+  });
+
+  test('reasoning_content field goes to reasoning', async () => {
+    script = [completion('{"cell": 5}', { reasoning_content: 'Try cell 5.' })];
+    const res = await provider().chat(ask(SCHEMA));
+    assert.equal(res.reasoning, 'Try cell 5.');
+    assert.equal(res.text, '{"cell": 5}');
+    assert.deepEqual(res.json, { cell: 5 });
+  });
+
+  test('400 on response_format: falls back to the schema in the prompt, and remembers', async () => {
+    script = [
+      json(400, { error: { message: "response_format 'json_schema' is not supported", type: 'invalid_request_error' } }),
+      completion('The answer is {"cell": 1}.'),
+      completion('{"cell": 2}'),
+    ];
+    const p = provider();
+    const first = await p.chat(ask(SCHEMA));
+    assert.deepEqual(first.json, { cell: 1 });
+    const second = await p.chat(ask(SCHEMA));
+    assert.deepEqual(second.json, { cell: 2 });
+
+    assert.equal(received.length, 3, 'one rejected request, then two fallback requests');
+    assert.equal((received[0]?.body['response_format'] as { type: string }).type, 'json_schema');
+    for (const r of received.slice(1)) {
+      assert.equal(r.body['response_format'], undefined);
+      assert.ok(systemPrompt(r).includes(JSON.stringify(SCHEMA.schema)), 'schema described in the prompt');
+      const messages = r.body['messages'] as { role: string }[];
+      assert.equal(messages.filter((m) => m.role === 'system').length, 1, 'merged into the one system message');
+    }
+  });
+
+  test('vLLM-style top-level error message is still recognised for the fallback', async () => {
+    script = [
+      json(400, { object: 'error', message: 'guided decoding backend does not support this json_schema', code: 400 }),
+      completion('{"cell": 4}'),
+    ];
+    const res = await provider().chat(ask(SCHEMA));
+    assert.deepEqual(res.json, { cell: 4 });
+    assert.equal(received.length, 2);
+  });
+
+  test("structuredOutput 'json_schema' does not fall back", async () => {
+    script = [json(400, { error: { message: 'response_format json_schema is not supported' } })];
+    const err = await llmError(provider({ structuredOutput: 'json_schema' }).chat(ask(SCHEMA)));
+    assert.equal(err.kind, 'bad_request');
+    assert.equal(err.retryable, false);
+    assert.match(err.message, /json_schema is not supported/);
+    assert.equal(received.length, 1);
+  });
+
+  test("structuredOutput 'none' and 'json_object' put the schema in the prompt", async () => {
+    script = [completion('{"cell": 6}'), completion('{"cell": 7}')];
+    const none = await provider({ structuredOutput: 'none' }).chat(ask(SCHEMA));
+    const object = await provider({ structuredOutput: 'json_object' }).chat(ask(SCHEMA));
+    assert.deepEqual(none.json, { cell: 6 });
+    assert.deepEqual(object.json, { cell: 7 });
+    assert.equal(received[0]?.body['response_format'], undefined);
+    assert.deepEqual(received[1]?.body['response_format'], { type: 'json_object' });
+    for (const r of received) assert.ok(systemPrompt(r).includes('"required":["cell"]'));
+  });
+
+  test('429: rate_limit, retryable, and the provider still works afterwards', async () => {
+    script = [json(429, { error: { message: 'slow down' } }), completion('{"cell": 8}')];
+    const p = provider();
+    const err = await llmError(p.chat(ask(SCHEMA)));
+    assert.equal(err.kind, 'rate_limit');
+    assert.equal(err.status, 429);
+    assert.equal(err.retryable, true);
+    const res = await p.chat(ask(SCHEMA));
+    assert.deepEqual(res.json, { cell: 8 });
+    assert.equal(received.length, 2, 'the client itself must not retry');
+  });
+
+  test('slow server: timeout, retryable', async () => {
+    script = [delayed(2000, completion('{"cell": 1}'))];
+    const started = Date.now();
+    const err = await llmError(provider({ timeoutMs: 300 }).chat(ask(SCHEMA)));
+    assert.equal(err.kind, 'timeout');
+    assert.equal(err.retryable, true);
+    assert.ok(Date.now() - started < 1500, 'gave up near timeoutMs, without client retries');
+  });
+
+  test('caller abort: timeout kind', async () => {
+    script = [delayed(2000, completion('{"cell": 1}'))];
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 50);
+    const err = await llmError(provider({ timeoutMs: 5000 }).chat(ask(SCHEMA), controller.signal));
+    assert.equal(err.kind, 'timeout');
+  });
+
+  test('401: auth, not retryable, names the variable, never shows the key', async () => {
+    const secret = 'sk-test-S3CRET-0123456789abcdef';
+    script = [json(401, { error: { message: `Incorrect API key provided: ${secret}`, type: 'invalid_request_error' } })];
+    const p = provider({ apiKeyEnv: 'COLLM_TEST_KEY' }, { COLLM_TEST_KEY: secret });
+    const err = await llmError(p.chat(ask(SCHEMA)));
+    assert.equal(received[0]?.authorization, `Bearer ${secret}`);
+    assert.equal(err.kind, 'auth');
+    assert.equal(err.retryable, false);
+    assert.match(err.message, /COLLM_TEST_KEY/);
+    assert.ok(!err.message.includes(secret), err.message);
+    assert.ok(!err.message.includes('S3CRET'), err.message);
+    assert.ok(!JSON.stringify(p).includes('S3CRET'));
+    assert.ok(!p.id.includes('S3CRET'));
+  });
+
+  test('404: not_found names the model and base URL', async () => {
+    script = [json(404, { error: { message: 'The model `test-model` does not exist.' } })];
+    const err = await llmError(provider().chat(ask()));
+    assert.equal(err.kind, 'not_found');
+    assert.equal(err.retryable, false);
+    assert.ok(err.message.includes('test-model') && err.message.includes(baseUrl), err.message);
+  });
+
+  test('500: server, retryable', async () => {
+    script = [json(500, { error: { message: 'CUDA out of memory' } })];
+    const err = await llmError(provider().chat(ask()));
+    assert.equal(err.kind, 'server');
+    assert.equal(err.status, 500);
+    assert.equal(err.retryable, true);
+    assert.match(err.message, /CUDA out of memory/);
+  });
+
+  test('connection refused: server, retryable', async () => {
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const err = await llmError(provider({ baseUrl: `http://127.0.0.1:${port}/v1` }).chat(ask()));
+    assert.equal(err.kind, 'server');
+    assert.equal(err.retryable, true);
+    assert.match(err.message, /ECONNREFUSED/, 'the useful cause, not just "fetch failed"');
+  });
+});
+
+describe('stripReasoning', () => {
+  test('removes <think> blocks', () => {
+    assert.deepEqual(stripReasoning('<think>a</think>answer<think>b</think>'), { text: 'answer', reasoning: 'a\n\nb' });
+  });
+  test('an unterminated leading <think> is all reasoning', () => {
+    assert.deepEqual(stripReasoning('  <think>still going {"cell":'), { text: '', reasoning: 'still going {"cell":' });
+  });
+  test('closing tag only (template opened <think>)', () => {
+    assert.deepEqual(stripReasoning('hmm\n</think>\n{"a":1}'), { text: '{"a":1}', reasoning: 'hmm' });
+  });
+  test('no reasoning: text trimmed, no reasoning key', () => {
+    assert.deepEqual(stripReasoning(' plain \n'), { text: 'plain' });
+  });
+});
+
+describe('extractJson', () => {
+  test('whole text', () => {
+    assert.deepEqual(extractJson(' {"a": [1, 2]} '), { a: [1, 2] });
+  });
+  test('fenced block wins over earlier braces', () => {
+    assert.deepEqual(extractJson('Set {x} to:\n```json\n{"a": 1}\n```\nand {"b": 2}'), { a: 1 });
+  });
+  test('unlabelled fence', () => {
+    assert.deepEqual(extractJson('```\n[1, 2]\n```'), [1, 2]);
+  });
+  test('balanced braces with braces and quotes inside strings', () => {
+    const text = 'Answer: {"s": "a } b { \\" }", "n": {"m": [1, {"k": "]"}]}} trailing }';
+    assert.deepEqual(extractJson(text), { s: 'a } b { " }', n: { m: [1, { k: ']' }] } });
+  });
+  test('array', () => {
+    assert.deepEqual(extractJson('ops: [{"op": "swap"}, {"op": "drop"}] done'), [{ op: 'swap' }, { op: 'drop' }]);
+  });
+  test('skips bracketed prose that is not JSON', () => {
+    assert.deepEqual(extractJson('[see below] {not json} then {"ok": true}'), { ok: true });
+  });
+  test('nothing parseable', () => {
+    assert.equal(extractJson('no json {here, really] [nor here'), undefined);
+    assert.equal(extractJson('42'), undefined);
+    assert.equal(extractJson(''), undefined);
+  });
+});

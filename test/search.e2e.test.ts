@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { WorkflowFailedError } from '@temporalio/client';
+import { startSearch } from '../src/client/search';
+import type { SearchResult } from '../src/search/search';
+import { NAS_BEST_VAL_ACC, NAS_EVALUATED, NAS_SPACE } from '../src/search-attributes';
+import { extendBudgetUpdate, pauseSignal, progressQuery, resumeSignal, stopSignal } from '../src/workflows/nas-search';
+import { connect, inProcessWorkers, queues, runInProcess, uniqueId } from './helpers';
+
+let env: Awaited<ReturnType<typeof connect>>;
+before(async () => {
+  env = await connect();
+});
+after(async () => {
+  await env.close();
+});
+
+test('a search on the real server evaluates exactly budget unique architectures, like the in-process run', async () => {
+  const q = queues();
+  const workers = await inProcessWorkers(env.native, q);
+  const config = { budget: 100, strategy: 'evolution', seed: 3, dataset: 'cifar100', evaluation: { taskQueue: q.eval } };
+  const result = await workers.run(async () => {
+    const handle = await startSearch(env.client, config, { taskQueue: q.control, workflowId: uniqueId('e2e') });
+    return (await handle.result()) as SearchResult;
+  });
+  assert.equal(result.evaluated, 100);
+  assert.equal(new Set(result.history.map((e) => e.key)).size, 100);
+  assert.equal(result.stopReason, 'budget');
+  assert.deepEqual(result, runInProcess(config));
+  assert.ok(result.best!.testAcc! > 0, 'the report carries the test accuracy of the best');
+});
+
+test('search attributes and memo make a search findable; progress reports it', async () => {
+  const q = queues();
+  const workers = await inProcessWorkers(env.native, q);
+  const id = uniqueId('attrs');
+  await workers.run(async () => {
+    const handle = await startSearch(env.client, { budget: 30, strategy: 'random', evaluation: { taskQueue: q.eval } }, { taskQueue: q.control, workflowId: id });
+    await handle.result();
+    const progress = await handle.query(progressQuery);
+    assert.equal(progress.status, 'completed');
+    assert.equal(progress.evaluated, 30);
+    assert.equal(progress.topK.length, 5);
+    assert.ok(progress.topK[0]!.valAcc >= progress.topK[4]!.valAcc);
+    const desc = await handle.describe();
+    assert.equal(desc.typedSearchAttributes.get(NAS_SPACE), 'nb201');
+    assert.equal(desc.typedSearchAttributes.get(NAS_EVALUATED), 30);
+    assert.equal(desc.typedSearchAttributes.get(NAS_BEST_VAL_ACC), progress.best!.valAcc);
+    const memo = desc.memo as Record<string, unknown>;
+    assert.equal(memo.dataset, 'cifar10');
+    assert.equal(memo.budget, 30);
+  });
+});
+
+test('pause holds the search, resume continues it, extendBudget raises the budget', async () => {
+  const q = queues();
+  const workers = await inProcessWorkers(env.native, q, { simulateMs: 150 });
+  await workers.run(async () => {
+    const handle = await startSearch(
+      env.client,
+      { budget: 40, batchSize: 10, strategy: 'random', seed: 8, evaluation: { taskQueue: q.eval } },
+      { taskQueue: q.control, workflowId: uniqueId('pause') },
+    );
+    await handle.signal(pauseSignal);
+    // The batch in flight finishes; after that nothing moves while paused.
+    let before = await handle.query(progressQuery);
+    for (let i = 0; i < 50 && before.inFlight > 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      before = await handle.query(progressQuery);
+    }
+    assert.equal(before.status, 'paused');
+    await new Promise((r) => setTimeout(r, 800));
+    const later = await handle.query(progressQuery);
+    assert.equal(later.evaluated, before.evaluated);
+    assert.ok(later.evaluated < 40);
+
+    assert.equal(await handle.executeUpdate(extendBudgetUpdate, { args: [15] }), 55);
+    await assert.rejects(handle.executeUpdate(extendBudgetUpdate, { args: [0] }), (err: Error) =>
+      /positive whole number/.test(String((err.cause as Error | undefined)?.message)),
+    );
+    await handle.signal(resumeSignal);
+    const result = (await handle.result()) as SearchResult;
+    assert.equal(result.evaluated, 55);
+    assert.equal(result.budget, 55);
+    assert.deepEqual(result.history.map((e) => e.arch), runInProcess({ budget: 55, batchSize: 10, strategy: 'random', seed: 8 }).history.map((e) => e.arch));
+  });
+});
+
+test('stop finishes the batch in flight and returns the result so far', async () => {
+  const q = queues();
+  const workers = await inProcessWorkers(env.native, q, { simulateMs: 200 });
+  await workers.run(async () => {
+    const handle = await startSearch(
+      env.client,
+      { budget: 500, batchSize: 5, strategy: 'evolution', evaluation: { taskQueue: q.eval } },
+      { taskQueue: q.control, workflowId: uniqueId('stop') },
+    );
+    await new Promise((r) => setTimeout(r, 600));
+    await handle.signal(stopSignal);
+    const result = (await handle.result()) as SearchResult;
+    assert.equal(result.stopReason, 'stopped');
+    assert.ok(result.evaluated > 0 && result.evaluated < 500);
+    assert.equal(result.evaluated % 5, 0, 'only whole batches: nothing in flight was dropped');
+    assert.ok(result.best);
+  });
+});
+
+test('an evaluation error that no retry can fix fails the search with the evaluator\'s message', async () => {
+  // A latency device missing from hw.csv is only found out by the evaluator.
+  const q = queues();
+  const workers = await inProcessWorkers(env.native, q);
+  await workers.run(async () => {
+    const handle = await startSearch(
+      env.client,
+      { budget: 5, strategy: 'random', constraint: { metric: 'latency', max: 10, device: 'no_such_device' }, evaluation: { taskQueue: q.eval } },
+      { taskQueue: q.control, workflowId: uniqueId('faildev') },
+    );
+    const err = await handle.result().then(
+      () => assert.fail('expected the search to fail'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof WorkflowFailedError);
+    assert.match(String((err.cause as Error).message), /constraint\.device: unknown device 'no_such_device'; use one of .*hwnb_pixel3/);
+    const desc = await handle.describe();
+    assert.equal(desc.status.name, 'FAILED');
+  });
+});

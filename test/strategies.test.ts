@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigError, parseSearchConfig } from '../src/search/config';
+import { Rng } from '../src/search/rng';
+import { createSearch, proposeBatch, recordBatch, type SearchResult } from '../src/search/search';
+import { costNb201, parseNb201 } from '../src/spaces/nb201';
+import { nb201Table, runInProcess } from './helpers';
+
+const uniqueKeys = (r: SearchResult) => new Set(r.history.map((e) => e.key)).size;
+
+for (const strategy of ['random', 'evolution'] as const) {
+  test(`${strategy}: never proposes an architecture twice and spends exactly the budget`, () => {
+    for (const budget of [1, 37, 600]) {
+      const r = runInProcess({ budget, strategy, seed: 11, batchSize: 7 });
+      assert.equal(r.evaluated, budget);
+      assert.equal(uniqueKeys(r), budget);
+      assert.equal(r.stopReason, 'budget');
+    }
+  });
+
+  test(`${strategy}: the same seed gives the same search, another seed another`, () => {
+    const a = runInProcess({ budget: 60, strategy, seed: 5 });
+    const b = runInProcess({ budget: 60, strategy, seed: 5 });
+    const c = runInProcess({ budget: 60, strategy, seed: 6 });
+    assert.deepEqual(a, b);
+    assert.notDeepEqual(a.history.map((e) => e.arch), c.history.map((e) => e.arch));
+  });
+
+  test(`${strategy}: a FLOPs constraint is never violated and the best is feasible`, () => {
+    const r = runInProcess({ budget: 80, strategy, seed: 2, constraint: { metric: 'flops', max: 40 } });
+    assert.equal(r.evaluated, 80);
+    for (const e of r.history) assert.ok(e.cost.flopsM <= 40, `${e.arch} has ${e.cost.flopsM} MFLOPs`);
+    assert.ok(r.best && r.best.cost.flopsM <= 40);
+  });
+}
+
+test('evolution beats random search on average (sanity check of the strategy)', () => {
+  let evo = 0;
+  let rnd = 0;
+  for (let seed = 0; seed < 10; seed++) {
+    evo += runInProcess({ budget: 150, strategy: 'evolution', seed, dataset: 'cifar100' }).best!.valAcc;
+    rnd += runInProcess({ budget: 150, strategy: 'random', seed, dataset: 'cifar100' }).best!.valAcc;
+  }
+  assert.ok(evo > rnd, `evolution mean ${evo / 10} vs random ${rnd / 10}`);
+});
+
+test('evolution mutates tournament winners once the population is full', () => {
+  const r = runInProcess({ budget: 50, strategy: { name: 'evolution', populationSize: 10, sampleSize: 3 }, seed: 4, batchSize: 5 });
+  const origins = r.history.map((e) => e.origin);
+  assert.ok(origins.slice(0, 10).every((o) => o === 'random'));
+  assert.ok(origins.slice(10).every((o) => o === 'mutation'), origins.join(','));
+});
+
+test('a target accuracy stops the search early', () => {
+  const r = runInProcess({ budget: 1000, strategy: 'evolution', seed: 1, targetAccuracy: 91 });
+  assert.equal(r.stopReason, 'target');
+  assert.ok(r.best!.valAcc >= 91);
+  assert.ok(r.evaluated < 1000);
+});
+
+test('a latency constraint filters the best after evaluation', () => {
+  const r = runInProcess({
+    budget: 60,
+    strategy: 'random',
+    seed: 3,
+    dataset: 'imagenet16',
+    constraint: { metric: 'latency', max: 10, device: 'hwnb_pixel3' },
+  });
+  assert.ok(r.history.some((e) => !e.feasible), 'some candidates exceed 10 ms');
+  assert.ok(r.best && r.best.cost.latencyMs! <= 10);
+  for (const e of r.topK) assert.ok(e.feasible);
+});
+
+test('seed architectures are evaluated first and duplicates among them are skipped', () => {
+  const seeds = [
+    '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|',
+    '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|',
+    '|none~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|',
+  ];
+  const r = runInProcess({ budget: 10, strategy: 'random', seedArchitectures: seeds });
+  assert.deepEqual(r.history.slice(0, 2).map((e) => e.arch), [seeds[0], seeds[2]]);
+  assert.deepEqual(r.history.slice(0, 2).map((e) => e.origin), ['seed', 'seed']);
+  assert.equal(uniqueKeys(r), 10);
+});
+
+test('strategies never see test accuracy', () => {
+  const config = parseSearchConfig({ budget: 20, strategy: 'evolution', seed: 1 });
+  let state = createSearch(config);
+  const table = nb201Table();
+  while (state.evaluated.length < 20) {
+    const p = proposeBatch(config, state);
+    state = recordBatch(config, p.state, p.candidates, p.candidates.map((c) => table.lookup(c.arch, 'cifar10')));
+  }
+  assert.ok(state.evaluated.every((e) => e.testAcc !== undefined), 'the search log keeps test accuracy for the report');
+  assert.doesNotMatch(JSON.stringify(state.strategy), /testAcc/);
+});
+
+test('the state survives a JSON round trip mid-search (what continue-as-new carries)', () => {
+  const config = parseSearchConfig({ budget: 40, strategy: 'evolution', seed: 9, batchSize: 6 });
+  const table = nb201Table();
+  const step = (s: ReturnType<typeof createSearch>) => {
+    const p = proposeBatch(config, s);
+    return recordBatch(config, p.state, p.candidates, p.candidates.map((c) => table.lookup(c.arch, 'cifar10')));
+  };
+  let direct = createSearch(config);
+  let carried = createSearch(config);
+  for (let i = 0; i < 6; i++) {
+    direct = step(direct);
+    carried = step(JSON.parse(JSON.stringify(carried)));
+  }
+  assert.deepEqual(carried, direct);
+});
+
+test('the seeded generator is uniform enough and reproducible', () => {
+  const rng = Rng.fromSeed(42);
+  const counts = [0, 0, 0, 0, 0];
+  for (let i = 0; i < 50_000; i++) counts[rng.int(5)]!++;
+  for (const c of counts) assert.ok(Math.abs(c - 10_000) < 400, String(counts));
+  assert.deepEqual(Rng.fromSeed(42).state(), Rng.fromSeed(42).state());
+  assert.notDeepEqual(Rng.fromSeed(42).state(), Rng.fromSeed(43).state());
+});
+
+test('config validation names every bad field with a fix', () => {
+  const problems = (input: unknown): string[] => {
+    try {
+      parseSearchConfig(input);
+    } catch (err) {
+      assert.ok(err instanceof ConfigError);
+      return err.problems;
+    }
+    assert.fail('expected a ConfigError');
+  };
+  assert.match(problems({ budget: 0 }).join(), /budget: must be at least 1/);
+  assert.match(problems({ budget: 10, space: 'darts' }).join(), /space: unknown search space 'darts'; use one of nb201/);
+  assert.match(problems({ budget: '100' }).join(), /budget: must be a whole number/);
+  assert.match(problems({ budget: 10, dataset: 'imagenet' }).join(), /dataset: unknown dataset 'imagenet' for space nb201; use one of cifar10, cifar100, imagenet16/);
+  assert.match(problems({ budget: 10, seedArchitectures: ['|conv~0|+|none~0|none~1|+|none~0|none~1|none~2|'] }).join(), /seedArchitectures\[0\]: node 1, input 0: unknown operation 'conv'/);
+  assert.match(problems({ budget: 10, strategy: 'bayesian' }).join(), /strategy\.name: must be "random" or "evolution"/);
+  assert.match(problems({ budget: 10, budgt: 5 }).join(), /unknown field\(s\) 'budgt'/);
+  assert.match(problems([1, 2]).join(), /must be a JSON object/);
+  assert.equal(problems({ budget: -1, seed: 1.5, space: 7 }).length, 3);
+  // A FLOPs cost can be checked before evaluating, so candidates are filtered early.
+  assert.ok(costNb201(parseNb201('|none~0|+|none~0|none~1|+|none~0|none~1|none~2|'), 'cifar10').flopsM < 10);
+});
