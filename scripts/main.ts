@@ -16,7 +16,13 @@ import { createEvalWorker, parseDevices } from '../src/workers/eval';
 import { loadConfig } from './nas';
 
 async function main(argv: string[]): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  // Warnings matter (failed evaluations); the two about each worker serving one kind of task do not.
+  Runtime.install({
+    logger: new DefaultLogger('WARN', (entry) => {
+      if (/^No (workflows|activities) registered/.test(entry.message)) return;
+      console.error(`[${entry.level}] ${entry.message}`, entry.meta ?? '');
+    }),
+  });
   const sets: string[] = [];
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
