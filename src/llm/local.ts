@@ -14,6 +14,7 @@ import { availableParallelism } from 'node:os';
 import { basename, resolve } from 'node:path';
 import type {
   ChatHistoryItem,
+  ChatWrapper,
   GbnfJsonSchema,
   Llama,
   LlamaContext,
@@ -64,6 +65,8 @@ interface LoadedModel {
   runtime: Runtime;
   model: LlamaModel;
   context: LlamaContext;
+  /** Resolved once: resolving the model's chat template costs ~300 ms per LlamaChat. */
+  chatWrapper: ChatWrapper;
   pool: SequencePool;
 }
 
@@ -113,7 +116,11 @@ export function localProvider(config: LocalProviderConfig): LlmProvider {
         // (Keeping them would let LlamaChat reuse a shared prompt prefix, but then the
         // output depends on what ran before, and a seed no longer reproduces it.)
         await sequence.clearHistory();
-        const chat = new loaded.runtime.lib.LlamaChat({ contextSequence: sequence, autoDisposeSequence: false });
+        const chat = new loaded.runtime.lib.LlamaChat({
+          contextSequence: sequence,
+          chatWrapper: loaded.chatWrapper,
+          autoDisposeSequence: false,
+        });
         try {
           const tokensIn = chat.chatWrapper
             .generateContextState({ chatHistory: history })
@@ -209,8 +216,9 @@ function loadModel(modelPath: string, config: LocalProviderConfig): Promise<Load
         threads: config.threads ?? defaultThreads(),
       });
       const sequences = Array.from({ length: POOL_SIZE }, () => context.getSequence());
+      const chatWrapper = runtime.lib.resolveChatWrapper(model);
       loadCount++;
-      return { runtime, model, context, pool: new SequencePool(sequences) };
+      return { runtime, model, context, chatWrapper, pool: new SequencePool(sequences) };
     } catch (err) {
       throw new LlmError('config', `could not load the local model ${modelPath}: ${messageOf(err)}`);
     }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SPACES, SPACE_NAMES } from '../spaces';
+import { collmStrategySchema } from './collm/config';
 
 /**
  * The search config: the plain JSON a user passes to `nasSearch`, from a file
@@ -30,8 +31,8 @@ const evolutionStrategy = z
 /** A bare name ("random") stands for that strategy with default parameters. */
 export const strategySchema = z.preprocess(
   (v) => (typeof v === 'string' ? { name: v } : v),
-  z.discriminatedUnion('name', [randomStrategy, evolutionStrategy], {
-    error: 'must be "random" or "evolution" (or an object with name and parameters)',
+  z.discriminatedUnion('name', [randomStrategy, evolutionStrategy, collmStrategySchema], {
+    error: 'must be "random", "evolution" or "collm" (or an object with name and parameters)',
   }),
 );
 

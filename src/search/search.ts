@@ -2,6 +2,7 @@ import { getSpace } from '../spaces';
 import type { Cost, SearchSpace } from '../spaces/types';
 import type { Constraint, SearchConfig } from './config';
 import { Rng, type RngState } from './rng';
+import type { CollmState, CollmStats } from './collm/coordinator';
 import { makeStrategy } from './strategies';
 import { observe, type Candidate, type EvalResult, type Evaluation, type Observation } from './types';
 
@@ -32,7 +33,7 @@ export interface FailedCandidate extends Candidate {
   iteration: number;
 }
 
-export type StopReason = 'budget' | 'target' | 'exhausted' | 'stopped';
+export type StopReason = 'budget' | 'target' | 'exhausted' | 'stopped' | 'iterations';
 
 export function createSearch(config: SearchConfig): SearchState {
   return {
@@ -168,6 +169,9 @@ export function stopReason(config: SearchConfig, state: SearchState): StopReason
   const top = best(state);
   if (config.targetAccuracy !== undefined && top && top.valAcc >= config.targetAccuracy) return 'target';
   if (remaining(state) === 0) return 'budget';
+  if (config.strategy.name === 'collm' && config.strategy.maxIterations !== undefined && state.iteration >= config.strategy.maxIterations) {
+    return 'iterations';
+  }
   if (state.exhausted) return 'exhausted';
   return undefined;
 }
@@ -203,6 +207,8 @@ export interface SearchResult {
   history: Evaluation[];
   /** Candidates whose evaluation failed for good. */
   failed: FailedCandidate[];
+  /** LLM strategies: calls, tokens, and what became of the generated candidates. */
+  llm?: CollmStats & { promptVersion: string };
 }
 
 export function summarize(config: SearchConfig, state: SearchState, reason: StopReason): SearchResult {
@@ -222,6 +228,9 @@ export function summarize(config: SearchConfig, state: SearchState, reason: Stop
     trajectory: trajectory(state),
     history: state.evaluated,
     failed: state.failed,
+    ...(config.strategy.name === 'collm'
+      ? { llm: { promptVersion: (state.strategy as CollmState).promptVersion, ...(state.strategy as CollmState).stats } }
+      : {}),
   };
 }
 
@@ -230,6 +239,7 @@ export function runSearch(
   config: SearchConfig,
   evaluate: (candidate: Candidate) => EvalResult,
 ): SearchResult {
+  if (config.strategy.name === 'collm') throw new Error('strategy collm runs only in the nasSearch workflow (its LLM calls are activities)');
   let state = createSearch(config);
   for (;;) {
     const reason = stopReason(config, state);

@@ -1,7 +1,15 @@
 import type { Cost } from '../spaces/types';
 
 /** Where a candidate came from, kept with every evaluation for analysis. */
-export type Origin = 'seed' | 'random' | 'mutation';
+export type Origin =
+  | 'seed'
+  | 'random'
+  | 'mutation'
+  /** Written by the Generator LLM (first answer, or the follow-up with errors). */
+  | 'llm'
+  | 'llm-retry'
+  /** Mutation of a best architecture, filling a batch the Generator left short. */
+  | 'fill';
 
 /** A candidate about to be evaluated. */
 export interface Candidate {

@@ -36,8 +36,15 @@ export interface SearchSpace<A = unknown> {
   readonly datasets: readonly string[];
   /** JSON form of one architecture (what an LLM writes). */
   readonly schema: z.ZodType<A>;
-  /** One-paragraph description of the space and its text format, for people and prompts. */
+  /**
+   * The space and its representation, for people and LLM prompts. It names no
+   * benchmark and quotes no benchmark numbers.
+   */
   readonly description: string;
+  /** The independent choices of an architecture, one strategy subsection each. */
+  readonly dimensions: readonly string[];
+  /** How one architecture is written as JSON (the Generator's output format). */
+  readonly jsonFormat: string;
   parse(text: string): A;
   format(arch: A): string;
   /** Equal for architectures that compute the same function. */

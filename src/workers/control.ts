@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { NativeConnection, Worker } from '@temporalio/worker';
+import { createLlmActivities } from '../activities/llm';
 import { CONTROL_TASK_QUEUE } from '../search-attributes';
 import { connectWorker, temporalTarget } from '../temporal/connection';
 import { WORKFLOW_BUNDLE } from '../temporal/paths';
@@ -11,13 +12,13 @@ export interface ControlWorkerOptions {
   taskQueue?: string;
   /** Prebundled workflow code (npm run build); without it the workflows are bundled at start-up. */
   workflowBundlePath?: string;
-  /** Activities that run beside the workflows (the LLM calls). */
+  /** Activities that run beside the workflows; default: the LLM calls (API keys from this process's environment). */
   activities?: object;
 }
 
 /**
- * The control worker runs `nasSearch` workflows. It is cheap: it only
- * proposes candidates and records results; evaluations run on the eval queue.
+ * The control worker runs `nasSearch` workflows and the LLM calls of the
+ * collm strategy. Evaluations run on the eval queue.
  */
 export async function createControlWorker(options: ControlWorkerOptions): Promise<Worker> {
   const bundle = options.workflowBundlePath ?? (bundleIsFresh(WORKFLOW_BUNDLE) ? WORKFLOW_BUNDLE : undefined);
@@ -28,7 +29,9 @@ export async function createControlWorker(options: ControlWorkerOptions): Promis
     ...(bundle
       ? { workflowBundle: { codePath: bundle } }
       : { workflowsPath: require.resolve('../workflows') }),
-    activities: options.activities ?? {},
+    activities: options.activities ?? createLlmActivities(),
+    // LLM calls are slow and heavy (the embedded model uses the CPU): a few at a time.
+    maxConcurrentActivityTaskExecutions: 4,
     // A crashed worker's cached workflows move to another worker after this long.
     stickyQueueScheduleToStartTimeout: '3s',
   });

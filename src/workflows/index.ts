@@ -7,6 +7,7 @@ export {
   pauseSignal,
   resumeSignal,
   stopSignal,
+  steerSignal,
   extendBudgetUpdate,
   type SearchProgress,
   type CarriedState,

@@ -15,6 +15,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { EvalActivities } from '../activities/evaluate';
+import type { LlmActivities } from '../activities/llm';
 import {
   NAS_BEST_VAL_ACC,
   NAS_DATASET,
@@ -36,7 +37,8 @@ import {
   type SearchState,
   type StopReason,
 } from '../search/search';
-import type { Candidate, EvalResult } from '../search/types';
+import type { Candidate, EvalResult, Evaluation } from '../search/types';
+import { collmDriver, type CollmDriver } from './collm';
 
 export type SearchStatus = 'running' | 'evaluating' | 'paused' | 'stopping' | 'completed';
 
@@ -63,6 +65,8 @@ export interface CarriedState {
   paused: boolean;
   stopRequested: boolean;
   runs: number;
+  /** Steering hints not yet read by the Navigator. */
+  hints?: string[];
 }
 
 export const progressQuery = defineQuery<SearchProgress>('progress');
@@ -70,6 +74,8 @@ export const pauseSignal = defineSignal('pause');
 export const resumeSignal = defineSignal('resume');
 /** Finish the evaluations in flight, then return the result. */
 export const stopSignal = defineSignal('stop');
+/** A person's hint for the LLM Navigator, read at its next turn (collm only). */
+export const steerSignal = defineSignal<[string]>('steer');
 /** Adds evaluations to the budget; returns the new budget. */
 export const extendBudgetUpdate = defineUpdate<number, [number]>('extendBudget');
 
@@ -85,6 +91,7 @@ export async function nasSearch(input: unknown, carried?: CarriedState): Promise
   let paused = carried?.paused ?? false;
   let stopRequested = carried?.stopRequested ?? false;
   const runs = carried?.runs ?? 0;
+  const hints: string[] = carried?.hints ?? [];
   let inFlight = 0;
   let finished: StopReason | undefined;
 
@@ -99,6 +106,29 @@ export async function nasSearch(input: unknown, carried?: CarriedState): Promise
       maximumInterval: '1m',
     },
   });
+
+  const collm: CollmDriver | undefined =
+    config.strategy.name === 'collm'
+      ? collmDriver(
+          config,
+          config.strategy,
+          surfaceLlmErrors(proxyActivities<LlmActivities>({
+            ...(config.strategy.llmTaskQueue ? { taskQueue: config.strategy.llmTaskQueue } : {}),
+            startToCloseTimeout: config.strategy.llmTimeout as `${number}m`,
+            heartbeatTimeout: config.strategy.llmHeartbeatTimeout as `${number}s`,
+            retry: {
+              maximumAttempts: config.strategy.llmMaximumAttempts,
+              initialInterval: '2s',
+              backoffCoefficient: 2,
+              maximumInterval: '2m',
+            },
+          }).llmChat),
+          () => hints.splice(0),
+        )
+      : undefined;
+  // Handlers may change the budget while an activity is awaited; a state
+  // computed across that await must not undo it (budgets only grow).
+  const adopt = (next: SearchState): SearchState => ({ ...next, budget: Math.max(next.budget, state.budget) });
 
   setHandler(progressQuery, () => {
     const top = best(state);
@@ -126,6 +156,13 @@ export async function nasSearch(input: unknown, carried?: CarriedState): Promise
   });
   setHandler(stopSignal, () => {
     stopRequested = true;
+  });
+  setHandler(steerSignal, (hint) => {
+    if (!collm) {
+      log.warn('steer ignored: only the collm strategy has a Navigator', { hint });
+      return;
+    }
+    if (typeof hint === 'string' && hint.trim()) hints.push(hint.trim().slice(0, 2000));
   });
   setHandler(
     extendBudgetUpdate,
@@ -170,8 +207,8 @@ export async function nasSearch(input: unknown, carried?: CarriedState): Promise
       continue;
     }
 
-    const proposed = proposeBatch(config, state);
-    state = proposed.state;
+    const proposed = collm ? await collm.propose(state) : proposeBatch(config, state);
+    state = adopt(proposed.state);
     if (proposed.candidates.length === 0) continue;
 
     inFlight = proposed.candidates.length;
@@ -189,7 +226,9 @@ export async function nasSearch(input: unknown, carried?: CarriedState): Promise
       ),
     );
     inFlight = 0;
+    const recordedBefore = state.evaluated.length;
     state = record(config, state, outcomes);
+    const batch: Evaluation[] = state.evaluated.slice(recordedBefore);
     const top = best(state);
     upsertSearchAttributes([
       { key: NAS_EVALUATED, value: state.evaluated.length },
@@ -197,9 +236,13 @@ export async function nasSearch(input: unknown, carried?: CarriedState): Promise
     ]);
     log.info('iteration done', { iteration: state.iteration, evaluated: state.evaluated.length, best: top?.valAcc });
 
+    if (collm && stopReason(config, state) === undefined && !stopRequested) {
+      state = adopt(await collm.reflect(state, batch));
+    }
+
     if (shouldContinueAsNew(config) && stopReason(config, state) === undefined && !stopRequested) {
       await condition(allHandlersFinished);
-      return continueAsNew<typeof nasSearch>(input, { state, paused, stopRequested, runs: runs + 1 });
+      return continueAsNew<typeof nasSearch>(input, { state, paused, stopRequested, runs: runs + 1, hints });
     }
   }
   // A stop with budget left still reports what was found.
@@ -235,6 +278,23 @@ function failureOf(err: unknown, candidate: Candidate): Error {
     return new Error(cause.message);
   }
   return err instanceof Error ? new Error(err.message) : new Error(String(err));
+}
+
+/**
+ * An LLM error no retry can fix (bad key, unknown model) ends the search with
+ * the provider's own message rather than Temporal's generic "Activity task failed".
+ */
+function surfaceLlmErrors<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  return async (...args) => {
+    try {
+      return await fn(...args);
+    } catch (err) {
+      if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) {
+        throw ApplicationFailure.create({ message: err.cause.message, type: err.cause.type ?? 'LlmError', nonRetryable: true });
+      }
+      throw err;
+    }
+  };
 }
 
 function shouldContinueAsNew(config: SearchConfig): boolean {

@@ -1,4 +1,5 @@
 import type { StrategyConfig } from '../config';
+import { initCollm } from '../collm/coordinator';
 import { regularizedEvolution } from './evolution';
 import { randomSearch } from './random';
 import type { Strategy } from './strategy';
@@ -11,5 +12,9 @@ export function makeStrategy(config: StrategyConfig): Strategy<any, any> {
       return randomSearch;
     case 'evolution':
       return regularizedEvolution(config);
+    case 'collm':
+      // The LLM strategy proposes through the workflow (it needs activities);
+      // here it only owns its state, which results do not change.
+      return { init: () => initCollm(config), propose: () => null, update: (state) => state };
   }
 }

@@ -28,11 +28,25 @@ export const nb201Space: SearchSpace<Nb201Arch> = {
   datasets: Object.keys(NB201_DATASETS),
   schema: nb201ArchSchema,
   description:
-    'NAS-Bench-201 cell space. A cell is a DAG of 4 nodes: node 0 is the input, node 3 the output; ' +
-    'every edge i->j (i<j) applies one operation: none (no edge), skip_connect (identity), ' +
-    'nor_conv_1x1 and nor_conv_3x3 (ReLU-conv-BN), avg_pool_3x3. A node sums its inputs. ' +
-    'The network stacks this cell 15 times over 3 stages. Text format: ' +
-    '|op~0|+|op~0|op~1|+|op~0|op~1|op~2| lists the inputs of nodes 1, 2 and 3.',
+    'A cell-based convolutional network. The cell is a directed acyclic graph of 4 nodes: node 0 is the ' +
+    'cell input, node 3 the cell output, and every edge i->j (i<j) applies one operation: ' +
+    'none (the edge is absent), skip_connect (identity), nor_conv_1x1 and nor_conv_3x3 (ReLU, convolution, ' +
+    'batch norm), avg_pool_3x3 (3x3 average pooling). A node sums its inputs. The network stacks the same ' +
+    'cell 15 times in 3 stages of 16, 32 and 64 channels with residual downsampling between stages. ' +
+    'Convolutions add accuracy and cost; an edge that lies on no path from node 0 to node 3 has no effect. ' +
+    'Text format: |op~0|+|op~0|op~1|+|op~0|op~1|op~2| lists the inputs of nodes 1, 2 and 3.',
+  dimensions: [
+    'Edge 0->1 (node 1 from the input)',
+    'Edge 0->2 (node 2 from the input)',
+    'Edge 1->2 (node 2 from node 1)',
+    'Edge 0->3 (output from the input)',
+    'Edge 1->3 (output from node 1)',
+    'Edge 2->3 (output from node 2)',
+  ],
+  jsonFormat:
+    'a list of 6 operation names for the edges 0->1, 0->2, 1->2, 0->3, 1->3, 2->3 in that order, ' +
+    'each one of none, skip_connect, nor_conv_1x1, nor_conv_3x3, avg_pool_3x3; ' +
+    'e.g. ["nor_conv_3x3", "skip_connect", "nor_conv_1x1", "none", "nor_conv_3x3", "skip_connect"]',
   parse(text) {
     return parseNb201(text);
   },

@@ -1,0 +1,182 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { WorkflowFailedError } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { startSearch } from '../src/client/search';
+import type { SearchResult } from '../src/search/search';
+import { parseNb201 } from '../src/spaces/nb201';
+import { steerSignal } from '../src/workflows/nas-search';
+import { cells, requestedCount, startFakeLlm, STRATEGY_TEXT, type FakeLlm } from './fake-llm';
+import { connect, inProcessWorkers, queues, uniqueId } from './helpers';
+
+let env: Awaited<ReturnType<typeof connect>>;
+before(async () => {
+  env = await connect();
+});
+after(async () => {
+  await env.close();
+});
+
+const collm = (fake: FakeLlm, extra: Record<string, unknown> = {}) => ({
+  name: 'collm',
+  llm: { provider: 'openai', baseUrl: fake.baseUrl, model: 'fake-model', apiKeyEnv: 'COLLM_TEST_KEY', timeoutMs: 2000 },
+  ...extra,
+});
+
+async function search(config: Record<string, unknown>, id = uniqueId('collm')): Promise<{ result: SearchResult; id: string }> {
+  const q = queues('collm');
+  const workers = await inProcessWorkers(env.native, q);
+  const result = await workers.run(async () => {
+    const handle = await startSearch(env.client, { ...config, evaluation: { taskQueue: q.eval } }, { taskQueue: q.control, workflowId: id });
+    return (await handle.result()) as SearchResult;
+  });
+  return { result, id };
+}
+
+function assertLegalAndUnique(r: SearchResult): void {
+  assert.equal(new Set(r.history.map((e) => e.key)).size, r.history.length, 'no duplicate evaluated');
+  for (const e of r.history) assert.doesNotThrow(() => parseNb201(e.arch));
+}
+
+test('collm: Navigator strategy in, Generator JSON out, every exchange in the history', async () => {
+  const fake = await startFakeLlm((req, i) =>
+    req.role === 'navigator'
+      ? { content: `<think>Let me reason about the space first.</think>\n${STRATEGY_TEXT}` }
+      : { content: '```json\n' + JSON.stringify({ candidates: cells(requestedCount(req), i) }) + '\n```' },
+  );
+  try {
+    const { result, id } = await search({ budget: 30, batchSize: 10, seed: 1, strategy: collm(fake) });
+    assert.equal(result.evaluated, 30);
+    assertLegalAndUnique(result);
+    assert.ok(result.history.filter((e) => e.origin === 'llm').length >= 25, result.history.map((e) => e.origin).join());
+    const llm = result.llm!;
+    assert.equal(llm.promptVersion, 'collm-v1');
+    assert.equal(llm.navigatorCalls, 3, 'initial strategy + a refinement after each batch but the last');
+    assert.ok(llm.generatorCalls >= 3);
+    assert.equal(llm.invalidJson, 0);
+
+    const nav = fake.seen.filter((s) => s.role === 'navigator');
+    const gen = fake.seen.filter((s) => s.role === 'generator');
+    // The Navigator keeps its conversation: each turn repeats the earlier ones.
+    assert.ok(nav[2]!.body.messages.length > nav[1]!.body.messages.length);
+    assert.match(nav[1]!.body.messages.at(-1)!.content, /Iteration 1 results[\s\S]*accuracy \d+\.\d\d%/);
+    assert.ok(!JSON.stringify(nav[1]!.body.messages).includes('<think>'), 'reasoning is stripped from the kept strategy');
+    // The Generator is stateless: system + one user turn, with the strategy and structured output.
+    const firstAttempts = gen.filter((g) => g.body.messages.at(-1)!.content.startsWith('STRATEGY:'));
+    assert.ok(firstAttempts.length >= 3);
+    for (const g of firstAttempts) assert.equal(g.body.messages.length, 2);
+    assert.match(gen[0]!.body.messages[1]!.content, /Explore convolution-heavy cells first/);
+    assert.deepEqual((gen[0]!.body.response_format as { type: string }).type, 'json_schema');
+    // No benchmark name or numbers in any prompt.
+    for (const s of fake.seen) assert.doesNotMatch(JSON.stringify(s.body.messages), /NAS-?Bench|201|NATS|ImageNet16-120/i);
+
+    const history = historyToJSON(await env.client.workflow.getHandle(id).fetchHistory());
+    // Prompts and answers are activity inputs and results: a replay needs no LLM.
+    assert.equal((history.match(/"activityType":\s*\{\s*"name":\s*"llmChat"/g) ?? []).length, llm.llmCalls);
+  } finally {
+    await fake.close();
+  }
+});
+
+test('collm: malformed JSON gets one retry with the errors, then mutations fill the batch; nothing illegal or duplicate is evaluated', async () => {
+  let generatorCalls = 0;
+  const fake = await startFakeLlm((req) => {
+    if (req.role === 'navigator') return { content: STRATEGY_TEXT };
+    generatorCalls++;
+    if (generatorCalls === 1) return { content: 'Sure! Here are some architectures: [nor_conv_3x3, ...' };
+    // The retry: two legal new cells, one illegal op, one repeated.
+    const good = cells(2, 99);
+    return { content: JSON.stringify({ candidates: [...good, ['conv_7x7', 'none', 'none', 'none', 'none', 'none'], good[0]] }) };
+  });
+  try {
+    const { result } = await search({ budget: 10, batchSize: 10, seed: 2, strategy: collm(fake) });
+    assert.equal(result.evaluated, 10);
+    assertLegalAndUnique(result);
+    const llm = result.llm!;
+    assert.equal(llm.invalidJson, 1);
+    assert.equal(llm.retries, 1);
+    assert.equal(llm.illegal, 1);
+    assert.equal(llm.duplicate, 1);
+    assert.equal(llm.accepted, 2);
+    assert.equal(llm.mutationFilled, 8);
+    assert.deepEqual(result.history.map((e) => e.origin).sort(), [...Array(2).fill('llm-retry'), ...Array(8).fill('fill')].sort());
+    const retry = fake.seen.filter((s) => s.role === 'generator')[1]!;
+    assert.match(retry.body.messages.at(-1)!.content, /not a JSON object/);
+    assert.equal(retry.body.messages.at(-2)!.role, 'assistant');
+  } finally {
+    await fake.close();
+  }
+});
+
+test('collm: 429 and a timeout are retried by Temporal; the search completes', async () => {
+  let navigatorCalls = 0;
+  let generatorCalls = 0;
+  const fake = await startFakeLlm((req, i) => {
+    if (req.role === 'navigator') {
+      navigatorCalls++;
+      return navigatorCalls === 1 ? { status: 429, error: 'rate limited' } : { content: STRATEGY_TEXT };
+    }
+    generatorCalls++;
+    if (generatorCalls === 1) return { delayMs: 2500, content: '{}' }; // past the 2 s client timeout
+    return { content: JSON.stringify({ candidates: cells(requestedCount(req), i) }) };
+  });
+  try {
+    const { result } = await search({ budget: 10, batchSize: 10, seed: 3, strategy: collm(fake) });
+    assert.equal(result.evaluated, 10);
+    assert.equal(navigatorCalls, 2, 'the 429 was retried once');
+    assert.equal(generatorCalls, 2, 'the timed-out call was retried once');
+    assert.equal(result.llm!.navigatorCalls, 1, 'failed attempts are not answers');
+  } finally {
+    await fake.close();
+  }
+});
+
+test('collm: a wrong API key ends the search with what to fix, and the key appears nowhere', async () => {
+  const secret = 'sk-test-DO-NOT-LEAK-123456';
+  process.env.COLLM_TEST_KEY = secret;
+  const fake = await startFakeLlm(() => ({ status: 401, error: `Incorrect API key provided: ${secret}` }));
+  try {
+    const id = uniqueId('auth');
+    const err = await search({ budget: 10, strategy: collm(fake) }, id).then(
+      () => assert.fail('expected failure'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof WorkflowFailedError);
+    const message = (err.cause as Error).message;
+    assert.match(message, /COLLM_TEST_KEY/);
+    assert.doesNotMatch(message, new RegExp(secret));
+    assert.equal(fake.seen.length, 1, 'an auth error is not retried');
+    assert.equal(fake.seen[0]!.authorization, `Bearer ${secret}`);
+    const handle = env.client.workflow.getHandle(id);
+    assert.equal((await handle.describe()).status.name, 'FAILED');
+    assert.ok(!historyToJSON(await handle.fetchHistory()).includes(secret), 'the key is not in the history');
+  } finally {
+    delete process.env.COLLM_TEST_KEY;
+    await fake.close();
+  }
+});
+
+test('collm: a steering hint reaches the Navigator at its next turn', async () => {
+  const q = queues('steer');
+  let navigatorCalls = 0;
+  const fake = await startFakeLlm((req, i) => {
+    if (req.role === 'navigator') {
+      navigatorCalls++;
+      return { content: STRATEGY_TEXT };
+    }
+    return { content: JSON.stringify({ candidates: cells(requestedCount(req), i) }), delayMs: navigatorCalls === 1 ? 300 : 0 };
+  });
+  const workers = await inProcessWorkers(env.native, q);
+  try {
+    await workers.run(async () => {
+      const handle = await startSearch(env.client, { budget: 20, batchSize: 10, strategy: collm(fake), evaluation: { taskQueue: q.eval } }, { taskQueue: q.control, workflowId: uniqueId('steer') });
+      await handle.signal(steerSignal, 'Avoid avg_pool_3x3 entirely.');
+      await handle.result();
+    });
+    const nav = fake.seen.filter((s) => s.role === 'navigator');
+    const withHint = nav.filter((s) => s.body.messages.at(-1)!.content.includes('Avoid avg_pool_3x3 entirely.'));
+    assert.equal(withHint.length, 1, 'the hint is shown once, at the next Navigator turn');
+  } finally {
+    await fake.close();
+  }
+});
