@@ -121,7 +121,9 @@ async function main(): Promise<void> {
   console.log(`\n${replayLine}`);
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

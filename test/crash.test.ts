@@ -51,3 +51,44 @@ test('kill -9 of the eval worker and the control worker mid-search: the search f
     await Promise.all(second.map((w) => w.kill9()));
   }
 });
+
+test('kill -9 of the worker running an LLM call mid-call: the call moves to a new worker and the search finishes', async () => {
+  const { startFakeLlm, STRATEGY_TEXT, cells, requestedCount } = await import('./fake-llm');
+  let generatorCalls = 0;
+  const fake = await startFakeLlm((req, i) => {
+    if (req.role === 'navigator') return { content: STRATEGY_TEXT };
+    generatorCalls++;
+    // The first Generator call never answers: its worker dies while waiting.
+    if (generatorCalls === 1) return 'hang';
+    return { content: JSON.stringify({ candidates: cells(requestedCount(req), i) }) };
+  });
+  const q = queues('llmcrash');
+  const workerEnv = { NAS_CONTROL_TASK_QUEUE: q.control, NAS_EVAL_TASK_QUEUE: q.eval, EVAL_DEVICES: 'a,b,c,d,e' };
+  const config = {
+    budget: 20,
+    batchSize: 10,
+    seed: 5,
+    strategy: {
+      name: 'collm',
+      llm: { provider: 'openai', baseUrl: fake.baseUrl, model: 'fake', timeoutMs: 60_000 },
+      llmHeartbeatTimeout: '2s',
+    },
+    evaluation: { taskQueue: q.eval },
+  };
+  const first = await Promise.all([spawnWorker('control', workerEnv), spawnWorker('eval', workerEnv)]);
+  let second: Awaited<ReturnType<typeof spawnWorker>>[] = [];
+  try {
+    const handle = await startSearch(env.client, config, { taskQueue: q.control, workflowId: uniqueId('llmcrash'), workflowTaskTimeout: '2s' });
+    await waitFor('the first Generator call', async () => (generatorCalls >= 1 ? true : undefined));
+    await first[0]!.kill9();
+    second = [await spawnWorker('control', workerEnv)];
+    const result = (await handle.result()) as SearchResult;
+    assert.equal(result.evaluated, 20);
+    assert.equal(new Set(result.history.map((e) => e.key)).size, 20);
+    assert.ok(generatorCalls >= 2, 'the Generator call was made again by the new worker');
+    assert.ok(result.history.some((e) => e.origin === 'llm'));
+  } finally {
+    await Promise.all([...first, ...second].map((w) => w.kill9()));
+    await fake.close();
+  }
+});

@@ -106,7 +106,7 @@ function hintsText(p: PromptSet, hints: readonly string[]): string {
 
 function common(config: SearchConfig, search: SearchState): Record<string, string | number> {
   return {
-    target: config.targetAccuracy !== undefined ? fmtAcc(config.targetAccuracy) : 'as high as possible',
+    target: config.targetAccuracy !== undefined ? fmtAcc(config.targetAccuracy) : 'none set (as high as possible)',
     budget: search.budget,
     used: search.evaluated.length,
     best: bestLine(search),
@@ -118,6 +118,10 @@ function navigatorSystem(config: SearchConfig, space: SearchSpace<unknown>, sear
     role: 'system',
     content: render(p.navigatorSystem, {
       ...common(config, search),
+      goal:
+        config.targetAccuracy !== undefined
+          ? `validation accuracy of at least ${fmtAcc(config.targetAccuracy)}`
+          : 'the highest validation accuracy you can',
       dataset: config.dataset,
       constraint: describeConstraint(config),
       space: space.description,
@@ -182,7 +186,9 @@ export function acceptNavigator(state: CollmState, response: ChatResponse): Coll
   };
 }
 
-const chars = (messages: readonly ChatMessage[]): number => messages.reduce((n, m) => n + m.content.length, 0);
+/** Size of the turns after the (fixed) system prompt: what grows with the search. */
+const chars = (messages: readonly ChatMessage[]): number =>
+  messages.reduce((n, m) => n + (m.role === 'system' ? 0 : m.content.length), 0);
 
 /**
  * When the Navigator's conversation outgrows its budget, it is asked to
@@ -289,7 +295,8 @@ export function checkGenerated(
   stats = tally(stats, response, 'generatorCalls');
   const errors: string[] = [];
   const json = response.json as { candidates?: unknown } | undefined;
-  const list = Array.isArray(json?.candidates) ? json.candidates : Array.isArray(json) ? json : undefined;
+  // Only the asked-for shape counts: a cut-off answer can still hold an inner list that parses.
+  const list = json && !Array.isArray(json) && Array.isArray(json.candidates) ? json.candidates : undefined;
   if (!list) {
     return { accepted: [], errors: ['the answer was not a JSON object {"candidates": [...]}'], stats: { ...stats, invalidJson: stats.invalidJson + 1 } };
   }
