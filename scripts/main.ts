@@ -1,12 +1,15 @@
 /**
  * The main job (`npm start`): a local Temporal server (kept running for the
  * Web UI), a control worker and an eval worker in this process, one search
- * from config/default.json (or the file given), its progress, its result.
+ * from config/default.json (CoLLM-NAS on NAS-Bench-201 CIFAR-10, budget 100;
+ * or the file given), its progress, its result. The LLM is the endpoint in
+ * COLLM_LLM_BASE_URL/COLLM_LLM_MODEL when set, else the embedded model.
  *
  *   npm start
  *   npm start -- config/nb201-random.json --set seed=3
  */
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { describeLlm, withDefaultLlm } from '../src/client/llm-defaults';
 import { formatResult, progressLine, startSearch, watchSearch } from '../src/client/search';
 import { ConfigError } from '../src/search/config';
 import { connectClient, connectWorker, temporalTarget, webUiLink } from '../src/temporal/connection';
@@ -30,7 +33,7 @@ async function main(argv: string[]): Promise<void> {
     else rest.push(argv[i]!);
   }
   const file = rest[0] ?? 'config/default.json';
-  const rawConfig = loadConfig(file, sets);
+  const rawConfig = withDefaultLlm(loadConfig(file, sets));
 
   const target = temporalTarget();
   if (!target.external) {
@@ -55,6 +58,8 @@ async function main(argv: string[]): Promise<void> {
   const search = async (): Promise<void> => {
     const handle = await startSearch(client, rawConfig);
     console.log(`search ${handle.workflowId} started from ${file}`);
+    const llm = describeLlm(rawConfig);
+    if (llm) console.log(llm);
     const link = webUiLink(target, handle.workflowId);
     if (link) console.log(`Web UI: ${link}`);
     let last = '';

@@ -3,6 +3,7 @@
  *   npm run nas -- start config/default.json [--set budget=200] [--id my-search] [--watch]
  *   npm run nas -- watch|result|pause|resume|stop|progress <workflow-id>
  *   npm run nas -- extend <workflow-id> <evaluations>
+ *   npm run nas -- steer <workflow-id> "a hint for the Navigator"   (collm)
  *   npm run nas -- export <workflow-id> [file.json]     (history as JSON, for replay)
  *   npm run nas -- list
  * Connects to TEMPORAL_ADDRESS, or the local dev server on 127.0.0.1:7233.
@@ -10,6 +11,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { describeLlm, withDefaultLlm } from '../src/client/llm-defaults';
 import { formatResult, progressLine, startSearch, watchSearch } from '../src/client/search';
 import { ConfigError } from '../src/search/config';
 import { connectClient, temporalTarget, webUiLink } from '../src/temporal/connection';
@@ -18,6 +20,7 @@ import {
   pauseSignal,
   progressQuery,
   resumeSignal,
+  steerSignal,
   stopSignal,
 } from '../src/workflows/nas-search';
 
@@ -99,8 +102,11 @@ async function main(argv: string[]): Promise<void> {
       const watchIt = args.includes('--watch');
       const file = args.find((a) => !a.startsWith('--'));
       if (!file) throw new Error('start: give a config file, e.g. npm run nas -- start config/default.json');
-      const handle = await startSearch(client, loadConfig(file, sets), ids[0] ? { workflowId: ids[0] } : {});
+      const config = withDefaultLlm(loadConfig(file, sets));
+      const handle = await startSearch(client, config, ids[0] ? { workflowId: ids[0] } : {});
       console.log(`started ${handle.workflowId}`);
+      const llm = describeLlm(config);
+      if (llm) console.log(llm);
       const link = webUiLink(target, handle.workflowId);
       if (link) console.log(`Web UI: ${link}`);
       if (watchIt) await watch(client, handle.workflowId);
@@ -115,6 +121,13 @@ async function main(argv: string[]): Promise<void> {
     case 'progress':
       console.log(JSON.stringify(await client.workflow.getHandle(needId()).query(progressQuery), null, 2));
       break;
+    case 'steer': {
+      const hint = args.slice(1).join(' ');
+      if (!hint) throw new Error('steer: give the hint, e.g. npm run nas -- steer <id> "prefer 3x3 convolutions"');
+      await client.workflow.getHandle(needId()).signal(steerSignal, hint);
+      console.log(`hint sent to ${id}; the Navigator reads it at its next turn`);
+      break;
+    }
     case 'pause':
     case 'resume':
     case 'stop': {

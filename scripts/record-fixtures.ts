@@ -15,7 +15,7 @@ import { ROOT } from '../src/temporal/paths';
 import { ensureDevServer } from '../src/temporal/dev-server';
 import { createControlWorker } from '../src/workers/control';
 import { createEvalWorker } from '../src/workers/eval';
-import { extendBudgetUpdate, pauseSignal, resumeSignal } from '../src/workflows/nas-search';
+import { extendBudgetUpdate, pauseSignal, resumeSignal, steerSignal } from '../src/workflows/nas-search';
 import { buildWorkflowBundle } from './build-workflows';
 
 const OUT = join(ROOT, 'test/fixtures/histories');
@@ -31,6 +31,23 @@ const FIXTURES: { name: string; config: Record<string, unknown>; drive?: (h: Ret
       await h.signal(pauseSignal);
       await h.executeUpdate(extendBudgetUpdate, { args: [5] });
       await h.signal(resumeSignal);
+    },
+  },
+  {
+    // A real CoLLM-NAS search on the embedded model: the LLM's answers are in the history.
+    name: 'collm-embedded',
+    config: {
+      budget: 20,
+      batchSize: 10,
+      strategy: {
+        name: 'collm',
+        llm: { provider: 'local', temperature: 0.8, maxTokens: 900 },
+        navigator: { provider: 'local', maxTokens: 120 },
+      },
+      seed: 4,
+    },
+    drive: async (h) => {
+      await h.signal(steerSignal, 'Favour 3x3 convolutions on the paths to the output.');
     },
   },
 ];

@@ -150,3 +150,21 @@ test('collm config: keys never in the config, endpoint fields checked', () => {
   assert.equal(problems({ name: 'collm' }), '');
   assert.equal(collmStrategySchema.parse({ name: 'collm' }).llm.provider, 'local');
 });
+
+test('every shipped config in config/ is valid, and collm picks the endpoint from the environment or the embedded model', async () => {
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const { withDefaultLlm } = await import('../src/client/llm-defaults');
+  for (const f of readdirSync('config').filter((x) => x.endsWith('.json'))) {
+    assert.doesNotThrow(() => parseSearchConfig(withDefaultLlm(JSON.parse(readFileSync(`config/${f}`, 'utf8')))), f);
+  }
+  const base = { budget: 10, strategy: { name: 'collm' } };
+  const local = parseSearchConfig(withDefaultLlm(base, {}));
+  assert.ok(local.strategy.name === 'collm' && local.strategy.llm.provider === 'local');
+  const remote = parseSearchConfig(withDefaultLlm(base, { COLLM_LLM_BASE_URL: 'http://127.0.0.1:9/v1', COLLM_LLM_MODEL: 'qwen', COLLM_LLM_API_KEY_ENV: 'MY_KEY' }));
+  assert.ok(remote.strategy.name === 'collm' && remote.strategy.llm.provider === 'openai');
+  assert.deepEqual(
+    { model: remote.strategy.llm.model, apiKeyEnv: remote.strategy.llm.apiKeyEnv },
+    { model: 'qwen', apiKeyEnv: 'MY_KEY' },
+  );
+  assert.equal(withDefaultLlm({ budget: 3, strategy: 'evolution' }, {}).strategy, 'evolution');
+});

@@ -17,8 +17,11 @@ function load(file: string) {
   return historyFromJSON(JSON.parse(readFileSync(join(DIR, file), 'utf8')));
 }
 
-test('there are recorded histories to replay', () => {
-  assert.ok(fixtures.length >= 3, fixtures.join());
+test('there are recorded histories to replay, a real CoLLM-NAS search among them', () => {
+  assert.ok(fixtures.length >= 4, fixtures.join());
+  const collm = readFileSync(join(DIR, 'collm-embedded.json'), 'utf8');
+  assert.match(collm, /"name": "llmChat"/, 'its LLM exchanges are in the history');
+  assert.match(collm, /"signalName": "steer"/);
 });
 
 test('every recorded search replays without nondeterminism', async () => {

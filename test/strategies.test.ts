@@ -135,7 +135,7 @@ test('config validation names every bad field with a fix', () => {
   assert.match(problems({ budget: '100' }).join(), /budget: must be a whole number/);
   assert.match(problems({ budget: 10, dataset: 'imagenet' }).join(), /dataset: unknown dataset 'imagenet' for space nb201; use one of cifar10, cifar100, imagenet16/);
   assert.match(problems({ budget: 10, seedArchitectures: ['|conv~0|+|none~0|none~1|+|none~0|none~1|none~2|'] }).join(), /seedArchitectures\[0\]: node 1, input 0: unknown operation 'conv'/);
-  assert.match(problems({ budget: 10, strategy: 'bayesian' }).join(), /strategy\.name: must be "random" or "evolution"/);
+  assert.match(problems({ budget: 10, strategy: 'bayesian' }).join(), /strategy\.name: must be "random", "evolution" or "collm"/);
   assert.match(problems({ budget: 10, budgt: 5 }).join(), /unknown field\(s\) 'budgt'/);
   assert.match(problems([1, 2]).join(), /must be a JSON object/);
   assert.equal(problems({ budget: -1, seed: 1.5, space: 7 }).length, 3);
