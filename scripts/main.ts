@@ -8,12 +8,13 @@
  *   npm start
  *   npm start -- config/nb201-random.json --set seed=3
  */
+import type { Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { describeLlm, withDefaultLlm } from '../src/client/llm-defaults';
 import { formatResult, progressLine, startSearch, watchSearch } from '../src/client/search';
 import { ConfigError } from '../src/search/config';
 import { connectClient, connectWorker, temporalTarget, webUiLink } from '../src/temporal/connection';
-import { ensureDevServer } from '../src/temporal/dev-server';
+import { ensureDevServer, ensureSearchAttributes } from '../src/temporal/dev-server';
 import { createControlWorker } from '../src/workers/control';
 import { createEvalWorker, parseDevices } from '../src/workers/eval';
 import { loadConfig } from './nas';
@@ -46,6 +47,12 @@ async function main(argv: string[]): Promise<void> {
   }
   const connection = await connectWorker(target);
   const client = await connectClient(target);
+  if (target.external) {
+    // Someone else's server may lack our search attributes; registering needs operator rights.
+    await ensureSearchAttributes(client.connection as Connection, target.namespace).catch((err: Error) =>
+      console.warn(`could not register the Nas* search attributes (${err.message}); ask an operator to add them`),
+    );
+  }
   const control = await createControlWorker({ connection, namespace: target.namespace });
   const evaluation = await createEvalWorker({
     connection,

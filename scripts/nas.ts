@@ -5,6 +5,7 @@
  *   npm run nas -- extend <workflow-id> <evaluations>
  *   npm run nas -- steer <workflow-id> "a hint for the Navigator"   (collm)
  *   npm run nas -- export <workflow-id> [file.json]     (history as JSON, for replay)
+ *   npm run nas -- log <workflow-id> [file.jsonl]       (search log: LLM exchanges and evaluations)
  *   npm run nas -- list
  * Connects to TEMPORAL_ADDRESS, or the local dev server on 127.0.0.1:7233.
  */
@@ -13,6 +14,7 @@ import { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { describeLlm, withDefaultLlm } from '../src/client/llm-defaults';
 import { formatResult, progressLine, startSearch, watchSearch } from '../src/client/search';
+import { searchLog } from '../src/client/search-log';
 import { ConfigError } from '../src/search/config';
 import { connectClient, temporalTarget, webUiLink } from '../src/temporal/connection';
 import {
@@ -151,6 +153,16 @@ async function main(argv: string[]): Promise<void> {
         console.log(`history of ${id} written to ${args[1]} (${history.events?.length ?? 0} events)`);
       } else {
         process.stdout.write(json + '\n');
+      }
+      break;
+    }
+    case 'log': {
+      const lines = (await searchLog(client, needId())).map((e) => JSON.stringify(e)).join('\n') + '\n';
+      if (args[1]) {
+        writeFileSync(args[1], lines);
+        console.log(`search log of ${id} written to ${args[1]}`);
+      } else {
+        process.stdout.write(lines);
       }
       break;
     }

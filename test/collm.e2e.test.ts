@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { startSearch } from '../src/client/search';
+import { searchLog } from '../src/client/search-log';
 import type { SearchResult } from '../src/search/search';
 import { parseNb201 } from '../src/spaces/nb201';
 import { steerSignal } from '../src/workflows/nas-search';
@@ -73,6 +74,16 @@ test('collm: Navigator strategy in, Generator JSON out, every exchange in the hi
     const history = historyToJSON(await env.client.workflow.getHandle(id).fetchHistory());
     // Prompts and answers are activity inputs and results: a replay needs no LLM.
     assert.equal((history.match(/"activityType":\s*\{\s*"name":\s*"llmChat"/g) ?? []).length, llm.llmCalls);
+    // The exported search log reads them back: prompt, answer, model, tokens, latency.
+    const entries = await searchLog(env.client, id);
+    const exchanges = entries.filter((e) => e.kind === 'llm');
+    assert.equal(exchanges.length, llm.llmCalls);
+    assert.equal(entries.filter((e) => e.kind === 'evaluation').length, 30);
+    const firstNav = exchanges.find((e) => e.purpose === 'navigator')!;
+    assert.equal(firstNav.model, 'fake-model');
+    assert.equal(firstNav.tokensIn, 100);
+    assert.match(firstNav.answer, /^# SUMMARY/);
+    assert.equal(firstNav.reasoning, 'Let me reason about the space first.');
   } finally {
     await fake.close();
   }

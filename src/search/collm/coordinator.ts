@@ -191,14 +191,27 @@ const chars = (messages: readonly ChatMessage[]): number =>
   messages.reduce((n, m) => n + (m.role === 'system' ? 0 : m.content.length), 0);
 
 /**
+ * How large the Navigator's conversation may grow. An embedded model's
+ * context is small: the system prompt, the next results and the answer must
+ * still fit after the conversation (architecture strings run ~2.5 characters
+ * per token), so its budget is derived from `contextSize`.
+ */
+export function conversationBudget(c: CollmConfig): number {
+  const llm = c.navigator ?? c.llm;
+  if (llm.provider !== 'local') return c.contextBudgetChars;
+  return Math.min(c.contextBudgetChars, Math.max(1000, Math.floor((llm.contextSize - llm.maxTokens) * 2.5) - 5000));
+}
+
+/**
  * When the Navigator's conversation outgrows its budget, it is asked to
  * summarise it; the summary then replaces the older turns. Nothing is cut
  * without being summarised.
  */
 export function summaryCall(c: CollmConfig, state: CollmState): LlmCall | undefined {
-  if (c.memory === 'none' || chars(state.navigator) <= c.contextBudgetChars) return undefined;
+  const budget = conversationBudget(c);
+  if (c.memory === 'none' || chars(state.navigator) <= budget) return undefined;
   const p = prompts(state);
-  const words = Math.max(80, Math.floor(c.contextBudgetChars / 24));
+  const words = Math.max(60, Math.floor(budget / 24));
   const llm = c.navigator ?? c.llm;
   return {
     purpose: 'summary',

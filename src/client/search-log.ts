@@ -1,0 +1,63 @@
+import type { Client } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { temporal } from '@temporalio/proto';
+import type { ChatResponse } from '../llm/types';
+import type { LlmCall } from '../search/collm/coordinator';
+
+/**
+ * The search log: every LLM exchange (prompt, answer, model, tokens, latency)
+ * and every evaluation, read back from the workflow history of all of a
+ * search's runs. Nothing is logged elsewhere, so the log cannot disagree with
+ * what the search actually did.
+ */
+export type LogEntry =
+  | { kind: 'llm'; run: string; purpose: LlmCall['purpose']; model: string; tokensIn: number; tokensOut: number; latencyMs: number; messages: LlmCall['request']['messages']; answer: string; reasoning?: string }
+  | { kind: 'evaluation'; run: string; arch: string; valAcc: number; testAcc?: number; device?: string; ms?: number };
+
+type Event = temporal.api.history.v1.IHistoryEvent;
+
+function decode<T>(payloads: temporal.api.common.v1.IPayloads | null | undefined): T | undefined {
+  const first = payloads?.payloads?.[0];
+  return first ? defaultPayloadConverter.fromPayload<T>(first) : undefined;
+}
+
+export function logFromHistory(run: string, events: readonly Event[]): LogEntry[] {
+  const scheduled = new Map<string, { type: string; input: unknown }>();
+  const entries: LogEntry[] = [];
+  for (const e of events) {
+    const s = e.activityTaskScheduledEventAttributes;
+    if (s) scheduled.set(String(e.eventId), { type: s.activityType?.name ?? '', input: decode(s.input) });
+    const c = e.activityTaskCompletedEventAttributes;
+    if (!c) continue;
+    const from = scheduled.get(String(c.scheduledEventId));
+    if (!from) continue;
+    if (from.type === 'llmChat') {
+      const call = from.input as LlmCall;
+      const r = decode<ChatResponse>(c.result)!;
+      entries.push({
+        kind: 'llm', run, purpose: call.purpose, model: r.model, tokensIn: r.tokensIn, tokensOut: r.tokensOut, latencyMs: r.latencyMs,
+        messages: call.request.messages, answer: r.text, ...(r.reasoning ? { reasoning: r.reasoning } : {}),
+      });
+    } else if (from.type === 'evaluate') {
+      const req = from.input as { arch: string };
+      const r = decode<{ valAcc: number; testAcc?: number; device?: string; ms?: number }>(c.result)!;
+      entries.push({ kind: 'evaluation', run, arch: req.arch, valAcc: r.valAcc, ...(r.testAcc !== undefined ? { testAcc: r.testAcc } : {}), ...(r.device ? { device: r.device } : {}), ...(r.ms !== undefined ? { ms: r.ms } : {}) });
+    }
+  }
+  return entries;
+}
+
+/** The whole log of a search, across continue-as-new runs, oldest first. */
+export async function searchLog(client: Client, workflowId: string): Promise<LogEntry[]> {
+  const runs: { runId: string; start: number }[] = [];
+  for await (const wf of client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) {
+    runs.push({ runId: wf.runId, start: wf.startTime.getTime() });
+  }
+  runs.sort((a, b) => a.start - b.start);
+  const entries: LogEntry[] = [];
+  for (const { runId } of runs) {
+    const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+    entries.push(...logFromHistory(runId, history.events ?? []));
+  }
+  return entries;
+}
