@@ -9,18 +9,10 @@
  * generated candidates (illegal, duplicate, and the share of evaluations
  * that were mutations filling in for the Generator).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { startSearch } from '../src/client/search';
 import type { SearchResult } from '../src/search/search';
-import { ensureDevServer } from '../src/temporal/dev-server';
-import { createControlWorker } from '../src/workers/control';
-import { createEvalWorker } from '../src/workers/eval';
 import { fmt, meanStd } from './bench-nb201';
-import { buildWorkflowBundle } from './build-workflows';
+import { withHarness } from './harness';
 
 function arg(name: string, fallback?: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -42,7 +34,6 @@ async function pool<T>(jobs: (() => Promise<T>)[], concurrency: number): Promise
 }
 
 async function main(): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
   const seeds = Number(arg('seeds', '10'));
   const budget = Number(arg('budget', '100'));
   const batchSize = Number(arg('batch', '10'));
@@ -56,63 +47,45 @@ async function main(): Promise<void> {
   const navigator = baseUrl ? undefined : { provider: 'local', temperature: 0.6, maxTokens: Number(arg('navigator-tokens', '200')) };
   const modelName = baseUrl ? `${model} at ${baseUrl}` : 'embedded SmolLM2-135M-Instruct Q4_1';
 
-  await buildWorkflowBundle();
-  const dir = mkdtempSync(join(tmpdir(), 'collm-bench-'));
-  const server = await ensureDevServer({ port: Number(arg('port', '7350')), dbFile: join(dir, 'db.sqlite'), headless: true });
-  const native = await NativeConnection.connect({ address: server.address });
-  const connection = await Connection.connect({ address: server.address });
-  const client = new Client({ connection });
-  const control = await createControlWorker({ connection: native, taskQueue: 'benchc-control' });
-  const evaluation = await createEvalWorker({ connection: native, taskQueue: 'benchc-eval', devices: Array.from({ length: 10 }, (_, i) => `slot${i}`) });
-  const evalRun = evaluation.run();
   const lines: string[] = [];
-  try {
-    await control.runUntil(async () => {
-      for (const dataset of datasets) {
-        for (const method of ['collm', 'evolution', 'random']) {
-          const jobs = Array.from({ length: seeds }, (_, seed) => async () => {
-            const strategy = method === 'collm' ? { name: 'collm', llm, ...(navigator ? { navigator } : {}) } : method;
-            const t0 = performance.now();
-            const handle = await startSearch(
-              client,
-              { budget, batchSize, seed, dataset, strategy, evaluation: { taskQueue: 'benchc-eval' } },
-              { taskQueue: 'benchc-control', workflowId: `benchc-${method}-${dataset}-${seed}-${Date.now()}` },
-            );
-            const r = (await handle.result()) as SearchResult;
-            const s = ((performance.now() - t0) / 1000).toFixed(0);
-            if (method === 'collm') console.log(`  ${dataset} seed ${seed}: test ${r.best!.testAcc!.toFixed(2)} (${s} s, ${r.llm!.llmCalls} LLM calls)`);
-            return r;
-          });
-          const results = await pool(jobs, method === 'collm' ? concurrency : 4);
-          const test = meanStd(results.map((r) => r.best!.testAcc!));
-          const val = meanStd(results.map((r) => r.best!.valAcc));
-          if (method !== 'collm') {
-            lines.push(`| ${method} | ${dataset} | ${seeds} | ${fmt(test)} | ${fmt(val)} | - | - | - | - | - | - |`);
-            continue;
-          }
-          const sum = (f: (r: SearchResult) => number): number => results.reduce((a, r) => a + f(r), 0);
-          const calls = sum((r) => r.llm!.llmCalls);
-          const generated = Math.max(1, sum((r) => r.llm!.generated));
-          const evaluated = sum((r) => r.evaluated);
-          const pct = (x: number, of: number): string => `${((100 * x) / of).toFixed(0)}%`;
-          lines.push(
-            `| collm (${modelName}) | ${dataset} | ${seeds} | ${fmt(test)} | ${fmt(val)} | ${(calls / seeds).toFixed(1)} | ` +
-              `${(sum((r) => r.llm!.tokensIn) / seeds / 1000).toFixed(1)}k / ${(sum((r) => r.llm!.tokensOut) / seeds / 1000).toFixed(1)}k | ` +
-              `${(sum((r) => r.llm!.llmMs) / calls / 1000).toFixed(1)} | ${pct(sum((r) => r.llm!.illegal), generated)} | ` +
-              `${pct(sum((r) => r.llm!.duplicate), generated)} | ${pct(sum((r) => r.llm!.mutationFilled), evaluated)} |`,
+  await withHarness({ port: Number(arg('port', '7350')), name: 'benchc' }, async ({ client, controlQueue, evalQueue }) => {
+    for (const dataset of datasets) {
+      for (const method of ['collm', 'evolution', 'random']) {
+        const jobs = Array.from({ length: seeds }, (_, seed) => async () => {
+          const strategy = method === 'collm' ? { name: 'collm', llm, ...(navigator ? { navigator } : {}) } : method;
+          const t0 = performance.now();
+          const handle = await startSearch(
+            client,
+            { budget, batchSize, seed, dataset, strategy, evaluation: { taskQueue: evalQueue } },
+            { taskQueue: controlQueue, workflowId: `benchc-${method}-${dataset}-${seed}-${Date.now()}` },
           );
-          console.log(lines[lines.length - 1]);
+          const r = (await handle.result()) as SearchResult;
+          const s = ((performance.now() - t0) / 1000).toFixed(0);
+          if (method === 'collm') console.log(`  ${dataset} seed ${seed}: test ${r.best!.testAcc!.toFixed(2)} (${s} s, ${r.llm!.llmCalls} LLM calls)`);
+          return r;
+        });
+        const results = await pool(jobs, method === 'collm' ? concurrency : 4);
+        const test = meanStd(results.map((r) => r.best!.testAcc!));
+        const val = meanStd(results.map((r) => r.best!.valAcc));
+        if (method !== 'collm') {
+          lines.push(`| ${method} | ${dataset} | ${seeds} | ${fmt(test)} | ${fmt(val)} | - | - | - | - | - | - |`);
+          continue;
         }
+        const sum = (f: (r: SearchResult) => number): number => results.reduce((a, r) => a + f(r), 0);
+        const calls = sum((r) => r.llm!.llmCalls);
+        const generated = Math.max(1, sum((r) => r.llm!.generated));
+        const evaluated = sum((r) => r.evaluated);
+        const pct = (x: number, of: number): string => `${((100 * x) / of).toFixed(0)}%`;
+        lines.push(
+          `| collm (${modelName}) | ${dataset} | ${seeds} | ${fmt(test)} | ${fmt(val)} | ${(calls / seeds).toFixed(1)} | ` +
+            `${(sum((r) => r.llm!.tokensIn) / seeds / 1000).toFixed(1)}k / ${(sum((r) => r.llm!.tokensOut) / seeds / 1000).toFixed(1)}k | ` +
+            `${(sum((r) => r.llm!.llmMs) / calls / 1000).toFixed(1)} | ${pct(sum((r) => r.llm!.illegal), generated)} | ` +
+            `${pct(sum((r) => r.llm!.duplicate), generated)} | ${pct(sum((r) => r.llm!.mutationFilled), evaluated)} |`,
+        );
+        console.log(lines[lines.length - 1]);
       }
-    });
-  } finally {
-    evaluation.shutdown();
-    await evalRun;
-    await native.close();
-    await connection.close();
-    await server.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
+    }
+  });
   console.log(`\nbudget ${budget}, batch ${batchSize}; accuracy of the best-by-validation architecture, mean ± std over seeds 0-${seeds - 1}`);
   console.log('| method | dataset | seeds | test acc | val acc | LLM calls/search | tokens in / out per search | s/call | illegal (of generated) | duplicate (of generated) | filled by mutation (of evaluated) |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|');

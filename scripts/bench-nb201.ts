@@ -10,20 +10,13 @@
  * time, over the number of evaluations). Last, it times the replay of a
  * 1,000-evaluation search.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { startSearch } from '../src/client/search';
 import { Nb201Table, resolveNb201Table } from '../src/evaluators/nb201-table';
 import { parseSearchConfig } from '../src/search/config';
 import { runSearch, type SearchResult } from '../src/search/search';
-import { ensureDevServer } from '../src/temporal/dev-server';
 import { WORKFLOW_BUNDLE } from '../src/temporal/paths';
-import { createControlWorker } from '../src/workers/control';
-import { createEvalWorker } from '../src/workers/eval';
-import { buildWorkflowBundle } from './build-workflows';
+import { withHarness } from './harness';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -39,82 +32,59 @@ export function meanStd(xs: number[]): { mean: number; std: number } {
 export const fmt = (m: { mean: number; std: number }, digits = 2): string => `${m.mean.toFixed(digits)} ± ${m.std.toFixed(digits)}`;
 
 async function main(): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
   const seeds = Number(arg('seeds', '10'));
   const budget = Number(arg('budget', '100'));
   const strategies = arg('strategies', 'random,evolution').split(',');
   const datasets = arg('datasets', 'cifar10,cifar100,imagenet16').split(',');
   const table = Nb201Table.load(resolveNb201Table());
 
-  await buildWorkflowBundle();
-  const dir = mkdtempSync(join(tmpdir(), 'collm-bench-'));
-  const server = await ensureDevServer({ port: Number(arg('port', '7340')), dbFile: join(dir, 'db.sqlite'), headless: true });
-  const native = await NativeConnection.connect({ address: server.address });
-  const connection = await Connection.connect({ address: server.address });
-  const client = new Client({ connection });
-  const control = await createControlWorker({ connection: native, taskQueue: 'bench-control' });
-  const evaluation = await createEvalWorker({
-    connection: native,
-    taskQueue: 'bench-eval',
-    devices: Array.from({ length: 10 }, (_, i) => `slot${i}`),
-  });
-  const evalRun = evaluation.run();
   const rows: string[][] = [];
   let replayLine = '';
-  try {
-    await control.runUntil(async () => {
-      for (const strategy of strategies) {
-        for (const dataset of datasets) {
-          const val: number[] = [];
-          const test: number[] = [];
-          const wall: number[] = [];
-          const overhead: number[] = [];
-          let identical = true;
-          for (let seed = 0; seed < seeds; seed++) {
-            const raw = { budget, strategy, dataset, seed, batchSize: 10, evaluation: { taskQueue: 'bench-eval' } };
-            const t0 = performance.now();
-            const handle = await startSearch(client, raw, { taskQueue: 'bench-control', workflowId: `bench-${strategy}-${dataset}-${seed}-${Date.now()}` });
-            const result = (await handle.result()) as SearchResult;
-            const t1 = performance.now();
-            const config = parseSearchConfig(raw);
-            const local = runSearch(config, (c) => table.lookup(c.arch, dataset));
-            const t2 = performance.now();
-            identical &&= JSON.stringify(local) === JSON.stringify(result);
-            val.push(result.best!.valAcc);
-            test.push(result.best!.testAcc!);
-            wall.push((t1 - t0) / 1000);
-            overhead.push((t1 - t0 - (t2 - t1)) / result.evaluated);
-          }
-          rows.push([
-            strategy,
-            dataset,
-            String(seeds),
-            fmt(meanStd(val)),
-            fmt(meanStd(test)),
-            meanStd(wall).mean.toFixed(2),
-            meanStd(overhead).mean.toFixed(1),
-            identical ? 'yes' : 'NO',
-          ]);
-          console.log(`done: ${strategy} ${dataset}`);
+  await withHarness({ port: Number(arg('port', '7340')), name: 'bench' }, async ({ client, controlQueue, evalQueue }) => {
+    for (const strategy of strategies) {
+      for (const dataset of datasets) {
+        const val: number[] = [];
+        const test: number[] = [];
+        const wall: number[] = [];
+        const overhead: number[] = [];
+        let identical = true;
+        for (let seed = 0; seed < seeds; seed++) {
+          const raw = { budget, strategy, dataset, seed, batchSize: 10, evaluation: { taskQueue: evalQueue } };
+          const t0 = performance.now();
+          const handle = await startSearch(client, raw, { taskQueue: controlQueue, workflowId: `bench-${strategy}-${dataset}-${seed}-${Date.now()}` });
+          const result = (await handle.result()) as SearchResult;
+          const t1 = performance.now();
+          const config = parseSearchConfig(raw);
+          const local = runSearch(config, (c) => table.lookup(c.arch, dataset));
+          const t2 = performance.now();
+          identical &&= JSON.stringify(local) === JSON.stringify(result);
+          val.push(result.best!.valAcc);
+          test.push(result.best!.testAcc!);
+          wall.push((t1 - t0) / 1000);
+          overhead.push((t1 - t0 - (t2 - t1)) / result.evaluated);
         }
+        rows.push([
+          strategy,
+          dataset,
+          String(seeds),
+          fmt(meanStd(val)),
+          fmt(meanStd(test)),
+          meanStd(wall).mean.toFixed(2),
+          meanStd(overhead).mean.toFixed(1),
+          identical ? 'yes' : 'NO',
+        ]);
+        console.log(`done: ${strategy} ${dataset}`);
       }
-      // Replay cost of a long search: 1,000 evaluations in one run.
-      const big = await startSearch(client, { budget: 1000, strategy: 'evolution', batchSize: 10, evaluation: { taskQueue: 'bench-eval' } }, { taskQueue: 'bench-control', workflowId: `bench-replay-${Date.now()}` });
-      await big.result();
-      const history = await big.fetchHistory();
-      const r0 = performance.now();
-      await Worker.runReplayHistory({ workflowBundle: { codePath: WORKFLOW_BUNDLE }, replayName: 'bench' }, history);
-      const r1 = performance.now();
-      replayLine = `replay of a 1,000-evaluation search (${history.events?.length} events): ${((r1 - r0) / 1000).toFixed(2)} s`;
-    });
-  } finally {
-    evaluation.shutdown();
-    await evalRun;
-    await native.close();
-    await connection.close();
-    await server.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
+    }
+    // Replay cost of a long search: 1,000 evaluations in one run.
+    const big = await startSearch(client, { budget: 1000, strategy: 'evolution', batchSize: 10, evaluation: { taskQueue: evalQueue } }, { taskQueue: controlQueue, workflowId: `bench-replay-${Date.now()}` });
+    await big.result();
+    const history = await big.fetchHistory();
+    const r0 = performance.now();
+    await Worker.runReplayHistory({ workflowBundle: { codePath: WORKFLOW_BUNDLE }, replayName: 'bench' }, history);
+    const r1 = performance.now();
+    replayLine = `replay of a 1,000-evaluation search (${history.events?.length} events): ${((r1 - r0) / 1000).toFixed(2)} s`;
+  });
   const header = ['strategy', 'dataset', 'seeds', `best val acc (budget ${budget})`, 'its test acc', 'wall s/search', 'overhead ms/candidate', 'same as in-process'];
   console.log(`\n| ${header.join(' | ')} |\n|${header.map(() => '---').join('|')}|`);
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);

@@ -4,24 +4,19 @@
  * Run after an intentional change to the workflow's commands:
  *   npm run fixtures:record
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { startSearch } from '../src/client/search';
 import { ROOT } from '../src/temporal/paths';
-import { ensureDevServer } from '../src/temporal/dev-server';
-import { createControlWorker } from '../src/workers/control';
-import { createEvalWorker } from '../src/workers/eval';
 import { extendBudgetUpdate, pauseSignal, resumeSignal, steerSignal } from '../src/workflows/nas-search';
-import { buildWorkflowBundle } from './build-workflows';
+import { withHarness } from './harness';
 
 const OUT = join(ROOT, 'test/fixtures/histories');
 
 /** Each fixture: a config and what to do to the running search. */
-const FIXTURES: { name: string; config: Record<string, unknown>; drive?: (h: ReturnType<Client['workflow']['getHandle']>) => Promise<void> }[] = [
+const FIXTURES: { name: string; config: Record<string, unknown>; drive?: (h: WorkflowHandle) => Promise<void> }[] = [
   { name: 'evolution-cifar10', config: { budget: 30, batchSize: 5, strategy: 'evolution', seed: 1 } },
   { name: 'random-flops-imagenet16', config: { budget: 20, batchSize: 4, strategy: 'random', seed: 2, dataset: 'imagenet16', constraint: { metric: 'flops', max: 30 } } },
   {
@@ -53,41 +48,20 @@ const FIXTURES: { name: string; config: Record<string, unknown>; drive?: (h: Ret
 ];
 
 async function main(): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  await buildWorkflowBundle();
-  const dir = mkdtempSync(join(tmpdir(), 'collm-fixtures-'));
-  const server = await ensureDevServer({ port: 7320, dbFile: join(dir, 'db.sqlite'), headless: true });
-  const native = await NativeConnection.connect({ address: server.address });
-  const connection = await Connection.connect({ address: server.address });
-  const client = new Client({ connection });
-  const control = await createControlWorker({ connection: native, taskQueue: 'fixtures-control' });
-  const evaluation = await createEvalWorker({
-    connection: native,
-    taskQueue: 'fixtures-eval',
-    devices: ['d0', 'd1', 'd2', 'd3', 'd4'],
-    evaluators: { nb201: { simulateMs: 50 } },
-  });
   mkdirSync(OUT, { recursive: true });
-  const evalRun = evaluation.run();
-  try {
-    await control.runUntil(async () => {
+  await withHarness(
+    { port: 7320, name: 'fixtures', devices: ['d0', 'd1', 'd2', 'd3', 'd4'], evaluators: { nb201: { simulateMs: 50 } }, logLevel: 'WARN' },
+    async ({ client, controlQueue, evalQueue }) => {
       for (const f of FIXTURES) {
-        const handle = await startSearch(client, { ...f.config, evaluation: { taskQueue: 'fixtures-eval' } }, { taskQueue: 'fixtures-control', workflowId: `fixture-${f.name}` });
+        const handle = await startSearch(client, { ...f.config, evaluation: { taskQueue: evalQueue } }, { taskQueue: controlQueue, workflowId: `fixture-${f.name}` });
         if (f.drive) await f.drive(handle);
         await handle.result();
         const file = join(OUT, `${f.name}.json`);
         writeFileSync(file, historyToJSON(await handle.fetchHistory()));
         console.log(`recorded ${file}`);
       }
-    });
-  } finally {
-    evaluation.shutdown();
-    await evalRun;
-    await native.close();
-    await connection.close();
-    await server.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
+    },
+  );
 }
 
 main().catch((err) => {

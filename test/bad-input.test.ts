@@ -1,19 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { startSearch } from '../src/client/search';
 import { ConfigError } from '../src/search/config';
 import { createEvalWorker } from '../src/workers/eval';
-import { connect, inProcessWorkers, queues, uniqueId } from './helpers';
+import { inProcessWorkers, queues, uniqueId, useTemporal } from './helpers';
 
-let env: Awaited<ReturnType<typeof connect>>;
-before(async () => {
-  env = await connect();
-});
-after(async () => {
-  await env.close();
-});
+const env = useTemporal();
 
 const BAD: [string, unknown, RegExp][] = [
   ['unknown space', { space: 'darts', budget: 10 }, /space: unknown search space 'darts'; use one of nb201/],

@@ -1,19 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { SearchResult } from '../src/search/search';
 import { findTemporalCli } from '../src/temporal/cli';
-import { ADDRESS, connect, inProcessWorkers, queues, runInProcess, uniqueId } from './helpers';
+import { ADDRESS, inProcessWorkers, queues, runInProcess, uniqueId, useTemporal } from './helpers';
 
 const run = promisify(execFile);
-let env: Awaited<ReturnType<typeof connect>>;
-before(async () => {
-  env = await connect();
-});
-after(async () => {
-  await env.close();
-});
+const env = useTemporal();
 
 test('`temporal workflow start --type nasSearch` starts a search that the workers complete', async () => {
   const q = queues('cli');

@@ -1,19 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { startSearch } from '../src/client/search';
 import type { SearchResult } from '../src/search/search';
 import { parseNb201 } from '../src/spaces/nb201';
-import { connect, inProcessWorkers, queues, uniqueId } from './helpers';
+import { inProcessWorkers, queues, uniqueId, useTemporal } from './helpers';
 
 // The embedded SmolLM2-135M model (npm run setup extracts it) driving a real
 // search on the real server: no endpoint, no fake.
-let env: Awaited<ReturnType<typeof connect>>;
-before(async () => {
-  env = await connect();
-});
-after(async () => {
-  await env.close();
-});
+const env = useTemporal();
 
 test('collm on the embedded model: a few iterations, every evaluated candidate legal and unique', async () => {
   const q = queues('embedded');

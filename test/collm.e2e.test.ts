@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { startSearch } from '../src/client/search';
@@ -8,15 +8,9 @@ import type { SearchResult } from '../src/search/search';
 import { parseNb201 } from '../src/spaces/nb201';
 import { steerSignal } from '../src/workflows/nas-search';
 import { cells, requestedCount, startFakeLlm, STRATEGY_TEXT, type FakeLlm } from './fake-llm';
-import { connect, inProcessWorkers, queues, uniqueId } from './helpers';
+import { inProcessWorkers, queues, uniqueId, useTemporal } from './helpers';
 
-let env: Awaited<ReturnType<typeof connect>>;
-before(async () => {
-  env = await connect();
-});
-after(async () => {
-  await env.close();
-});
+const env = useTemporal();
 
 const collm = (fake: FakeLlm, extra: Record<string, unknown> = {}) => ({
   name: 'collm',

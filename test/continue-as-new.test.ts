@@ -1,17 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { startSearch } from '../src/client/search';
 import type { SearchResult } from '../src/search/search';
 import { progressQuery } from '../src/workflows/nas-search';
-import { connect, inProcessWorkers, queues, runInProcess, uniqueId } from './helpers';
+import { inProcessWorkers, queues, runInProcess, uniqueId, useTemporal } from './helpers';
 
-let env: Awaited<ReturnType<typeof connect>>;
-before(async () => {
-  env = await connect();
-});
-after(async () => {
-  await env.close();
-});
+const env = useTemporal();
 
 test('with a low history threshold a search crosses several runs and returns the same result', async () => {
   const q = queues('can');

@@ -1,17 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { startSearch } from '../src/client/search';
 import type { SearchResult } from '../src/search/search';
 import { progressQuery } from '../src/workflows/nas-search';
-import { connect, queues, runInProcess, spawnWorker, uniqueId, waitFor } from './helpers';
+import { queues, runInProcess, spawnWorker, uniqueId, useTemporal, waitFor } from './helpers';
 
-let env: Awaited<ReturnType<typeof connect>>;
-before(async () => {
-  env = await connect();
-});
-after(async () => {
-  await env.close();
-});
+const env = useTemporal();
 
 test('kill -9 of the eval worker and the control worker mid-search: the search finishes with the same result', async () => {
   const q = queues('crash');

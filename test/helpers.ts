@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { after, before } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { Nb201Table, resolveNb201Table } from '../src/evaluators/nb201-table';
@@ -147,4 +148,27 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** Connects once for a test file (before/after hooks); use in place of repeating the hooks. */
+export function useTemporal(): { readonly client: Client; readonly native: NativeConnection } {
+  let env: Awaited<ReturnType<typeof connect>> | undefined;
+  before(async () => {
+    env = await connect();
+  });
+  after(async () => {
+    await env?.close();
+  });
+  const get = () => {
+    if (!env) throw new Error('useTemporal: not connected yet (use it inside tests)');
+    return env;
+  };
+  return {
+    get client() {
+      return get().client;
+    },
+    get native() {
+      return get().native;
+    },
+  };
 }

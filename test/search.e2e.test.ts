@@ -1,19 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { startSearch } from '../src/client/search';
 import type { SearchResult } from '../src/search/search';
 import { NAS_BEST_VAL_ACC, NAS_EVALUATED, NAS_SPACE } from '../src/search-attributes';
 import { extendBudgetUpdate, pauseSignal, progressQuery, resumeSignal, stopSignal } from '../src/workflows/nas-search';
-import { connect, inProcessWorkers, queues, runInProcess, uniqueId } from './helpers';
+import { inProcessWorkers, queues, runInProcess, uniqueId, useTemporal } from './helpers';
 
-let env: Awaited<ReturnType<typeof connect>>;
-before(async () => {
-  env = await connect();
-});
-after(async () => {
-  await env.close();
-});
+const env = useTemporal();
 
 test('a search on the real server evaluates exactly budget unique architectures, like the in-process run', async () => {
   const q = queues();

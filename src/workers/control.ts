@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createLlmActivities } from '../activities/llm';
 import { CONTROL_TASK_QUEUE } from '../search-attributes';
-import { connectWorker, temporalTarget } from '../temporal/connection';
 import { WORKFLOW_BUNDLE } from '../temporal/paths';
+import { runWorkerProcess } from './run';
 
 export interface ControlWorkerOptions {
   connection: NativeConnection;
@@ -52,25 +52,15 @@ function bundleIsFresh(bundle: string): boolean {
   return newest(join(__dirname, '..')) <= built;
 }
 
-async function main(): Promise<void> {
-  const target = temporalTarget();
-  const taskQueue = process.env.NAS_CONTROL_TASK_QUEUE ?? CONTROL_TASK_QUEUE;
-  const connection = await connectWorker(target);
-  const worker = await createControlWorker({
-    connection,
-    namespace: target.namespace,
-    taskQueue,
-    ...(process.env.WORKFLOW_BUNDLE ? { workflowBundlePath: process.env.WORKFLOW_BUNDLE } : {}),
-  });
-  console.log(`control worker: polling ${taskQueue} on ${target.address}`);
-  // SIGINT/SIGTERM start a graceful shutdown; run() resolves once it is done.
-  await worker.run();
-  await connection.close();
-}
-
 if (require.main === module) {
-  main().catch((err) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
+  runWorkerProcess(async (connection, target) => {
+    const taskQueue = process.env.NAS_CONTROL_TASK_QUEUE ?? CONTROL_TASK_QUEUE;
+    const worker = await createControlWorker({
+      connection,
+      namespace: target.namespace,
+      taskQueue,
+      ...(process.env.WORKFLOW_BUNDLE ? { workflowBundlePath: process.env.WORKFLOW_BUNDLE } : {}),
+    });
+    return { worker, banner: `control worker: polling ${taskQueue}` };
   });
 }

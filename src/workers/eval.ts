@@ -2,7 +2,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createEvalActivities } from '../activities/evaluate';
 import { createEvaluators, type EvaluatorOptions } from '../evaluators';
 import { EVAL_TASK_QUEUE } from '../search-attributes';
-import { connectWorker, temporalTarget } from '../temporal/connection';
+import { runWorkerProcess } from './run';
 
 export interface EvalWorkerOptions {
   connection: NativeConnection;
@@ -38,27 +38,18 @@ export async function createEvalWorker(options: EvalWorkerOptions): Promise<Work
   });
 }
 
-async function main(): Promise<void> {
-  const target = temporalTarget();
-  const devices = parseDevices(process.env.EVAL_DEVICES, 2);
-  const simulateMs = Number(process.env.EVAL_SIMULATE_MS ?? 0);
-  const taskQueue = process.env.NAS_EVAL_TASK_QUEUE ?? EVAL_TASK_QUEUE;
-  const connection = await connectWorker(target);
-  const worker = await createEvalWorker({
-    connection,
-    namespace: target.namespace,
-    taskQueue,
-    devices,
-    evaluators: { nb201: { ...(process.env.NB201_TABLE ? { table: process.env.NB201_TABLE } : {}), simulateMs } },
-  });
-  console.log(`eval worker: polling ${taskQueue} on ${target.address} with devices ${devices.join(', ')}`);
-  await worker.run();
-  await connection.close();
-}
-
 if (require.main === module) {
-  main().catch((err) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
+  runWorkerProcess(async (connection, target) => {
+    const devices = parseDevices(process.env.EVAL_DEVICES, 2);
+    const simulateMs = Number(process.env.EVAL_SIMULATE_MS ?? 0);
+    const taskQueue = process.env.NAS_EVAL_TASK_QUEUE ?? EVAL_TASK_QUEUE;
+    const worker = await createEvalWorker({
+      connection,
+      namespace: target.namespace,
+      taskQueue,
+      devices,
+      evaluators: { nb201: { ...(process.env.NB201_TABLE ? { table: process.env.NB201_TABLE } : {}), simulateMs } },
+    });
+    return { worker, banner: `eval worker: polling ${taskQueue} with devices ${devices.join(', ')}` };
   });
 }
