@@ -40,7 +40,7 @@ import {
 import type { Candidate, EvalResult, Evaluation } from '../search/types';
 import { collmDriver, type CollmDriver } from './collm';
 
-export type SearchStatus = 'running' | 'evaluating' | 'paused' | 'stopping' | 'completed';
+export type SearchStatus = 'running' | 'evaluating' | 'asking the LLM' | 'paused' | 'stopping' | 'completed';
 
 export interface SearchProgress {
   status: SearchStatus;
@@ -93,18 +93,14 @@ export async function nasSearch(input: unknown, carried?: CarriedState): Promise
   const runs = carried?.runs ?? 0;
   const hints: string[] = carried?.hints ?? [];
   let inFlight = 0;
+  let llmInFlight = false;
   let finished: StopReason | undefined;
 
   const { evaluate } = proxyActivities<EvalActivities>({
     taskQueue: config.evaluation.taskQueue,
     startToCloseTimeout: config.evaluation.startToCloseTimeout as `${number}s`,
     heartbeatTimeout: config.evaluation.heartbeatTimeout as `${number}s`,
-    retry: {
-      maximumAttempts: config.evaluation.maximumAttempts,
-      initialInterval: '1s',
-      backoffCoefficient: 2,
-      maximumInterval: '1m',
-    },
+    retry: backoff(config.evaluation.maximumAttempts, '1s', '1m'),
   });
 
   const collm: CollmDriver | undefined =
@@ -116,13 +112,8 @@ export async function nasSearch(input: unknown, carried?: CarriedState): Promise
             ...(config.strategy.llmTaskQueue ? { taskQueue: config.strategy.llmTaskQueue } : {}),
             startToCloseTimeout: config.strategy.llmTimeout as `${number}m`,
             heartbeatTimeout: config.strategy.llmHeartbeatTimeout as `${number}s`,
-            retry: {
-              maximumAttempts: config.strategy.llmMaximumAttempts,
-              initialInterval: '2s',
-              backoffCoefficient: 2,
-              maximumInterval: '2m',
-            },
-          }).llmChat),
+            retry: backoff(config.strategy.llmMaximumAttempts, '2s', '2m'),
+          }).llmChat, (busy) => (llmInFlight = busy)),
           () => hints.splice(0),
         )
       : undefined;
@@ -133,7 +124,17 @@ export async function nasSearch(input: unknown, carried?: CarriedState): Promise
   setHandler(progressQuery, () => {
     const top = best(state);
     return {
-      status: finished ? 'completed' : stopRequested ? 'stopping' : paused ? 'paused' : inFlight > 0 ? 'evaluating' : 'running',
+      status: finished
+        ? 'completed'
+        : stopRequested
+          ? 'stopping'
+          : paused
+            ? 'paused'
+            : inFlight > 0
+              ? 'evaluating'
+              : llmInFlight
+                ? 'asking the LLM'
+                : 'running',
       space: config.space,
       dataset: config.dataset,
       strategy: config.strategy.name,
@@ -281,11 +282,16 @@ function failureOf(err: unknown, candidate: Candidate): Error {
 }
 
 /**
- * An LLM error no retry can fix (bad key, unknown model) ends the search with
- * the provider's own message rather than Temporal's generic "Activity task failed".
+ * Wraps the LLM activity: an error no retry can fix (bad key, unknown model)
+ * ends the search with the provider's own message rather than Temporal's
+ * generic "Activity task failed"; `busy` tells `progress` a call is out.
  */
-function surfaceLlmErrors<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+function surfaceLlmErrors<A extends unknown[], R>(
+  fn: (...args: A) => Promise<R>,
+  busy: (calling: boolean) => void,
+): (...args: A) => Promise<R> {
   return async (...args) => {
+    busy(true);
     try {
       return await fn(...args);
     } catch (err) {
@@ -293,8 +299,14 @@ function surfaceLlmErrors<A extends unknown[], R>(fn: (...args: A) => Promise<R>
         throw ApplicationFailure.create({ message: err.cause.message, type: err.cause.type ?? 'LlmError', nonRetryable: true });
       }
       throw err;
+    } finally {
+      busy(false);
     }
   };
+}
+
+function backoff(maximumAttempts: number, initialInterval: `${number}s`, maximumInterval: `${number}${'s' | 'm'}`) {
+  return { maximumAttempts, initialInterval, backoffCoefficient: 2, maximumInterval };
 }
 
 function shouldContinueAsNew(config: SearchConfig): boolean {
