@@ -187,3 +187,18 @@ test('an embedded model\'s small context bounds the Navigator conversation: ever
   }
   assert.ok(collm.stats.summaries >= 2);
 });
+
+test('on an embedded model the Generator exchange, follow-up included, fits the context', async () => {
+  const { generatorPromptLimits, retryCall } = await import('../src/search/collm/coordinator');
+  const { config, c, state } = searchWith(100, { llm: { provider: 'local', contextSize: 4096, maxTokens: 900 } });
+  const limits = generatorPromptLimits(c);
+  assert.ok(limits.visited > 5 && limits.visited < c.visitedInPrompt, String(limits.visited));
+  const collm = { ...initCollm(c), strategy: 'z'.repeat(6000) };
+  const first = generatorCall(config, c, nb201Space, state, collm, 10);
+  const bigAnswer = answer(JSON.stringify({ candidates: Array(10).fill(['nor_conv_3x3', 'nor_conv_3x3', 'nor_conv_3x3', 'nor_conv_3x3', 'nor_conv_3x3', 'nor_conv_3x3']) }, null, 4));
+  const errors = Array.from({ length: 10 }, (_, i) => `candidates[${i}] ["nor_conv_3x3","nor_conv_3x3","nor_conv_3x3","nor_conv_3x3","nor_conv_3x3","nor_conv_3x3"] was already evaluated or repeats another candidate`);
+  const retry = retryCall(first.call, bigAnswer, errors, 10, collm, nb201Space);
+  // Measured with the SmolLM2 tokenizer: these prompts run about 2.9 characters per token.
+  const tokens = retry.request.messages.reduce((n, m) => n + m.content.length, 0) / 2.9 + 5 * retry.request.messages.length;
+  assert.ok(tokens + 900 < 4096, `${Math.round(tokens)} prompt tokens`);
+});

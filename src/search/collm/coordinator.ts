@@ -247,6 +247,22 @@ export function generatorSchema(space: SearchSpace<unknown>, count: number): Rec
   return json;
 }
 
+/**
+ * How many visited architectures the Generator prompt lists, and how much of
+ * the strategy it quotes. On an embedded model the whole exchange, including
+ * the follow-up that repeats the first answer, must fit the context: system
+ * prompt (~500 tokens), two answers of up to maxTokens, ~35 tokens per listed
+ * architecture, ~2.5 characters per token of strategy.
+ */
+export function generatorPromptLimits(c: CollmConfig): { visited: number; strategyChars: number } {
+  const llm = c.generator ?? c.llm;
+  if (llm.provider !== 'local') return { visited: c.visitedInPrompt, strategyChars: Infinity };
+  const strategyChars = 2000;
+  // 400 tokens of margin: the follow-up's error list and the chat template's own tokens.
+  const room = llm.contextSize - 2 * llm.maxTokens - 500 - strategyChars / 2.5 - 400;
+  return { visited: Math.max(0, Math.min(c.visitedInPrompt, Math.floor(room / 35))), strategyChars };
+}
+
 export function generatorCall(
   config: SearchConfig,
   c: CollmConfig,
@@ -256,18 +272,20 @@ export function generatorCall(
   count: number,
 ): { call: LlmCall; messages: ChatMessage[] } {
   const p = prompts(state);
+  const limits = generatorPromptLimits(c);
   // Show the best and the most recent evaluated architectures: the ones a Generator is likeliest to repeat.
   const shown = new Set<string>();
   const best = search.evaluated.slice().sort((a, b) => b.valAcc - a.valAcc);
-  for (const e of [...best.slice(0, Math.ceil(c.visitedInPrompt / 2)), ...search.evaluated.slice().reverse()]) {
-    if (shown.size >= c.visitedInPrompt) break;
+  for (const e of [...best.slice(0, Math.ceil(limits.visited / 2)), ...search.evaluated.slice().reverse()]) {
+    if (shown.size >= limits.visited) break;
     shown.add(JSON.stringify(space.parse(e.arch)));
   }
+  const strategy = state.strategy ?? '';
   const system: ChatMessage = { role: 'system', content: render(p.generatorSystem, { space: space.description, archFormat: space.jsonFormat }) };
   const user: ChatMessage = {
     role: 'user',
     content: render(p.generatorUser, {
-      strategy: state.strategy ?? '',
+      strategy: strategy.length > limits.strategyChars ? `${strategy.slice(0, limits.strategyChars)} [...]` : strategy,
       count,
       visited: shown.size > 0 ? [...shown].join('\n') : '(none yet)',
     }),
