@@ -174,15 +174,15 @@ test('an embedded model\'s small context bounds the Navigator conversation: ever
   const { config, c, state } = searchWith(100, { llm: { provider: 'local', contextSize: 4096, maxTokens: 900 }, navigator: { provider: 'local', contextSize: 4096, maxTokens: 200 } });
   assert.ok(conversationBudget(c) < c.contextBudgetChars);
   let collm = initCollm(c);
-  // Ten refinements with long answers: summaries keep every request under the context (at ~2.5 chars per token).
+  // Ten refinements with long answers: summaries keep every request under the context (at 2 chars per token).
   for (let i = 0; i < 10; i++) {
     const summary = summaryCall(c, collm);
     if (summary) {
-      assert.ok(JSON.stringify(summary.request.messages).length / 2.5 + 200 < 4096, `summary request ${i} fits`);
+      assert.ok(JSON.stringify(summary.request.messages).length / 2 + 200 < 4096, `summary request ${i} fits`);
       collm = acceptSummary(collm, answer('x'.repeat(600)));
     }
     const turn = navigatorCall(config, c, nb201Space, state, collm, state.evaluated.slice(i * 10, i * 10 + 10));
-    assert.ok(JSON.stringify(turn.call.request.messages).length / 2.5 + 200 < 4096, `navigator request ${i} fits`);
+    assert.ok(JSON.stringify(turn.call.request.messages).length / 2 + 200 < 4096, `navigator request ${i} fits`);
     collm = acceptNavigator(turn.state, answer(`# SUMMARY\n${'y'.repeat(800)}`));
   }
   assert.ok(collm.stats.summaries >= 2);

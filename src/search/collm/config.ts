@@ -29,7 +29,7 @@ const localLlm = z
     modelPath: z.string().min(1).optional(),
     temperature: z.number().min(0).max(2).default(0.6),
     maxTokens: z.number().int().positive().default(900),
-    contextSize: z.number().int().min(512).default(4096),
+    contextSize: z.number().int().min(512).default(8192),
   })
   .strict();
 
@@ -52,7 +52,7 @@ export const collmStrategySchema = z
   .object({
     name: z.literal('collm'),
     /** The LLM for both roles, unless navigator/generator override it. */
-    llm: llmConfigSchema.default({ provider: 'local', temperature: 0.6, maxTokens: 900, contextSize: 4096 }),
+    llm: llmConfigSchema.default({ provider: 'local', temperature: 0.6, maxTokens: 900, contextSize: 8192 }),
     navigator: llmConfigSchema.optional(),
     generator: llmConfigSchema.optional(),
     /** Which LLM keeps its conversation: the paper's ablation; Navigator-only is the default. */

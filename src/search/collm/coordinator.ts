@@ -192,14 +192,16 @@ const chars = (messages: readonly ChatMessage[]): number =>
 
 /**
  * How large the Navigator's conversation may grow. An embedded model's
- * context is small: the system prompt, the next results and the answer must
- * still fit after the conversation (architecture strings run ~2.5 characters
- * per token), so its budget is derived from `contextSize`.
+ * context is small: the system prompt (~2,500 characters), the next results
+ * (~2,000), the answer and the summary request must still fit after it. Small
+ * models' odd output can run close to 2 characters per token, so the budget
+ * assumes 2.
  */
 export function conversationBudget(c: CollmConfig): number {
   const llm = c.navigator ?? c.llm;
   if (llm.provider !== 'local') return c.contextBudgetChars;
-  return Math.min(c.contextBudgetChars, Math.max(1000, Math.floor((llm.contextSize - llm.maxTokens) * 2.5) - 5000));
+  const fits = (llm.contextSize - llm.maxTokens) * 2 - 2500 - 2000 - llm.maxTokens * 4 - 500;
+  return Math.min(c.contextBudgetChars, Math.max(1000, fits));
 }
 
 /**
