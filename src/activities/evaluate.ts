@@ -11,9 +11,6 @@ export interface EvalActivityOptions {
   devices: readonly string[];
 }
 
-/** Error types that retrying cannot fix: the search fails with the message. */
-export const FATAL_EVAL_ERRORS = ['TableError', 'ArchitectureError', 'UnknownSpace'] as const;
-
 /** Activities served on the eval task queue (GPU workers). */
 export function createEvalActivities(options: EvalActivityOptions) {
   const slots = new DeviceSlots(options.devices);
