@@ -191,7 +191,7 @@ test('an embedded model\'s small context bounds the Navigator conversation: ever
 test('on an embedded model the Generator exchange, follow-up included, fits the context', async () => {
   const { generatorPromptLimits, retryCall } = await import('../src/search/collm/coordinator');
   const { config, c, state } = searchWith(100, { llm: { provider: 'local', contextSize: 4096, maxTokens: 900 } });
-  const limits = generatorPromptLimits(c);
+  const limits = generatorPromptLimits(c, nb201Space, 10);
   assert.ok(limits.visited > 5 && limits.visited < c.visitedInPrompt, String(limits.visited));
   const collm = { ...initCollm(c), strategy: 'z'.repeat(6000) };
   const first = generatorCall(config, c, nb201Space, state, collm, 10);

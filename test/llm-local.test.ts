@@ -65,6 +65,9 @@ test('a JSON-schema request is answered with JSON that satisfies the schema', as
   const parsed = Answer.safeParse(answer.json);
   assert.ok(parsed.success, `${answer.text}\n${parsed.error?.message ?? ''}`);
   assert.deepEqual(JSON.parse(answer.text), answer.json);
+  // The compact grammar: no whitespace, so the answer is as short as the JSON can be.
+  assert.equal(answer.text, JSON.stringify(answer.json));
+  assert.ok(answer.tokensOut <= answer.text.length + 1, `${answer.tokensOut} tokens for ${answer.text.length} characters`);
   assert.equal(answer.model, 'SmolLM2-135M-Instruct.Q4_1.gguf');
   assert.ok(answer.tokensIn > 20 && answer.tokensOut > 10, `tokens ${answer.tokensIn}/${answer.tokensOut}`);
   assert.ok(answer.latencyMs > 0);

@@ -2,7 +2,8 @@
  * Embedded provider: a small GGUF model run in-process by node-llama-cpp, so a
  * search works with no endpoint at all. JSON answers are enforced with a
  * grammar built from the request's JSON Schema, which is what makes a 135M
- * model usable: it can only emit tokens that keep the output valid.
+ * model usable: it can only emit tokens that keep the output valid. The grammar
+ * admits no whitespace (see search/collm/json-grammar.ts), so answers are short and never cut off.
  *
  * Speed on small CPUs hinges on the thread count. node-llama-cpp defaults to
  * max(4, cores) threads; on a 2-core machine that is 4 spin-waiting threads
@@ -22,6 +23,7 @@ import type {
   LlamaGrammar,
   LlamaModel,
 } from 'node-llama-cpp';
+import { compactJsonGrammar, UnsupportedSchema } from '../search/collm/json-grammar';
 import { extractJson, stripReasoning } from './json';
 import { LlmError, type ChatMessage, type ChatRequest, type ChatResponse, type LlmProvider } from './types';
 
@@ -237,7 +239,15 @@ function grammarFor(runtime: Runtime, jsonSchema: NonNullable<ChatRequest['jsonS
   if (cached) return cached;
   const promise = (async () => {
     try {
-      return await runtime.llama.createGrammarForJsonSchema<GbnfJsonSchema>(jsonSchema.schema as unknown as GbnfJsonSchema);
+      let compact: string | undefined;
+      try {
+        compact = compactJsonGrammar(jsonSchema.schema);
+      } catch (err) {
+        if (!(err instanceof UnsupportedSchema)) throw err;
+      }
+      // The library's grammar (whitespace allowed) for shapes the compact one does not cover.
+      if (compact === undefined) return await runtime.llama.createGrammarForJsonSchema<GbnfJsonSchema>(jsonSchema.schema as unknown as GbnfJsonSchema);
+      return await runtime.llama.createGrammar({ grammar: compact });
     } catch (err) {
       throw new LlmError('bad_request', `schema ${jsonSchema.name} cannot be turned into a grammar: ${messageOf(err)}`);
     }

@@ -28,6 +28,7 @@ const localLlm = z
     /** A .gguf file on the control worker; default: the embedded SmolLM2-135M-Instruct. */
     modelPath: z.string().min(1).optional(),
     temperature: z.number().min(0).max(2).default(0.6),
+    /** Longest Navigator answer. The Generator's answer is bounded by its grammar instead (generatorMaxTokens). */
     maxTokens: z.number().int().positive().default(900),
     contextSize: z.number().int().min(512).default(8192),
   })

@@ -6,6 +6,7 @@ import type { SearchConfig } from '../config';
 import { meetsConstraint, type SearchState } from '../search';
 import type { Rng } from '../rng';
 import type { Candidate, Evaluation } from '../types';
+import { maxCompactJsonChars } from './json-grammar';
 import type { CollmConfig, LlmConfig } from './config';
 
 /**
@@ -250,18 +251,31 @@ export function generatorSchema(space: SearchSpace<unknown>, count: number): Rec
 }
 
 /**
+ * The Generator's maxTokens. On an embedded model the grammar bounds the
+ * answer (no whitespace, fixed count), and a token is at least a character,
+ * so the longest answer the schema admits is never cut off mid-JSON; a
+ * configured maxTokens below it only turned long answers into wasted calls.
+ */
+export function generatorMaxTokens(c: CollmConfig, space: SearchSpace<unknown>, count: number): number {
+  const llm = c.generator ?? c.llm;
+  if (llm.provider !== 'local') return llm.maxTokens;
+  const bound = maxCompactJsonChars(generatorSchema(space, count));
+  return Number.isFinite(bound) ? bound : llm.maxTokens;
+}
+
+/**
  * How many visited architectures the Generator prompt lists, and how much of
  * the strategy it quotes. On an embedded model the whole exchange, including
  * the follow-up that repeats the first answer, must fit the context: system
  * prompt (~500 tokens), two answers of up to maxTokens, ~35 tokens per listed
  * architecture, ~2.5 characters per token of strategy.
  */
-export function generatorPromptLimits(c: CollmConfig): { visited: number; strategyChars: number } {
+export function generatorPromptLimits(c: CollmConfig, space: SearchSpace<unknown>, count: number): { visited: number; strategyChars: number } {
   const llm = c.generator ?? c.llm;
   if (llm.provider !== 'local') return { visited: c.visitedInPrompt, strategyChars: Infinity };
   const strategyChars = 2000;
   // 400 tokens of margin: the follow-up's error list and the chat template's own tokens.
-  const room = llm.contextSize - 2 * llm.maxTokens - 500 - strategyChars / 2.5 - 400;
+  const room = llm.contextSize - 2 * generatorMaxTokens(c, space, count) - 500 - strategyChars / 2.5 - 400;
   return { visited: Math.max(0, Math.min(c.visitedInPrompt, Math.floor(room / 35))), strategyChars };
 }
 
@@ -274,7 +288,7 @@ export function generatorCall(
   count: number,
 ): { call: LlmCall; messages: ChatMessage[] } {
   const p = prompts(state);
-  const limits = generatorPromptLimits(c);
+  const limits = generatorPromptLimits(c, space, count);
   // Show the best and the most recent evaluated architectures: the ones a Generator is likeliest to repeat.
   const shown = new Set<string>();
   const best = search.evaluated.slice().sort((a, b) => b.valAcc - a.valAcc);
@@ -299,7 +313,12 @@ export function generatorCall(
     call: {
       purpose: 'generator',
       llm,
-      request: { messages, jsonSchema: { name: 'candidates', schema: generatorSchema(space, count) }, temperature: llm.temperature, maxTokens: llm.maxTokens },
+      request: {
+        messages,
+        jsonSchema: { name: 'candidates', schema: generatorSchema(space, count) },
+        temperature: llm.temperature,
+        maxTokens: generatorMaxTokens(c, space, count),
+      },
     },
     messages,
   };
