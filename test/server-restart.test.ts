@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,6 +55,43 @@ test('the dev server stops mid-search and restarts on the same SQLite file: the 
   } finally {
     await Promise.all(workers.map((w) => w.kill9()));
     await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a dev server left behind by a SIGKILLed run is stopped and replaced, not silently reused', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'collm-orphan-'));
+  const port = PORT + 5;
+  // A run (like `npm test` or a benchmark) that starts its own server, then is killed with SIGKILL.
+  const script = `
+    const { ensureDevServer } = require('./src/temporal/dev-server');
+    ensureDevServer({ port: ${port}, dbFile: ${JSON.stringify(join(dir, 'a.sqlite'))}, headless: true })
+      .then((s) => { console.log('PID ' + s.pid); setInterval(() => {}, 1000); });`;
+  const owner = spawn(process.execPath, ['--import', 'tsx', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  owner.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const orphan = await waitFor('the first server', async () => Number(/PID (\d+)/.exec(out)?.[1]) || undefined, 60_000);
+  owner.kill('SIGKILL');
+  await new Promise((r) => owner.once('exit', r));
+  process.kill(orphan, 0); // still running: nobody stopped it
+
+  const server = await ensureDevServer({ port, dbFile: join(dir, 'b.sqlite'), headless: true });
+  try {
+    assert.ok(server.started, 'a fresh server, not the orphan');
+    assert.notEqual(server.pid, orphan);
+    assert.throws(() => process.kill(orphan, 0), /ESRCH/, 'the orphan is gone');
+  } finally {
+    await server.stop();
+  }
+  // A server whose owner is alive (this process) is reused, never stopped.
+  const again = await ensureDevServer({ port, dbFile: join(dir, 'c.sqlite'), headless: true });
+  assert.ok(again.started, 'stop() freed the port');
+  try {
+    const reused = await ensureDevServer({ port, headless: true });
+    assert.equal(reused.started, false);
+    process.kill(again.pid!, 0);
+  } finally {
+    await again.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 });

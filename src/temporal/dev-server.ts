@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { dirname, join } from 'node:path';
 import { Connection } from '@temporalio/client';
@@ -106,6 +106,9 @@ export async function ensureDevServer(options: DevServerOptions = {}): Promise<D
   const namespace = options.namespace ?? 'default';
   const address = `127.0.0.1:${port}`;
   const uiUrl = options.headless ? undefined : `http://127.0.0.1:${uiPort}`;
+  if ((await isListening(port)) && (await stopLeftBehind(port))) {
+    console.log(`stopped a Temporal dev server on port ${port} left behind by an earlier run that was killed`);
+  }
   if (await isListening(port)) {
     const connection = await Connection.connect({ address });
     try {
@@ -136,11 +139,12 @@ export async function ensureDevServer(options: DevServerOptions = {}): Promise<D
     detached: options.detached ?? false,
   });
   closeSync(log);
-  if (options.detached) {
-    child.unref();
-    mkdirSync(DATA_DIR, { recursive: true });
-    writeFileSync(pidFile(port), String(child.pid));
-  }
+  // The pid file says who owns the server: nobody (detached, it outlives us on purpose)
+  // or this process, whose server must not outlive it (see stopLeftBehind).
+  mkdirSync(DATA_DIR, { recursive: true });
+  const record: PidRecord = { pid: child.pid!, ...(options.detached ? {} : { owner: process.pid }) };
+  writeFileSync(pidFile(port), JSON.stringify(record));
+  if (options.detached) child.unref();
   try {
     await waitReady(address, child, logFile, 60_000);
   } catch (err) {
@@ -152,8 +156,70 @@ export async function ensureDevServer(options: DevServerOptions = {}): Promise<D
     ...(uiUrl ? { uiUrl } : {}),
     started: true,
     ...(child.pid !== undefined ? { pid: child.pid } : {}),
-    stop: () => stopChild(child),
+    stop: async () => {
+      await stopChild(child);
+      removePidFile(port, child.pid);
+    },
   };
+}
+
+interface PidRecord {
+  pid: number;
+  /** The process the server belongs to; absent for a detached server. */
+  owner?: number;
+}
+
+function readPidRecord(port: number): PidRecord | undefined {
+  try {
+    const text = readFileSync(pidFile(port), 'utf8').trim();
+    // Older detached servers wrote the bare pid.
+    const record = (/^\d+$/.test(text) ? { pid: Number(text) } : JSON.parse(text)) as PidRecord;
+    return Number.isInteger(record.pid) ? record : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function removePidFile(port: number, pid: number | undefined): void {
+  if (readPidRecord(port)?.pid === pid) rmSync(pidFile(port), { force: true });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * A test run or benchmark killed with SIGKILL cannot stop its server, which
+ * then lingers with a deleted temporary database and would be silently reused
+ * by the next run. Such a server (its owner is gone) is stopped here.
+ */
+async function stopLeftBehind(port: number): Promise<boolean> {
+  const record = readPidRecord(port);
+  if (!record?.owner || alive(record.owner) || !alive(record.pid)) return false;
+  try {
+    process.kill(record.pid, 'SIGTERM');
+  } catch {
+    return false;
+  }
+  const deadline = Date.now() + 10_000;
+  while (alive(record.pid) || (await isListening(port))) {
+    if (Date.now() > deadline) {
+      try {
+        process.kill(record.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    if (Date.now() > deadline + 5_000) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  rmSync(pidFile(port), { force: true });
+  return true;
 }
 
 function stopChild(child: ChildProcess): Promise<void> {
@@ -170,12 +236,11 @@ function stopChild(child: ChildProcess): Promise<void> {
 
 /** Stops a detached dev server that `ensureDevServer({detached: true})` started. */
 export function stopDetachedDevServer(port = 7233): boolean {
-  const file = pidFile(port);
-  if (!existsSync(file)) return false;
-  const pid = Number(readFileSync(file, 'utf8'));
-  rmSync(file);
+  const record = readPidRecord(port);
+  if (!record || record.owner !== undefined) return false;
+  rmSync(pidFile(port), { force: true });
   try {
-    process.kill(pid, 'SIGTERM');
+    process.kill(record.pid, 'SIGTERM');
     return true;
   } catch {
     return false;
