@@ -86,3 +86,34 @@ test('kill -9 of the worker running an LLM call mid-call: the call moves to a ne
     await fake.close();
   }
 });
+
+test('an evaluation that fails on every attempt is dropped: recorded as failed, never retried, the budget still filled', async () => {
+  const q = queues('dropped');
+  const workerEnv = { NAS_CONTROL_TASK_QUEUE: q.control, NAS_EVAL_TASK_QUEUE: q.eval, EVAL_DEVICES: 'a,b,c,d', EVAL_SIMULATE_MS: '1500' };
+  // One attempt only: the eval worker's death is final for what it was evaluating.
+  const config = { budget: 12, batchSize: 4, strategy: 'random', seed: 8, evaluation: { taskQueue: q.eval, heartbeatTimeout: '1s', maximumAttempts: 1 } };
+  const control = await spawnWorker('control', workerEnv);
+  const evalWorkers = [await spawnWorker('eval', workerEnv)];
+  try {
+    const handle = await startSearch(env.client, config, { taskQueue: q.control, workflowId: uniqueId('dropped') });
+    await waitFor('a batch in flight', async () => {
+      const p = await handle.query(progressQuery);
+      return p.inFlight > 0 ? true : undefined;
+    });
+    await evalWorkers[0]!.kill9();
+    const failed = await waitFor('the dropped batch', async () => {
+      const p = await handle.query(progressQuery);
+      return p.failed > 0 ? p.failed : undefined;
+    });
+    evalWorkers.push(await spawnWorker('eval', workerEnv));
+    const result = (await handle.result()) as SearchResult;
+    assert.equal(result.evaluated, 12, 'failures do not count against the budget');
+    assert.ok(result.failed.length >= failed && result.failed.length <= 4, `${result.failed.length} failed`);
+    for (const f of result.failed) assert.equal(f.error, 'timed out on every attempt (no heartbeat from the eval worker)');
+    const evaluated = new Set(result.history.map((e) => e.key));
+    assert.equal(evaluated.size, 12);
+    assert.ok(result.failed.every((f) => !evaluated.has(f.key)), 'a dropped candidate is never proposed again');
+  } finally {
+    await Promise.all([control, ...evalWorkers].map((w) => w.kill9()));
+  }
+});

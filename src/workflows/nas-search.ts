@@ -1,6 +1,7 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  TimeoutFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -277,6 +278,11 @@ function failureOf(err: unknown, candidate: Candidate): Error {
       });
     }
     return new Error(cause.message);
+  }
+  if (err instanceof ActivityFailure && err.cause instanceof TimeoutFailure) {
+    // Heartbeat: the eval worker died or hung; start-to-close: the evaluation ran too long.
+    const kind = err.cause.timeoutType === 'HEARTBEAT' ? 'no heartbeat from the eval worker' : `${err.cause.timeoutType ?? 'activity'} timeout`;
+    return new Error(`timed out on every attempt (${kind})`);
   }
   return err instanceof Error ? new Error(err.message) : new Error(String(err));
 }
