@@ -201,22 +201,22 @@ function alive(pid: number): boolean {
 async function stopLeftBehind(port: number): Promise<boolean> {
   const record = readPidRecord(port);
   if (!record?.owner || alive(record.owner) || !alive(record.pid)) return false;
+  const gone = async (ms: number): Promise<boolean> => {
+    const deadline = Date.now() + ms;
+    while (alive(record.pid) || (await isListening(port))) {
+      if (Date.now() > deadline) return false;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return true;
+  };
   try {
     process.kill(record.pid, 'SIGTERM');
-  } catch {
-    return false;
-  }
-  const deadline = Date.now() + 10_000;
-  while (alive(record.pid) || (await isListening(port))) {
-    if (Date.now() > deadline) {
-      try {
-        process.kill(record.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
+    if (!(await gone(10_000))) {
+      process.kill(record.pid, 'SIGKILL');
+      await gone(5_000);
     }
-    if (Date.now() > deadline + 5_000) break;
-    await new Promise((r) => setTimeout(r, 100));
+  } catch {
+    // It exited by itself meanwhile.
   }
   rmSync(pidFile(port), { force: true });
   return true;

@@ -1,7 +1,7 @@
 /**
  * A compact GBNF grammar for the JSON Schemas our prompts use, for the
- * embedded provider. Pure code: the Coordinator sizes the Generator's
- * maxTokens from the same bound (maxCompactJsonChars).
+ * embedded provider, and the longest answer it admits. Pure code: the
+ * Coordinator sizes the Generator's maxTokens from that bound.
  *
  * node-llama-cpp's own JSON Schema grammar lets the model indent and break
  * lines freely, and a small model takes the offer: a 10-candidate answer grew
@@ -25,34 +25,54 @@ const KNOWN_KEYWORDS = new Set([
   'enum', 'const', 'anyOf', 'oneOf', 'description', 'title', '$schema',
 ]);
 
-/** Rules shared by every grammar: a JSON string and numbers without whitespace. */
-const BASE_RULES: Record<string, string> = {
-  'json-string': '"\\"" ( [^"\\\\\\x00-\\x1f] | "\\\\" ["\\\\/bfnrt] | "\\\\u" [0-9a-fA-F]{4} ){0,200} "\\""',
-  'json-int': '"-"? ( "0" | [1-9] [0-9]{0,15} )',
-  'json-number': 'json-int ( "." [0-9]{1,16} )? ( [eE] [-+]? [0-9]{1,3} )?',
+/**
+ * Rules shared by every grammar: a JSON string and numbers without
+ * whitespace, each with the most characters it admits.
+ */
+const BASE_RULES: Record<string, { body: string; max: number }> = {
+  // Up to 200 characters, each at most a 6-character \uXXXX escape, between quotes.
+  'json-string': { body: '"\\"" ( [^"\\\\\\x00-\\x1f] | "\\\\" ["\\\\/bfnrt] | "\\\\u" [0-9a-fA-F]{4} ){0,200} "\\""', max: 2 + 200 * 6 },
+  'json-int': { body: '"-"? ( "0" | [1-9] [0-9]{0,15} )', max: 17 },
+  'json-number': { body: 'json-int ( "." [0-9]{1,16} )? ( [eE] [-+]? [0-9]{1,3} )?', max: 17 + 17 + 5 },
 };
 
-export function compactJsonGrammar(schema: Schema): string {
+/** A grammar expression and the most characters it admits. */
+interface Term {
+  gbnf: string;
+  max: number;
+}
+
+/** The grammar for `schema` and the longest text it admits (Infinity when unbounded). */
+export function compileCompactJson(schema: Schema): { grammar: string; maxChars: number } {
   const rules = new Map<string, string>();
   const used = new Set<string>();
   let next = 0;
 
-  const rule = (body: string): string => {
+  const rule = (body: string, max: number): Term => {
     // One rule per distinct body keeps the grammar small when a shape repeats.
-    for (const [name, existing] of rules) if (existing === body) return name;
+    for (const [name, existing] of rules) if (existing === body) return { gbnf: name, max };
     const name = `r${next++}`;
     rules.set(name, body);
-    return name;
+    return { gbnf: name, max };
   };
 
-  const literal = (value: unknown): string => {
+  const base = (name: string): Term => {
+    used.add(name);
+    if (name === 'json-number') used.add('json-int');
+    return { gbnf: name, max: BASE_RULES[name]!.max };
+  };
+
+  const literal = (value: unknown): Term => {
     if (value !== null && !['string', 'number', 'boolean'].includes(typeof value)) {
       throw new UnsupportedSchema(`enum/const value ${JSON.stringify(value)} is not a scalar`);
     }
-    return gbnfString(JSON.stringify(value));
+    const text = JSON.stringify(value);
+    return { gbnf: gbnfString(text), max: text.length };
   };
 
-  const visit = (s: Schema, where: string): string => {
+  const oneOf = (terms: Term[]): Term => rule(terms.map((t) => t.gbnf).join(' | '), Math.max(...terms.map((t) => t.max)));
+
+  const visit = (s: Schema, where: string): Term => {
     if (typeof s !== 'object' || s === null) throw new UnsupportedSchema(`${where}: not a schema object`);
     // A keyword this grammar would ignore must not be ignored silently: the answer could break it.
     for (const key of Object.keys(s)) {
@@ -64,57 +84,58 @@ export function compactJsonGrammar(schema: Schema): string {
     if ('const' in s) return literal(s.const);
     if (Array.isArray(s.enum)) {
       if (s.enum.length === 0) throw new UnsupportedSchema(`${where}: empty enum`);
-      return rule(s.enum.map(literal).join(' | '));
+      return oneOf(s.enum.map(literal));
     }
     const alternatives = (s.anyOf ?? s.oneOf) as Schema[] | undefined;
-    if (Array.isArray(alternatives)) return rule(alternatives.map((a, i) => visit(a, `${where}|${i}`)).join(' | '));
+    if (Array.isArray(alternatives)) return oneOf(alternatives.map((a, i) => visit(a, `${where}|${i}`)));
     switch (s.type) {
       case 'object': {
         const props = Object.entries((s.properties ?? {}) as Record<string, Schema>);
         if (props.length === 0) throw new UnsupportedSchema(`${where}: object without properties`);
-        const parts = props.map(([key, value], i) => `${gbnfString(`${i === 0 ? '' : ','}${JSON.stringify(key)}:`)} ${visit(value, `${where}.${key}`)}`);
-        return rule(`"{" ${parts.join(' ')} "}"`);
+        let max = 2; // the braces
+        const parts = props.map(([key, value], i) => {
+          const prefix = `${i === 0 ? '' : ','}${JSON.stringify(key)}:`;
+          const term = visit(value, `${where}.${key}`);
+          max += prefix.length + term.max;
+          return `${gbnfString(prefix)} ${term.gbnf}`;
+        });
+        return rule(`"{" ${parts.join(' ')} "}"`, max);
       }
       case 'array': {
         const item = visit((s.items ?? {}) as Schema, `${where}[]`);
         const min = typeof s.minItems === 'number' ? s.minItems : 0;
         const max = typeof s.maxItems === 'number' ? s.maxItems : undefined;
         if (max !== undefined && max < min) throw new UnsupportedSchema(`${where}: maxItems < minItems`);
-        if (max === 0) return '"[]"';
+        if (max === 0) return { gbnf: '"[]"', max: 2 };
         // First item, then the rest with a comma each; an empty array only when min is 0.
         const restMin = Math.max(0, min - 1);
         const rest = max === undefined ? `{${restMin},}` : `{${restMin},${max - 1}}`;
-        const body = max === 1 ? item : `${item} ( "," ${item} )${rest}`;
-        return rule(min === 0 ? `"[" ( ${body} )? "]"` : `"[" ${body} "]"`);
+        const body = max === 1 ? item.gbnf : `${item.gbnf} ( "," ${item.gbnf} )${rest}`;
+        const chars = max === undefined ? Infinity : 2 + max * item.max + (max - 1);
+        return rule(min === 0 ? `"[" ( ${body} )? "]"` : `"[" ${body} "]"`, chars);
       }
       case 'string':
-        used.add('json-string');
-        return 'json-string';
       case 'integer':
-        used.add('json-int');
-        return 'json-int';
       case 'number':
-        used.add('json-int').add('json-number');
-        return 'json-number';
+        return base(s.type === 'string' ? 'json-string' : s.type === 'integer' ? 'json-int' : 'json-number');
       case 'boolean':
-        return rule('"true" | "false"');
+        return rule('"true" | "false"', 5);
       case 'null':
-        return '"null"';
+        return { gbnf: '"null"', max: 4 };
       default:
         throw new UnsupportedSchema(`${where}: type ${JSON.stringify(s.type)} is not supported`);
     }
   };
 
   const root = visit(schema, '$');
-  const lines = [`root ::= ${root}`];
+  const lines = [`root ::= ${root.gbnf}`];
   for (const [name, body] of rules) lines.push(`${name} ::= ${body}`);
-  for (const name of used) lines.push(`${name} ::= ${BASE_RULES[name]}`);
-  return lines.join('\n') + '\n';
+  for (const name of used) lines.push(`${name} ::= ${BASE_RULES[name]!.body}`);
+  return { grammar: lines.join('\n') + '\n', maxChars: root.max };
 }
 
-/** A GBNF quoted literal for raw text. */
-function gbnfString(text: string): string {
-  return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
+export function compactJsonGrammar(schema: Schema): string {
+  return compileCompactJson(schema).grammar;
 }
 
 /**
@@ -123,41 +144,15 @@ function gbnfString(text: string): string {
  * so a maxTokens this large never cuts a grammar-bound answer off.
  */
 export function maxCompactJsonChars(schema: Schema): number {
-  const visit = (s: Schema): number => {
-    if ('const' in s) return JSON.stringify(s.const).length;
-    if (Array.isArray(s.enum)) return Math.max(...s.enum.map((v) => JSON.stringify(v).length));
-    const alternatives = (s.anyOf ?? s.oneOf) as Schema[] | undefined;
-    if (Array.isArray(alternatives)) return Math.max(...alternatives.map(visit));
-    switch (s.type) {
-      case 'object': {
-        const props = Object.entries((s.properties ?? {}) as Record<string, Schema>);
-        // "{" + "}" + each `"key":value` + the commas between them.
-        return 2 + Math.max(0, props.length - 1) + props.reduce((n, [key, value]) => n + JSON.stringify(key).length + 1 + visit(value), 0);
-      }
-      case 'array': {
-        if (typeof s.maxItems !== 'number') return Infinity;
-        const item = visit((s.items ?? {}) as Schema);
-        return 2 + s.maxItems * item + Math.max(0, s.maxItems - 1);
-      }
-      case 'string':
-        return 2 + 200 * 6;
-      case 'integer':
-        return 17;
-      case 'number':
-        return 17 + 17 + 5;
-      case 'boolean':
-        return 5;
-      case 'null':
-        return 4;
-      default:
-        return Infinity;
-    }
-  };
   try {
-    compactJsonGrammar(schema);
+    return compileCompactJson(schema).maxChars;
   } catch (err) {
     if (err instanceof UnsupportedSchema) return Infinity;
     throw err;
   }
-  return visit(schema);
+}
+
+/** A GBNF quoted literal for raw text. */
+function gbnfString(text: string): string {
+  return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
 }
