@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { temporal } from '@temporalio/proto';
 import { startSearch } from '../src/client/search';
 import type { SearchResult } from '../src/search/search';
 import { progressQuery } from '../src/workflows/nas-search';
@@ -96,9 +97,10 @@ test('an evaluation that fails on every attempt is dropped: recorded as failed, 
   const evalWorkers = [await spawnWorker('eval', workerEnv)];
   try {
     const handle = await startSearch(env.client, config, { taskQueue: q.control, workflowId: uniqueId('dropped') });
-    await waitFor('a batch in flight', async () => {
-      const p = await handle.query(progressQuery);
-      return p.inFlight > 0 ? true : undefined;
+    // Started by the worker, not merely scheduled: only a started attempt can time out on heartbeats.
+    await waitFor('an evaluation running on the worker', async () => {
+      const { raw } = await handle.describe();
+      return raw.pendingActivities?.some((a) => a.state === temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED) ? true : undefined;
     });
     await evalWorkers[0]!.kill9();
     const failed = await waitFor('the dropped batch', async () => {
@@ -108,7 +110,8 @@ test('an evaluation that fails on every attempt is dropped: recorded as failed, 
     evalWorkers.push(await spawnWorker('eval', workerEnv));
     const result = (await handle.result()) as SearchResult;
     assert.equal(result.evaluated, 12, 'failures do not count against the budget');
-    assert.ok(result.failed.length >= failed && result.failed.length <= 4, `${result.failed.length} failed`);
+    // At least the batch that was running; the server may also have handed the next batch to the dead worker's open poll.
+    assert.ok(result.failed.length >= failed, `${result.failed.length} failed`);
     for (const f of result.failed) assert.equal(f.error, 'timed out on every attempt (no heartbeat from the eval worker)');
     const evaluated = new Set(result.history.map((e) => e.key));
     assert.equal(evaluated.size, 12);
