@@ -2,6 +2,7 @@
  * CoLLM-NAS on NAS-Bench-201 against the baselines, through the real Temporal path.
  *   npm run bench:collm                                   # embedded SmolLM2-135M, 3 datasets x 10 seeds, budget 100
  *   npm run bench:collm -- --seeds 3 --datasets cifar10
+ *   npm run bench:collm -- --seeds 5 --first-seed 5 --port 7360   # seeds 5-9, e.g. beside a run of 0-4
  *   npm run bench:collm -- --base-url http://127.0.0.1:8000/v1 --model Qwen/Qwen3-30B-A3B [--api-key-env OPENAI_API_KEY]
  *
  * Prints mean ± std test accuracy of the best-by-validation architecture, LLM
@@ -35,6 +36,7 @@ async function pool<T>(jobs: (() => Promise<T>)[], concurrency: number): Promise
 
 async function main(): Promise<void> {
   const seeds = Number(arg('seeds', '10'));
+  const firstSeed = Number(arg('first-seed', '0'));
   const budget = Number(arg('budget', '100'));
   const batchSize = Number(arg('batch', '10'));
   const datasets = arg('datasets', 'cifar10,cifar100,imagenet16')!.split(',');
@@ -51,7 +53,7 @@ async function main(): Promise<void> {
   await withHarness({ port: Number(arg('port', '7350')), name: 'benchc' }, async ({ client, controlQueue, evalQueue }) => {
     for (const dataset of datasets) {
       for (const method of ['collm', 'evolution', 'random']) {
-        const jobs = Array.from({ length: seeds }, (_, seed) => async () => {
+        const jobs = Array.from({ length: seeds }, (_, i) => firstSeed + i).map((seed) => async () => {
           const strategy = method === 'collm' ? { name: 'collm', llm, ...(navigator ? { navigator } : {}) } : method;
           const t0 = performance.now();
           const handle = await startSearch(
@@ -86,7 +88,7 @@ async function main(): Promise<void> {
       }
     }
   });
-  console.log(`\nbudget ${budget}, batch ${batchSize}; accuracy of the best-by-validation architecture, mean ± std over seeds 0-${seeds - 1}`);
+  console.log(`\nbudget ${budget}, batch ${batchSize}; accuracy of the best-by-validation architecture, mean ± std over seeds ${firstSeed}-${firstSeed + seeds - 1}`);
   console.log('| method | dataset | seeds | test acc | val acc | LLM calls/search | tokens in / out per search | s/call | illegal (of generated) | duplicate (of generated) | filled by mutation (of evaluated) |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const l of lines) console.log(l);
