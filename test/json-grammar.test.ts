@@ -7,13 +7,13 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { compactJsonGrammar, maxCompactJsonChars, UnsupportedSchema } from '../src/search/collm/json-grammar';
+import { compactJson } from '../src/search/collm/json-grammar';
 import { generatorMaxTokens, generatorSchema } from '../src/search/collm/coordinator';
 import { collmStrategySchema } from '../src/search/collm/config';
 import { nb201Space } from '../src/spaces/nb201';
 
 test('the Generator schema of NAS-Bench-201 becomes a grammar without whitespace and with the exact count', () => {
-  const grammar = compactJsonGrammar(generatorSchema(nb201Space, 10));
+  const grammar = compactJson(generatorSchema(nb201Space, 10))!.grammar;
   assert.match(grammar, /^root ::= /);
   assert.match(grammar, /\{9,9\}/, 'ten candidates: one, then nine more');
   assert.match(grammar, /\{5,5\}/, 'six operations: one, then five more');
@@ -24,9 +24,9 @@ test('the Generator schema of NAS-Bench-201 becomes a grammar without whitespace
 test('the length bound is exactly the longest answer the schema admits', () => {
   for (const n of [1, 7, 20]) {
     const longest = JSON.stringify({ candidates: Array(n).fill(Array(6).fill('avg_pool_3x3')) });
-    assert.equal(maxCompactJsonChars(generatorSchema(nb201Space, n)), longest.length);
+    assert.equal(compactJson(generatorSchema(nb201Space, n))!.maxChars, longest.length);
   }
-  assert.equal(maxCompactJsonChars({ type: 'array', items: { type: 'integer' } }), Infinity, 'no maxItems: unbounded');
+  assert.equal(compactJson({ type: 'array', items: { type: 'integer' } })!.maxChars, Infinity, 'no maxItems: unbounded');
 });
 
 test('keywords the grammar cannot enforce are refused, not ignored', () => {
@@ -36,8 +36,7 @@ test('keywords the grammar cannot enforce are refused, not ignored', () => {
     { type: 'object', properties: { a: { type: 'string' } }, additionalProperties: { type: 'number' } },
     { $ref: '#/$defs/x' },
   ]) {
-    assert.throws(() => compactJsonGrammar(schema), UnsupportedSchema, JSON.stringify(schema));
-    assert.equal(maxCompactJsonChars(schema), Infinity);
+    assert.equal(compactJson(schema), undefined, JSON.stringify(schema));
   }
 });
 

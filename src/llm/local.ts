@@ -23,7 +23,7 @@ import type {
   LlamaGrammar,
   LlamaModel,
 } from 'node-llama-cpp';
-import { compactJsonGrammar, UnsupportedSchema } from '../search/collm/json-grammar';
+import { compactJson } from '../search/collm/json-grammar';
 import { extractJson, stripReasoning } from './json';
 import { LlmError, type ChatMessage, type ChatRequest, type ChatResponse, type LlmProvider } from './types';
 
@@ -239,15 +239,10 @@ function grammarFor(runtime: Runtime, jsonSchema: NonNullable<ChatRequest['jsonS
   if (cached) return cached;
   const promise = (async () => {
     try {
-      let compact: string | undefined;
-      try {
-        compact = compactJsonGrammar(jsonSchema.schema);
-      } catch (err) {
-        if (!(err instanceof UnsupportedSchema)) throw err;
-      }
+      const compact = compactJson(jsonSchema.schema);
+      if (compact) return await runtime.llama.createGrammar({ grammar: compact.grammar });
       // The library's grammar (whitespace allowed) for shapes the compact one does not cover.
-      if (compact === undefined) return await runtime.llama.createGrammarForJsonSchema<GbnfJsonSchema>(jsonSchema.schema as unknown as GbnfJsonSchema);
-      return await runtime.llama.createGrammar({ grammar: compact });
+      return await runtime.llama.createGrammarForJsonSchema<GbnfJsonSchema>(jsonSchema.schema as unknown as GbnfJsonSchema);
     } catch (err) {
       throw new LlmError('bad_request', `schema ${jsonSchema.name} cannot be turned into a grammar: ${messageOf(err)}`);
     }

@@ -6,7 +6,7 @@ import type { SearchConfig } from '../config';
 import { meetsConstraint, type SearchState } from '../search';
 import type { Rng } from '../rng';
 import type { Candidate, Evaluation } from '../types';
-import { maxCompactJsonChars } from './json-grammar';
+import { compactJson } from './json-grammar';
 import type { CollmConfig, LlmConfig } from './config';
 
 /**
@@ -259,7 +259,7 @@ export function generatorSchema(space: SearchSpace<unknown>, count: number): Rec
 export function generatorMaxTokens(c: CollmConfig, space: SearchSpace<unknown>, count: number): number {
   const llm = c.generator ?? c.llm;
   if (llm.provider !== 'local') return llm.maxTokens;
-  const bound = maxCompactJsonChars(generatorSchema(space, count));
+  const bound = compactJson(generatorSchema(space, count))?.maxChars ?? Infinity;
   return Number.isFinite(bound) ? bound : llm.maxTokens;
 }
 

@@ -11,11 +11,12 @@
  *
  * It covers the subset that zod's toJSONSchema emits for our space schemas:
  * objects (every property, in order), arrays with min/max items, enum and
- * const, string, number, integer, boolean, null, anyOf/oneOf. Anything else
- * throws UnsupportedSchema and the caller falls back to the library's grammar.
+ * const, string, number, integer, boolean, null, anyOf/oneOf. For anything
+ * else `compactJson` returns undefined and the provider falls back to the
+ * library's grammar.
  */
 
-export class UnsupportedSchema extends Error {}
+class UnsupportedSchema extends Error {}
 
 type Schema = Record<string, unknown>;
 
@@ -42,8 +43,27 @@ interface Term {
   max: number;
 }
 
-/** The grammar for `schema` and the longest text it admits (Infinity when unbounded). */
-export function compileCompactJson(schema: Schema): { grammar: string; maxChars: number } {
+export interface CompactJson {
+  grammar: string;
+  /**
+   * The longest text the grammar admits, in characters (Infinity when
+   * unbounded). A token is at least one character, so a maxTokens this large
+   * never cuts a grammar-bound answer off.
+   */
+  maxChars: number;
+}
+
+/** The compact grammar for `schema`, or undefined when the schema uses what it cannot enforce. */
+export function compactJson(schema: Schema): CompactJson | undefined {
+  try {
+    return compile(schema);
+  } catch (err) {
+    if (err instanceof UnsupportedSchema) return undefined;
+    throw err;
+  }
+}
+
+function compile(schema: Schema): CompactJson {
   const rules = new Map<string, string>();
   const used = new Set<string>();
   let next = 0;
@@ -132,24 +152,6 @@ export function compileCompactJson(schema: Schema): { grammar: string; maxChars:
   for (const [name, body] of rules) lines.push(`${name} ::= ${body}`);
   for (const name of used) lines.push(`${name} ::= ${BASE_RULES[name]!.body}`);
   return { grammar: lines.join('\n') + '\n', maxChars: root.max };
-}
-
-export function compactJsonGrammar(schema: Schema): string {
-  return compileCompactJson(schema).grammar;
-}
-
-/**
- * The longest text `compactJsonGrammar(schema)` admits, in characters, or
- * Infinity when unbounded or unsupported. A token is at least one character,
- * so a maxTokens this large never cuts a grammar-bound answer off.
- */
-export function maxCompactJsonChars(schema: Schema): number {
-  try {
-    return compileCompactJson(schema).maxChars;
-  } catch (err) {
-    if (err instanceof UnsupportedSchema) return Infinity;
-    throw err;
-  }
 }
 
 /** A GBNF quoted literal for raw text. */
