@@ -1,7 +1,38 @@
 // Lint rules that guard what the type checker cannot: workflow code must stay
-// deterministic (no Node built-ins, activities imported as types only) and no
-// promise may be left floating.
+// deterministic (no Node built-ins, activities imported as types only), the
+// layers import only downwards and never in a circle, and no promise may be
+// left floating.
+
+// The layers of src/, lowest first. A layer may import the ones before it
+// (and src/task-queues.ts, src/search-attributes.ts); `except` lists what of a
+// higher layer it may still import (interfaces, types).
+const LAYERS = [
+  { dir: 'lib' },
+  { dir: 'prompts' },
+  { dir: 'spaces' },
+  { dir: 'llm' },
+  { dir: 'search', except: { llm: ['./types.ts'] } },
+  { dir: 'evaluators' },
+  { dir: 'config' },
+  { dir: 'activities' },
+  { dir: 'workflows', except: { activities: ['./config.ts', './evaluate.ts', './llm.ts'] } },
+  { dir: 'temporal' },
+  { dir: 'workers' },
+  { dir: 'client' },
+];
+// Siblings that must not know each other though neither is below the other.
+const APART = { spaces: ['prompts'], prompts: ['spaces'], llm: ['spaces', 'prompts'], evaluators: ['llm'], workflows: ['evaluators', 'config', 'temporal'] };
+const zones = LAYERS.flatMap(({ dir, except = {} }, i) => {
+  const above = LAYERS.slice(i + 1).map((l) => l.dir);
+  return [...above, ...(APART[dir] ?? [])].map((from) => ({
+    target: `./src/${dir}`,
+    from: `./src/${from}`,
+    ...(except[from] ? { except: except[from] } : {}),
+    message: `${dir} is below ${from}: move the shared piece down, or pass it in.`,
+  }));
+});
 import tseslint from 'typescript-eslint';
+import importX from 'eslint-plugin-import-x';
 import { builtinModules } from 'node:module';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
@@ -9,6 +40,20 @@ const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', '.tools/**', '.data/**', 'scratch/**', 'eslint.config.mjs'] },
   ...tseslint.configs.recommended,
+  {
+    files: ['src/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/resolver-next': [importX.createNodeResolver({ extensions: ['.ts', '.js'] })],
+      // no-cycle follows imports into other files, which it must parse as TypeScript.
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import-x/extensions': ['.ts', '.js'],
+    },
+    rules: {
+      'import-x/no-restricted-paths': ['error', { zones }],
+      'import-x/no-cycle': 'error',
+    },
+  },
   {
     files: ['**/*.ts'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },

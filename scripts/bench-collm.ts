@@ -11,9 +11,10 @@
  * that were mutations filling in for the Generator).
  */
 import { startSearch } from '../src/client/search';
-import type { SearchResult } from '../src/search/search';
+import type { SearchResult } from '../src/search/summary';
 import { fmt, meanStd } from './bench-nb201';
 import { withHarness } from './harness';
+import { nb201Space } from '../src/spaces/nb201';
 
 function arg(name: string, fallback?: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -39,14 +40,14 @@ async function main(): Promise<void> {
   const firstSeed = Number(arg('first-seed', '0'));
   const budget = Number(arg('budget', '100'));
   const batchSize = Number(arg('batch', '10'));
-  const datasets = arg('datasets', 'cifar10,cifar100,imagenet16')!.split(',');
+  const datasets = arg('datasets', nb201Space.datasets.join(','))!.split(',');
   const baseUrl = arg('base-url');
   const model = arg('model');
   const concurrency = Number(arg('concurrency', baseUrl ? '4' : '2'));
+  // The embedded model's defaults (src/llm/local) apply unless overridden here.
   const llm = baseUrl
-    ? { provider: 'openai', baseUrl, model: model ?? 'default', apiKeyEnv: arg('api-key-env', 'OPENAI_API_KEY'), temperature: 0.6 }
-    : { provider: 'local', temperature: 0.8, maxTokens: 900 };
-  const navigator = baseUrl ? undefined : { provider: 'local', temperature: 0.6, maxTokens: Number(arg('navigator-tokens', '200')) };
+    ? { provider: 'openai', baseUrl, model: model ?? 'default', apiKeyEnv: arg('api-key-env', 'OPENAI_API_KEY') }
+    : { provider: 'local', ...(arg('navigator-tokens') ? { roles: { navigator: { maxTokens: Number(arg('navigator-tokens')) } } } : {}) };
   const modelName = baseUrl ? `${model} at ${baseUrl}` : 'embedded SmolLM2-135M-Instruct Q4_1';
 
   const lines: string[] = [];
@@ -54,16 +55,15 @@ async function main(): Promise<void> {
     for (const dataset of datasets) {
       for (const method of ['collm', 'evolution', 'random']) {
         const jobs = Array.from({ length: seeds }, (_, i) => firstSeed + i).map((seed) => async () => {
-          const strategy = method === 'collm' ? { name: 'collm', llm, ...(navigator ? { navigator } : {}) } : method;
           const t0 = performance.now();
           const handle = await startSearch(
             client,
-            { budget, batchSize, seed, dataset, strategy, evaluation: { taskQueue: evalQueue } },
+            { budget, batchSize, seed, dataset, strategy: method, ...(method === 'collm' ? { llm } : {}), evaluation: { taskQueue: evalQueue } },
             { taskQueue: controlQueue, workflowId: `benchc-${method}-${dataset}-${seed}-${Date.now()}` },
           );
           const r = (await handle.result()) as SearchResult;
           const s = ((performance.now() - t0) / 1000).toFixed(0);
-          if (method === 'collm') console.log(`  ${dataset} seed ${seed}: test ${r.best!.testAcc!.toFixed(2)} (${s} s, ${r.llm!.llmCalls} LLM calls)`);
+          if (method === 'collm') console.log(`  ${dataset} seed ${seed}: test ${r.best!.testAcc!.toFixed(2)} (${s} s, ${r.stats!.llmCalls} LLM calls)`);
           return r;
         });
         const results = await pool(jobs, method === 'collm' ? concurrency : 4);
@@ -74,15 +74,16 @@ async function main(): Promise<void> {
           continue;
         }
         const sum = (f: (r: SearchResult) => number): number => results.reduce((a, r) => a + f(r), 0);
-        const calls = sum((r) => r.llm!.llmCalls);
-        const generated = Math.max(1, sum((r) => r.llm!.generated));
+        const stat = (name: string) => (r: SearchResult): number => Number(r.stats?.[name] ?? 0);
+        const calls = sum(stat('llmCalls'));
+        const generated = Math.max(1, sum(stat('generated')));
         const evaluated = sum((r) => r.evaluated);
         const pct = (x: number, of: number): string => `${((100 * x) / of).toFixed(0)}%`;
         lines.push(
           `| collm (${modelName}) | ${dataset} | ${seeds} | ${fmt(test)} | ${fmt(val)} | ${(calls / seeds).toFixed(1)} | ` +
-            `${(sum((r) => r.llm!.tokensIn) / seeds / 1000).toFixed(1)}k / ${(sum((r) => r.llm!.tokensOut) / seeds / 1000).toFixed(1)}k | ` +
-            `${(sum((r) => r.llm!.llmMs) / calls / 1000).toFixed(1)} | ${pct(sum((r) => r.llm!.illegal), generated)} | ` +
-            `${pct(sum((r) => r.llm!.duplicate), generated)} | ${pct(sum((r) => r.llm!.mutationFilled), evaluated)} |`,
+            `${(sum(stat('tokensIn')) / seeds / 1000).toFixed(1)}k / ${(sum(stat('tokensOut')) / seeds / 1000).toFixed(1)}k | ` +
+            `${(sum(stat('llmMs')) / calls / 1000).toFixed(1)} | ${pct(sum(stat('illegal')), generated)} | ` +
+            `${pct(sum(stat('duplicate')), generated)} | ${pct(sum(stat('mutationFilled')), evaluated)} |`,
         );
         console.log(lines[lines.length - 1]);
       }

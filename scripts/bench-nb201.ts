@@ -13,10 +13,12 @@
 import { Worker } from '@temporalio/worker';
 import { startSearch } from '../src/client/search';
 import { Nb201Table, resolveNb201Table } from '../src/evaluators/nb201-table';
-import { parseSearchConfig } from '../src/search/config';
-import { runSearch, type SearchResult } from '../src/search/search';
+import { resolveSearchConfig } from '../src/config/resolve';
+import { runSearch } from '../src/search/search';
+import type { SearchResult } from '../src/search/summary';
 import { WORKFLOW_BUNDLE } from '../src/temporal/paths';
 import { withHarness } from './harness';
+import { nb201Space } from '../src/spaces/nb201';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -35,7 +37,7 @@ async function main(): Promise<void> {
   const seeds = Number(arg('seeds', '10'));
   const budget = Number(arg('budget', '100'));
   const strategies = arg('strategies', 'random,evolution').split(',');
-  const datasets = arg('datasets', 'cifar10,cifar100,imagenet16').split(',');
+  const datasets = arg('datasets', nb201Space.datasets.join(',')).split(',');
   const table = Nb201Table.load(resolveNb201Table());
 
   const rows: string[][] = [];
@@ -54,8 +56,8 @@ async function main(): Promise<void> {
           const handle = await startSearch(client, raw, { taskQueue: controlQueue, workflowId: `bench-${strategy}-${dataset}-${seed}-${Date.now()}` });
           const result = (await handle.result()) as SearchResult;
           const t1 = performance.now();
-          const config = parseSearchConfig(raw);
-          const local = runSearch(config, (c) => table.lookup(c.arch, dataset));
+          const config = resolveSearchConfig(raw);
+          const local = await runSearch(config, (c) => table.lookup(c.arch, dataset));
           const t2 = performance.now();
           identical &&= JSON.stringify(local) === JSON.stringify(result);
           val.push(result.best!.valAcc);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import type { EvaluatorOptions } from '../src/evaluators';
+import type { EvaluatorSettings } from '../src/evaluators';
 import { ensureDevServer } from '../src/temporal/dev-server';
 import { createControlWorker } from '../src/workers/control';
 import { createEvalWorker } from '../src/workers/eval';
@@ -19,7 +19,8 @@ export interface HarnessOptions {
   /** Task-queue prefix: `<name>-control`, `<name>-eval`. */
   name: string;
   devices?: string[];
-  evaluators?: EvaluatorOptions;
+  evaluators?: EvaluatorSettings;
+  simulateMs?: number;
   logLevel?: 'ERROR' | 'WARN';
 }
 
@@ -43,6 +44,7 @@ export async function withHarness<T>(options: HarnessOptions, fn: (h: Harness) =
     taskQueue: h.evalQueue,
     devices: options.devices ?? Array.from({ length: 10 }, (_, i) => `slot${i}`),
     ...(options.evaluators ? { evaluators: options.evaluators } : {}),
+    ...(options.simulateMs ? { simulateMs: options.simulateMs } : {}),
   });
   const evalRun = evaluation.run();
   try {

@@ -11,6 +11,7 @@
 import type { Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { describeLlm, withDefaultLlm } from '../src/client/llm-defaults';
+import { resolveSearchConfig } from '../src/config/resolve';
 import { formatResult, progressLine, startSearch, watchSearch } from '../src/client/search';
 import { ConfigError } from '../src/search/config';
 import { connectClient, connectWorker, temporalTarget, webUiLink } from '../src/temporal/connection';
@@ -58,14 +59,14 @@ async function main(argv: string[]): Promise<void> {
     connection,
     namespace: target.namespace,
     devices: parseDevices(process.env.EVAL_DEVICES, 10),
-    evaluators: { nb201: { simulateMs: Number(process.env.EVAL_SIMULATE_MS ?? 0) } },
+    simulateMs: Number(process.env.EVAL_SIMULATE_MS ?? 0),
   });
 
   const tty = process.stdout.isTTY;
   const search = async (): Promise<void> => {
     const handle = await startSearch(client, rawConfig);
     console.log(`search ${handle.workflowId} started from ${file}`);
-    const llm = describeLlm(rawConfig);
+    const llm = describeLlm(resolveSearchConfig(rawConfig));
     if (llm) console.log(llm);
     const link = webUiLink(target, handle.workflowId);
     if (link) console.log(`Web UI: ${link}`);

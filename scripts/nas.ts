@@ -13,6 +13,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { describeLlm, withDefaultLlm } from '../src/client/llm-defaults';
+import { resolveSearchConfig } from '../src/config/resolve';
 import { formatResult, progressLine, startSearch, watchSearch } from '../src/client/search';
 import { searchLog } from '../src/client/search-log';
 import { ConfigError } from '../src/search/config';
@@ -24,7 +25,7 @@ import {
   resumeSignal,
   steerSignal,
   stopSignal,
-} from '../src/workflows/nas-search';
+} from '../src/workflows/api';
 
 const USAGE = readFileSync(__filename, 'utf8').split('*/')[0]!.replace(/^\/\*\*\n/, '').replace(/^ \* ?/gm, '');
 
@@ -107,7 +108,7 @@ async function main(argv: string[]): Promise<void> {
       const config = withDefaultLlm(loadConfig(file, sets));
       const handle = await startSearch(client, config, ids[0] ? { workflowId: ids[0] } : {});
       console.log(`started ${handle.workflowId}`);
-      const llm = describeLlm(config);
+      const llm = describeLlm(resolveSearchConfig(config));
       if (llm) console.log(llm);
       const link = webUiLink(target, handle.workflowId);
       if (link) console.log(`Web UI: ${link}`);

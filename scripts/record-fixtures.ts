@@ -10,7 +10,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { startSearch } from '../src/client/search';
 import { ROOT } from '../src/temporal/paths';
-import { extendBudgetUpdate, pauseSignal, resumeSignal, steerSignal } from '../src/workflows/nas-search';
+import { extendBudgetUpdate, pauseSignal, resumeSignal, steerSignal } from '../src/workflows/api';
 import { withHarness } from './harness';
 
 const OUT = join(ROOT, 'test/fixtures/histories');
@@ -34,11 +34,8 @@ const FIXTURES: { name: string; config: Record<string, unknown>; drive?: (h: Wor
     config: {
       budget: 20,
       batchSize: 10,
-      strategy: {
-        name: 'collm',
-        llm: { provider: 'local', temperature: 0.8, maxTokens: 900 },
-        navigator: { provider: 'local', maxTokens: 120 },
-      },
+      strategy: 'collm',
+      llm: { provider: 'local', roles: { navigator: { maxTokens: 120 } } },
       seed: 4,
     },
     drive: async (h) => {
@@ -50,7 +47,7 @@ const FIXTURES: { name: string; config: Record<string, unknown>; drive?: (h: Wor
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   await withHarness(
-    { port: 7320, name: 'fixtures', devices: ['d0', 'd1', 'd2', 'd3', 'd4'], evaluators: { nb201: { simulateMs: 50 } }, logLevel: 'WARN' },
+    { port: 7320, name: 'fixtures', devices: ['d0', 'd1', 'd2', 'd3', 'd4'], simulateMs: 50, logLevel: 'WARN' },
     async ({ client, controlQueue, evalQueue }) => {
       for (const f of FIXTURES) {
         const handle = await startSearch(client, { ...f.config, evaluation: { taskQueue: evalQueue } }, { taskQueue: controlQueue, workflowId: `fixture-${f.name}` });

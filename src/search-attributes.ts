@@ -1,4 +1,4 @@
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
 
 /**
  * Typed search attributes set by `nasSearch`, so searches can be listed and
@@ -20,5 +20,19 @@ export const NAS_SEARCH_ATTRIBUTES: readonly { name: string; cliType: string }[]
   { name: NAS_BEST_VAL_ACC.name, cliType: 'Double' },
 ];
 
-export const CONTROL_TASK_QUEUE = 'nas-control';
-export const EVAL_TASK_QUEUE = 'nas-eval';
+/** What a search is, as attributes: set by the client at start and by the workflow itself (for `temporal workflow start`). */
+export function identityAttributes(config: { space: string; dataset: string; strategy: { name: string } }): SearchAttributePair[] {
+  return [
+    { key: NAS_SPACE, value: config.space },
+    { key: NAS_DATASET, value: config.dataset },
+    { key: NAS_STRATEGY, value: config.strategy.name },
+  ];
+}
+
+/** How far a search has got, upserted after every batch. */
+export function progressAttributes(evaluated: number, bestValAcc: number | undefined): SearchAttributePair[] {
+  return [
+    { key: NAS_EVALUATED, value: evaluated },
+    ...(bestValAcc !== undefined ? [{ key: NAS_BEST_VAL_ACC, value: bestValAcc }] : []),
+  ];
+}

@@ -45,7 +45,7 @@ for (const [what, input, message] of BAD) {
 
 test('a missing NAS-Bench-201 table: the eval worker refuses to start, naming the file and how to get it', async () => {
   await assert.rejects(
-    createEvalWorker({ connection: env.native, taskQueue: 'unused', evaluators: { nb201: { table: '/nonexistent/nb201.csv' } } }),
+    createEvalWorker({ connection: env.native, taskQueue: 'unused', evaluators: { 'nb201-table': { table: '/nonexistent/nb201.csv' } } }),
     /NAS-Bench-201 table not found: \/nonexistent\/nb201.csv\. Set NB201_TABLE .*README/,
   );
 });

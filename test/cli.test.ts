@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { test } from 'node:test';
-import type { SearchResult } from '../src/search/search';
+import type { SearchResult } from '../src/search/summary';
 import { findTemporalCli } from '../src/temporal/cli';
 import { ADDRESS, inProcessWorkers, queues, runInProcess, uniqueId, useTemporal } from './helpers';
 
@@ -27,7 +27,7 @@ test('`temporal workflow start --type nasSearch` starts a search that the worker
     return (await env.client.workflow.getHandle(id).result()) as SearchResult;
   });
   assert.equal(result.evaluated, 25);
-  assert.deepEqual(result, runInProcess(input));
+  assert.deepEqual(result, await runInProcess(input));
 
   // The custom search attributes work from the CLI too.
   const { stdout } = await run(findTemporalCli(), [

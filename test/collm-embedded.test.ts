@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { CollmStats } from '../src/search/collm';
 import { startSearch } from '../src/client/search';
-import type { SearchResult } from '../src/search/search';
+import type { SearchResult } from '../src/search/summary';
 import { parseNb201 } from '../src/spaces/nb201';
 import { inProcessWorkers, queues, uniqueId, useTemporal } from './helpers';
 
@@ -20,11 +21,8 @@ test('collm on the embedded model: a few iterations, every evaluated candidate l
         batchSize: 10,
         seed: 7,
         dataset: 'cifar100',
-        strategy: {
-          name: 'collm',
-          llm: { provider: 'local', maxTokens: 900, temperature: 0.8 },
-          navigator: { provider: 'local', maxTokens: 120 },
-        },
+        strategy: 'collm',
+        llm: { provider: 'local', roles: { navigator: { maxTokens: 120 } } },
         evaluation: { taskQueue: q.eval },
       },
       { taskQueue: q.control, workflowId: uniqueId('embedded') },
@@ -35,7 +33,7 @@ test('collm on the embedded model: a few iterations, every evaluated candidate l
   assert.equal(result.iterations, 3);
   assert.equal(new Set(result.history.map((e) => e.key)).size, 30);
   for (const e of result.history) assert.doesNotThrow(() => parseNb201(e.arch));
-  const llm = result.llm!;
+  const llm = result.stats as unknown as CollmStats & { promptVersion: string };
   assert.equal(llm.navigatorCalls, 3);
   assert.ok(llm.generatorCalls >= 3);
   // The grammar makes every answer JSON of the right shape with legal ops.

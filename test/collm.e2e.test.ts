@@ -1,21 +1,23 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { CollmStats } from '../src/search/collm';
 import { WorkflowFailedError } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { startSearch } from '../src/client/search';
 import { searchLog } from '../src/client/search-log';
-import type { SearchResult } from '../src/search/search';
+import type { SearchResult } from '../src/search/summary';
 import { parseNb201 } from '../src/spaces/nb201';
-import { steerSignal } from '../src/workflows/nas-search';
-import { cells, requestedCount, startFakeLlm, STRATEGY_TEXT, type FakeLlm } from './fake-llm';
-import { inProcessWorkers, queues, uniqueId, useTemporal } from './helpers';
+import { steerSignal } from '../src/workflows/api';
+import { providerFor } from '../src/llm';
+import { cells, requestedCount, startFakeLlm, STRATEGY_TEXT, type FakeLlm, type LlmRequestSeen, type Reply } from './fake-llm';
+import { inProcessWorkers, queues, runInProcess, uniqueId, useTemporal } from './helpers';
 
 const env = useTemporal();
 
-const collm = (fake: FakeLlm, extra: Record<string, unknown> = {}) => ({
-  name: 'collm',
+/** The strategy and LLM fields of a collm search config talking to the fake endpoint. */
+const collm = (fake: FakeLlm) => ({
+  strategy: 'collm',
   llm: { provider: 'openai', baseUrl: fake.baseUrl, model: 'fake-model', apiKeyEnv: 'COLLM_TEST_KEY', timeoutMs: 2000 },
-  ...extra,
 });
 
 async function search(config: Record<string, unknown>, id = uniqueId('collm')): Promise<{ result: SearchResult; id: string }> {
@@ -40,11 +42,11 @@ test('collm: Navigator strategy in, Generator JSON out, every exchange in the hi
       : { content: '```json\n' + JSON.stringify({ candidates: cells(requestedCount(req), i) }) + '\n```' },
   );
   try {
-    const { result, id } = await search({ budget: 30, batchSize: 10, seed: 1, strategy: collm(fake) });
+    const { result, id } = await search({ budget: 30, batchSize: 10, seed: 1, ...collm(fake) });
     assert.equal(result.evaluated, 30);
     assertLegalAndUnique(result);
     assert.ok(result.history.filter((e) => e.origin === 'llm').length >= 25, result.history.map((e) => e.origin).join());
-    const llm = result.llm!;
+    const llm = result.stats as unknown as CollmStats & { promptVersion: string };
     assert.equal(llm.promptVersion, 'collm-v1');
     assert.equal(llm.navigatorCalls, 3, 'initial strategy + a refinement after each batch but the last');
     assert.ok(llm.generatorCalls >= 3);
@@ -83,6 +85,28 @@ test('collm: Navigator strategy in, Generator JSON out, every exchange in the hi
   }
 });
 
+test('collm runs the same in process (runSearch with the provider as its LLM port) as in the workflow', async () => {
+  const reply = (req: LlmRequestSeen, i: number): Reply =>
+    req.role === 'navigator' ? { content: STRATEGY_TEXT } : { content: JSON.stringify({ candidates: cells(requestedCount(req), i) }) };
+  const config = { budget: 30, batchSize: 10, seed: 4, dataset: 'cifar100' };
+  const durable = await startFakeLlm(reply);
+  const plain = await startFakeLlm(reply);
+  try {
+    const { result } = await search({ ...config, ...collm(durable) });
+    const local = await runInProcess({ ...config, ...collm(plain) }, { llm: (call) => providerFor(call.llm).chat(call.request) });
+    // Everything but the LLM's wall time is the same, call for call.
+    const { llmMs: _a, ...durableStats } = result.stats!;
+    const { llmMs: _b, ...localStats } = local.stats!;
+    assert.deepEqual(localStats, durableStats);
+    assert.deepEqual(local.history, result.history);
+    assert.deepEqual(plain.seen.map((s) => s.body.messages), durable.seen.map((s) => s.body.messages), 'the same prompts in the same order');
+    assert.ok(result.history.some((e) => e.origin === 'llm'));
+  } finally {
+    await durable.close();
+    await plain.close();
+  }
+});
+
 test('collm: malformed JSON gets one retry with the errors, then mutations fill the batch; nothing illegal or duplicate is evaluated', async () => {
   let generatorCalls = 0;
   const fake = await startFakeLlm((req) => {
@@ -94,10 +118,10 @@ test('collm: malformed JSON gets one retry with the errors, then mutations fill 
     return { content: JSON.stringify({ candidates: [...good, ['conv_7x7', 'none', 'none', 'none', 'none', 'none'], good[0]] }) };
   });
   try {
-    const { result } = await search({ budget: 10, batchSize: 10, seed: 2, strategy: collm(fake) });
+    const { result } = await search({ budget: 10, batchSize: 10, seed: 2, ...collm(fake) });
     assert.equal(result.evaluated, 10);
     assertLegalAndUnique(result);
-    const llm = result.llm!;
+    const llm = result.stats as unknown as CollmStats & { promptVersion: string };
     assert.equal(llm.invalidJson, 1);
     assert.equal(llm.retries, 1);
     assert.equal(llm.illegal, 1);
@@ -126,11 +150,11 @@ test('collm: 429 and a timeout are retried by Temporal; the search completes', a
     return { content: JSON.stringify({ candidates: cells(requestedCount(req), i) }) };
   });
   try {
-    const { result } = await search({ budget: 10, batchSize: 10, seed: 3, strategy: collm(fake) });
+    const { result } = await search({ budget: 10, batchSize: 10, seed: 3, ...collm(fake) });
     assert.equal(result.evaluated, 10);
     assert.equal(navigatorCalls, 2, 'the 429 was retried once');
     assert.equal(generatorCalls, 2, 'the timed-out call was retried once');
-    assert.equal(result.llm!.navigatorCalls, 1, 'failed attempts are not answers');
+    assert.equal(result.stats!.navigatorCalls, 1, 'failed attempts are not answers');
   } finally {
     await fake.close();
   }
@@ -142,7 +166,7 @@ test('collm: a wrong API key ends the search with what to fix, and the key appea
   const fake = await startFakeLlm(() => ({ status: 401, error: `Incorrect API key provided: ${secret}` }));
   try {
     const id = uniqueId('auth');
-    const err = await search({ budget: 10, strategy: collm(fake) }, id).then(
+    const err = await search({ budget: 10, ...collm(fake) }, id).then(
       () => assert.fail('expected failure'),
       (e: unknown) => e,
     );
@@ -174,7 +198,7 @@ test('collm: a steering hint reaches the Navigator at its next turn', async () =
   const workers = await inProcessWorkers(env.native, q);
   try {
     await workers.run(async () => {
-      const handle = await startSearch(env.client, { budget: 20, batchSize: 10, strategy: collm(fake), evaluation: { taskQueue: q.eval } }, { taskQueue: q.control, workflowId: uniqueId('steer') });
+      const handle = await startSearch(env.client, { budget: 20, batchSize: 10, ...collm(fake), evaluation: { taskQueue: q.eval } }, { taskQueue: q.control, workflowId: uniqueId('steer') });
       await handle.signal(steerSignal, 'Avoid avg_pool_3x3 entirely.');
       await handle.result();
     });

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startSearch } from '../src/client/search';
-import type { SearchResult } from '../src/search/search';
-import { progressQuery } from '../src/workflows/nas-search';
+import type { SearchResult } from '../src/search/summary';
+import { progressQuery } from '../src/workflows/api';
 import { inProcessWorkers, queues, runInProcess, uniqueId, useTemporal } from './helpers';
 
 const env = useTemporal();
@@ -23,8 +23,15 @@ test('with a low history threshold a search crosses several runs and returns the
       assert.ok(['CONTINUED_AS_NEW', 'COMPLETED'].includes(wf.status.name));
     }
     assert.equal(runs, progress.runs + 1);
+    // The config is resolved once, in the first run (a local activity's marker); later runs carry it.
+    const markers: number[] = [];
+    for await (const wf of env.client.workflow.list({ query: `WorkflowId = "${id}"` })) {
+      const history = await env.client.workflow.getHandle(id, wf.runId).fetchHistory();
+      markers.push((history.events ?? []).filter((e) => e.markerRecordedEventAttributes).length);
+    }
+    assert.equal(markers.filter((n) => n > 0).length, 1, `runs with a resolveConfig marker: ${markers.join(',')}`);
     return r;
   });
   assert.equal(result.evaluated, 120);
-  assert.deepEqual(result, runInProcess(config));
+  assert.deepEqual(result, await runInProcess(config));
 });

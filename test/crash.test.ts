@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { temporal } from '@temporalio/proto';
 import { startSearch } from '../src/client/search';
-import type { SearchResult } from '../src/search/search';
-import { progressQuery } from '../src/workflows/nas-search';
+import type { SearchResult } from '../src/search/summary';
+import { progressQuery } from '../src/workflows/api';
 import { queues, runInProcess, spawnWorker, uniqueId, useTemporal, waitFor } from './helpers';
 
 const env = useTemporal();
@@ -41,7 +41,7 @@ test('kill -9 of the eval worker and the control worker mid-search: the search f
     assert.ok(seen < 60);
     assert.equal(result.evaluated, 60);
     assert.equal(new Set(result.history.map((e) => e.key)).size, 60, 'no architecture evaluated twice');
-    assert.deepEqual(result, runInProcess(config), 'same result as an uninterrupted run');
+    assert.deepEqual(result, await runInProcess(config), 'same result as an uninterrupted run');
   } finally {
     await Promise.all(second.map((w) => w.kill9()));
   }
@@ -63,11 +63,9 @@ test('kill -9 of the worker running an LLM call mid-call: the call moves to a ne
     budget: 20,
     batchSize: 10,
     seed: 5,
-    strategy: {
-      name: 'collm',
-      llm: { provider: 'openai', baseUrl: fake.baseUrl, model: 'fake', timeoutMs: 60_000 },
-      llmHeartbeatTimeout: '2s',
-    },
+    strategy: 'collm',
+    llm: { provider: 'openai', baseUrl: fake.baseUrl, model: 'fake', timeoutMs: 60_000 },
+    llmCalls: { heartbeatTimeout: '2s' },
     evaluation: { taskQueue: q.eval },
   };
   const first = await Promise.all([spawnWorker('control', workerEnv), spawnWorker('eval', workerEnv)]);

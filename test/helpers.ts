@@ -3,8 +3,10 @@ import { after, before } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { Nb201Table, resolveNb201Table } from '../src/evaluators/nb201-table';
-import { parseSearchConfig, type SearchConfigInput } from '../src/search/config';
-import { runSearch, type SearchResult } from '../src/search/search';
+import { resolveSearchConfig } from '../src/config/resolve';
+import type { SearchConfigInput } from '../src/search/config';
+import { runSearch, type SearchIo } from '../src/search/search';
+import type { SearchResult } from '../src/search/summary';
 import { createControlWorker } from '../src/workers/control';
 import { createEvalWorker } from '../src/workers/eval';
 
@@ -17,10 +19,10 @@ export function nb201Table(): Nb201Table {
 }
 
 /** The same search run in this process, without Temporal: the reference a durable run must equal. */
-export function runInProcess(config: SearchConfigInput): SearchResult {
-  const parsed = parseSearchConfig(config);
+export function runInProcess(config: SearchConfigInput, io: SearchIo = {}): Promise<SearchResult> {
+  const parsed = resolveSearchConfig(config);
   const latency = parsed.constraint?.metric === 'latency' ? parsed.constraint.device : undefined;
-  return runSearch(parsed, (c) => nb201Table().lookup(c.arch, parsed.dataset, latency));
+  return runSearch(parsed, (c) => nb201Table().lookup(c.arch, parsed.dataset, latency), io);
 }
 
 let runtimeInstalled = false;
@@ -69,7 +71,8 @@ export async function inProcessWorkers(
     connection: native,
     taskQueue: q.eval,
     devices: options.devices ?? Array.from({ length: 10 }, (_, i) => `slot:${i}`),
-    evaluators: { nb201: { table: options.table ?? TABLE_PATH, simulateMs: options.simulateMs ?? 0 } },
+    evaluators: { 'nb201-table': { table: options.table ?? TABLE_PATH } },
+    simulateMs: options.simulateMs ?? 0,
     checkEvaluators: options.checkEvaluators ?? true,
   });
   return {

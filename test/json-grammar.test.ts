@@ -7,9 +7,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { compactJson } from '../src/search/collm/json-grammar';
-import { generatorMaxTokens, generatorSchema } from '../src/search/collm/coordinator';
-import { collmStrategySchema } from '../src/search/collm/config';
+import { compactJson } from '../src/lib/json-grammar';
+import { resolveSearchConfig } from '../src/config/resolve';
+import { collmOptions, generatorMaxTokens, generatorSchema, type Collm } from '../src/search/collm';
 import { nb201Space } from '../src/spaces/nb201';
 
 test('the Generator schema of NAS-Bench-201 becomes a grammar without whitespace and with the exact count', () => {
@@ -41,8 +41,10 @@ test('keywords the grammar cannot enforce are refused, not ignored', () => {
 });
 
 test('on an embedded model the Generator may always finish its answer; on an endpoint maxTokens is as configured', () => {
-  const local = collmStrategySchema.parse({ name: 'collm', llm: { provider: 'local', maxTokens: 300 } });
-  assert.equal(generatorMaxTokens(local, nb201Space, 10), 936);
-  const endpoint = collmStrategySchema.parse({ name: 'collm', llm: { provider: 'openai', baseUrl: 'http://127.0.0.1:1/v1', model: 'm', maxTokens: 300 } });
-  assert.equal(generatorMaxTokens(endpoint, nb201Space, 10), 300);
+  const collm = (llm: unknown): Collm => {
+    const config = resolveSearchConfig({ budget: 10, strategy: 'collm', llm });
+    return { config, options: collmOptions.parse({}), space: nb201Space, navigator: config.llm.navigator!, generator: config.llm.generator! };
+  };
+  assert.equal(generatorMaxTokens(collm({ provider: 'local', maxTokens: 300 }), 10), 936);
+  assert.equal(generatorMaxTokens(collm({ provider: 'openai', baseUrl: 'http://127.0.0.1:1/v1', model: 'm', maxTokens: 300 }), 10), 300);
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Rng } from '../src/search/rng';
+import { Rng } from '../src/lib/rng';
 import {
   OPS,
   canonicalNb201,

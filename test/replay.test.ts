@@ -35,12 +35,16 @@ test('every recorded search replays without nondeterminism', async () => {
 });
 
 test('the replay check catches a change in what the workflow does', async () => {
-  // Same history, but the input asks for larger batches: the code now schedules
+  // Same history, but the config the search resolved at its start (the
+  // resolveConfig marker) asks for larger batches: the code now schedules
   // different commands than the history holds, which replay must reject.
   const raw = JSON.parse(readFileSync(join(DIR, fixtures[0]!), 'utf8'));
-  const payload = raw.events[0].workflowExecutionStartedEventAttributes.input.payloads[0];
-  const input = JSON.parse(Buffer.from(payload.data, 'base64').toString('utf8'));
-  payload.data = Buffer.from(JSON.stringify({ ...input, batchSize: input.batchSize + 1 })).toString('base64');
+  const marker = raw.events.find((e: any) => e.markerRecordedEventAttributes)?.markerRecordedEventAttributes;
+  assert.ok(marker, 'the resolved config is recorded as a local activity marker');
+  const payload = marker.details.result.payloads[0];
+  const config = JSON.parse(Buffer.from(payload.data, 'base64').toString('utf8'));
+  assert.equal(typeof config.batchSize, 'number');
+  payload.data = Buffer.from(JSON.stringify({ ...config, batchSize: config.batchSize + 1 })).toString('base64');
   await assert.rejects(
     Worker.runReplayHistory({ workflowsPath, replayName: 'altered' }, historyFromJSON(raw)),
     DeterminismViolationError,

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { SearchConfig } from '../src/search/types';
 import { WorkflowFailedError } from '@temporalio/client';
 import { startSearch } from '../src/client/search';
-import type { SearchResult } from '../src/search/search';
+import type { SearchResult } from '../src/search/summary';
 import { NAS_BEST_VAL_ACC, NAS_EVALUATED, NAS_SPACE } from '../src/search-attributes';
-import { extendBudgetUpdate, pauseSignal, progressQuery, resumeSignal, stopSignal } from '../src/workflows/nas-search';
+import { extendBudgetUpdate, pauseSignal, progressQuery, resumeSignal, stopSignal } from '../src/workflows/api';
 import { inProcessWorkers, queues, runInProcess, uniqueId, useTemporal } from './helpers';
 
 const env = useTemporal();
@@ -20,7 +21,7 @@ test('a search on the real server evaluates exactly budget unique architectures,
   assert.equal(result.evaluated, 100);
   assert.equal(new Set(result.history.map((e) => e.key)).size, 100);
   assert.equal(result.stopReason, 'budget');
-  assert.deepEqual(result, runInProcess(config));
+  assert.deepEqual(result, await runInProcess(config));
   assert.ok(result.best!.testAcc! > 0, 'the report carries the test accuracy of the best');
 });
 
@@ -40,9 +41,13 @@ test('search attributes and memo make a search findable; progress reports it', a
     assert.equal(desc.typedSearchAttributes.get(NAS_SPACE), 'nb201');
     assert.equal(desc.typedSearchAttributes.get(NAS_EVALUATED), 30);
     assert.equal(desc.typedSearchAttributes.get(NAS_BEST_VAL_ACC), progress.best!.valAcc);
-    const memo = desc.memo as Record<string, unknown>;
-    assert.equal(memo.dataset, 'cifar10');
-    assert.equal(memo.budget, 30);
+    // The memo holds the config as resolved at the start: defaults and the evaluator filled in.
+    const memo = desc.memo as { config: SearchConfig };
+    assert.equal(memo.config.dataset, 'cifar10');
+    assert.equal(memo.config.budget, 30);
+    assert.equal(memo.config.evaluation.evaluator, 'nb201-table');
+    assert.deepEqual(memo.config.strategy, { name: 'random' });
+    assert.equal(progress.evaluator, 'nb201-table');
   });
 });
 
@@ -76,7 +81,7 @@ test('pause holds the search, resume continues it, extendBudget raises the budge
     const result = (await handle.result()) as SearchResult;
     assert.equal(result.evaluated, 55);
     assert.equal(result.budget, 55);
-    assert.deepEqual(result.history.map((e) => e.arch), runInProcess({ budget: 55, batchSize: 10, strategy: 'random', seed: 8 }).history.map((e) => e.arch));
+    assert.deepEqual(result.history.map((e) => e.arch), (await runInProcess({ budget: 55, batchSize: 10, strategy: 'random', seed: 8 })).history.map((e) => e.arch));
   });
 });
 

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { startSearch } from '../src/client/search';
-import type { SearchResult } from '../src/search/search';
+import type { SearchResult } from '../src/search/summary';
 import { ensureDevServer } from '../src/temporal/dev-server';
-import { progressQuery } from '../src/workflows/nas-search';
+import { progressQuery } from '../src/workflows/api';
 import { queues, runInProcess, spawnWorker, uniqueId, waitFor } from './helpers';
 
 // A server of its own, since this test stops it.
@@ -51,7 +51,7 @@ test('the dev server stops mid-search and restarts on the same SQLite file: the 
     await connection.close();
     assert.ok(before < 40);
     assert.equal(result.evaluated, 40);
-    assert.deepEqual(result, runInProcess(config));
+    assert.deepEqual(result, await runInProcess(config));
   } finally {
     await Promise.all(workers.map((w) => w.kill9()));
     await server.stop();

@@ -1,65 +1,67 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ConfigError, parseSearchConfig } from '../src/search/config';
-import { Rng } from '../src/search/rng';
-import { createSearch, proposeBatch, recordBatch, type SearchResult } from '../src/search/search';
+import { ConfigError, resolveSearchConfig } from '../src/config/resolve';
+import { Rng } from '../src/lib/rng';
+import { createEngine } from '../src/search/search';
+import type { SearchResult } from '../src/search/summary';
+import type { SearchState } from '../src/search/types';
 import { costNb201, parseNb201 } from '../src/spaces/nb201';
 import { nb201Table, runInProcess } from './helpers';
 
 const uniqueKeys = (r: SearchResult) => new Set(r.history.map((e) => e.key)).size;
 
 for (const strategy of ['random', 'evolution'] as const) {
-  test(`${strategy}: never proposes an architecture twice and spends exactly the budget`, () => {
+  test(`${strategy}: never proposes an architecture twice and spends exactly the budget`, async () => {
     for (const budget of [1, 37, 600]) {
-      const r = runInProcess({ budget, strategy, seed: 11, batchSize: 7 });
+      const r = await runInProcess({ budget, strategy, seed: 11, batchSize: 7 });
       assert.equal(r.evaluated, budget);
       assert.equal(uniqueKeys(r), budget);
       assert.equal(r.stopReason, 'budget');
     }
   });
 
-  test(`${strategy}: the same seed gives the same search, another seed another`, () => {
-    const a = runInProcess({ budget: 60, strategy, seed: 5 });
-    const b = runInProcess({ budget: 60, strategy, seed: 5 });
-    const c = runInProcess({ budget: 60, strategy, seed: 6 });
+  test(`${strategy}: the same seed gives the same search, another seed another`, async () => {
+    const a = await runInProcess({ budget: 60, strategy, seed: 5 });
+    const b = await runInProcess({ budget: 60, strategy, seed: 5 });
+    const c = await runInProcess({ budget: 60, strategy, seed: 6 });
     assert.deepEqual(a, b);
     assert.notDeepEqual(a.history.map((e) => e.arch), c.history.map((e) => e.arch));
   });
 
-  test(`${strategy}: a FLOPs constraint is never violated and the best is feasible`, () => {
-    const r = runInProcess({ budget: 80, strategy, seed: 2, constraint: { metric: 'flops', max: 40 } });
+  test(`${strategy}: a FLOPs constraint is never violated and the best is feasible`, async () => {
+    const r = await runInProcess({ budget: 80, strategy, seed: 2, constraint: { metric: 'flops', max: 40 } });
     assert.equal(r.evaluated, 80);
     for (const e of r.history) assert.ok(e.cost.flopsM <= 40, `${e.arch} has ${e.cost.flopsM} MFLOPs`);
     assert.ok(r.best && r.best.cost.flopsM <= 40);
   });
 }
 
-test('evolution beats random search on average (sanity check of the strategy)', () => {
+test('evolution beats random search on average (sanity check of the strategy)', async () => {
   let evo = 0;
   let rnd = 0;
   for (let seed = 0; seed < 10; seed++) {
-    evo += runInProcess({ budget: 150, strategy: 'evolution', seed, dataset: 'cifar100' }).best!.valAcc;
-    rnd += runInProcess({ budget: 150, strategy: 'random', seed, dataset: 'cifar100' }).best!.valAcc;
+    evo += (await runInProcess({ budget: 150, strategy: 'evolution', seed, dataset: 'cifar100' })).best!.valAcc;
+    rnd += (await runInProcess({ budget: 150, strategy: 'random', seed, dataset: 'cifar100' })).best!.valAcc;
   }
   assert.ok(evo > rnd, `evolution mean ${evo / 10} vs random ${rnd / 10}`);
 });
 
-test('evolution mutates tournament winners once the population is full', () => {
-  const r = runInProcess({ budget: 50, strategy: { name: 'evolution', populationSize: 10, sampleSize: 3 }, seed: 4, batchSize: 5 });
+test('evolution mutates tournament winners once the population is full', async () => {
+  const r = await runInProcess({ budget: 50, strategy: { name: 'evolution', populationSize: 10, sampleSize: 3 }, seed: 4, batchSize: 5 });
   const origins = r.history.map((e) => e.origin);
   assert.ok(origins.slice(0, 10).every((o) => o === 'random'));
   assert.ok(origins.slice(10).every((o) => o === 'mutation'), origins.join(','));
 });
 
-test('a target accuracy stops the search early', () => {
-  const r = runInProcess({ budget: 1000, strategy: 'evolution', seed: 1, targetAccuracy: 91 });
+test('a target accuracy stops the search early', async () => {
+  const r = await runInProcess({ budget: 1000, strategy: 'evolution', seed: 1, targetAccuracy: 91 });
   assert.equal(r.stopReason, 'target');
   assert.ok(r.best!.valAcc >= 91);
   assert.ok(r.evaluated < 1000);
 });
 
-test('a latency constraint filters the best after evaluation', () => {
-  const r = runInProcess({
+test('a latency constraint filters the best after evaluation', async () => {
+  const r = await runInProcess({
     budget: 60,
     strategy: 'random',
     seed: 3,
@@ -71,47 +73,49 @@ test('a latency constraint filters the best after evaluation', () => {
   for (const e of r.topK) assert.ok(e.feasible);
 });
 
-test('seed architectures are evaluated first and duplicates among them are skipped', () => {
+test('seed architectures are evaluated first and duplicates among them are skipped', async () => {
   const seeds = [
     '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|',
     '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|',
     '|none~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|',
   ];
-  const r = runInProcess({ budget: 10, strategy: 'random', seedArchitectures: seeds });
+  const r = await runInProcess({ budget: 10, strategy: 'random', seedArchitectures: seeds });
   assert.deepEqual(r.history.slice(0, 2).map((e) => e.arch), [seeds[0], seeds[2]]);
   assert.deepEqual(r.history.slice(0, 2).map((e) => e.origin), ['seed', 'seed']);
   assert.equal(uniqueKeys(r), 10);
 });
 
-test('strategies never see test accuracy', () => {
-  const config = parseSearchConfig({ budget: 20, strategy: 'evolution', seed: 1 });
-  let state = createSearch(config);
+test('strategies never see test accuracy', async () => {
+  const engine = createEngine(resolveSearchConfig({ budget: 20, strategy: 'evolution', seed: 1 }));
+  let state = engine.init();
   const table = nb201Table();
   while (state.evaluated.length < 20) {
-    const p = proposeBatch(config, state);
-    state = recordBatch(config, p.state, p.candidates, p.candidates.map((c) => table.lookup(c.arch, 'cifar10')));
+    const p = await engine.propose(state);
+    state = engine.record(p.state, p.candidates, p.candidates.map((c) => table.lookup(c.arch, 'cifar10')));
+    state = await engine.observe(state, state.evaluated.slice(-p.candidates.length));
   }
   assert.ok(state.evaluated.every((e) => e.testAcc !== undefined), 'the search log keeps test accuracy for the report');
   assert.doesNotMatch(JSON.stringify(state.strategy), /testAcc/);
 });
 
-test('the state survives a JSON round trip mid-search (what continue-as-new carries)', () => {
-  const config = parseSearchConfig({ budget: 40, strategy: 'evolution', seed: 9, batchSize: 6 });
+test('the state survives a JSON round trip mid-search (what continue-as-new carries)', async () => {
+  const engine = createEngine(resolveSearchConfig({ budget: 40, strategy: 'evolution', seed: 9, batchSize: 6 }));
   const table = nb201Table();
-  const step = (s: ReturnType<typeof createSearch>) => {
-    const p = proposeBatch(config, s);
-    return recordBatch(config, p.state, p.candidates, p.candidates.map((c) => table.lookup(c.arch, 'cifar10')));
+  const step = async (s: SearchState) => {
+    const p = await engine.propose(s);
+    const recorded = engine.record(p.state, p.candidates, p.candidates.map((c) => table.lookup(c.arch, 'cifar10')));
+    return engine.observe(recorded, recorded.evaluated.slice(-p.candidates.length));
   };
-  let direct = createSearch(config);
-  let carried = createSearch(config);
+  let direct = engine.init();
+  let carried = engine.init();
   for (let i = 0; i < 6; i++) {
-    direct = step(direct);
-    carried = step(JSON.parse(JSON.stringify(carried)));
+    direct = await step(direct);
+    carried = await step(JSON.parse(JSON.stringify(carried)) as SearchState);
   }
   assert.deepEqual(carried, direct);
 });
 
-test('the seeded generator is uniform enough and reproducible', () => {
+test('the seeded generator is uniform enough and reproducible', async () => {
   const rng = Rng.fromSeed(42);
   const counts = [0, 0, 0, 0, 0];
   for (let i = 0; i < 50_000; i++) counts[rng.int(5)]!++;
@@ -120,10 +124,10 @@ test('the seeded generator is uniform enough and reproducible', () => {
   assert.notDeepEqual(Rng.fromSeed(42).state(), Rng.fromSeed(43).state());
 });
 
-test('config validation names every bad field with a fix', () => {
+test('config validation names every bad field with a fix', async () => {
   const problems = (input: unknown): string[] => {
     try {
-      parseSearchConfig(input);
+      resolveSearchConfig(input);
     } catch (err) {
       assert.ok(err instanceof ConfigError);
       return err.problems;
@@ -135,7 +139,12 @@ test('config validation names every bad field with a fix', () => {
   assert.match(problems({ budget: '100' }).join(), /budget: must be a whole number/);
   assert.match(problems({ budget: 10, dataset: 'imagenet' }).join(), /dataset: unknown dataset 'imagenet' for space nb201; use one of cifar10, cifar100, imagenet16/);
   assert.match(problems({ budget: 10, seedArchitectures: ['|conv~0|+|none~0|none~1|+|none~0|none~1|none~2|'] }).join(), /seedArchitectures\[0\]: node 1, input 0: unknown operation 'conv'/);
-  assert.match(problems({ budget: 10, strategy: 'bayesian' }).join(), /strategy\.name: must be "random", "evolution" or "collm"/);
+  assert.match(problems({ budget: 10, strategy: 'bayesian' }).join(), /strategy\.name: unknown strategy 'bayesian'; use one of random, evolution, collm/);
+  assert.match(problems({ budget: 10, strategy: { name: 'evolution', populationSize: 1 } }).join(), /strategy\.populationSize: /);
+  assert.match(problems({ budget: 10, strategy: { name: 'random', populationSize: 5 } }).join(), /strategy: unknown field\(s\) 'populationSize'/);
+  assert.match(problems({ budget: 10, evaluation: { evaluator: 'oracle' } }).join(), /evaluation\.evaluator: unknown evaluator 'oracle'; use one of nb201-table/);
+  assert.match(problems({ budget: 10, evaluation: { options: { fast: true } } }).join(), /evaluation\.options: unknown field\(s\) 'fast'/);
+  assert.match(problems({ budget: 10, llm: { provider: 'local' } }).join(), /llm: strategy evolution talks to no LLM/);
   assert.match(problems({ budget: 10, budgt: 5 }).join(), /unknown field\(s\) 'budgt'/);
   assert.match(problems([1, 2]).join(), /must be a JSON object/);
   assert.equal(problems({ budget: -1, seed: 1.5, space: 7 }).length, 3);

@@ -1,14 +1,19 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { TableError } from '../evaluators/nb201-table';
 import type { EvalRequest, Evaluator } from '../evaluators';
-import { ArchitectureError } from '../spaces/types';
 import type { EvalResult } from '../search/types';
 import { DeviceSlots } from './device-slots';
 
 export interface EvalActivityOptions {
+  /** The evaluators this worker serves, by name. */
   evaluators: Map<string, Evaluator>;
   /** One slot per device; the worker's concurrency equals their number. */
   devices: readonly string[];
+  /**
+   * Pretend each evaluation trains for this long. A table answers at once; a
+   * delay makes a tabular search behave like a real one (progress to watch,
+   * work in flight when a worker dies).
+   */
+  simulateMs?: number;
 }
 
 /** Activities served on the eval task queue (GPU workers). */
@@ -16,32 +21,37 @@ export function createEvalActivities(options: EvalActivityOptions) {
   const slots = new DeviceSlots(options.devices);
   return {
     async evaluate(request: EvalRequest): Promise<EvalResult> {
-      const evaluator = options.evaluators.get(request.space);
+      const evaluator = options.evaluators.get(request.evaluator);
       if (!evaluator) {
         throw ApplicationFailure.nonRetryable(
-          `space: this eval worker has no evaluator for '${request.space}' (it serves ${[...options.evaluators.keys()].join(', ')})`,
-          'UnknownSpace',
+          `evaluation.evaluator: this eval worker has no evaluator '${request.evaluator}' (it serves ${[...options.evaluators.keys()].join(', ')})`,
+          'UnknownEvaluator',
         );
       }
       const ctx = Context.current();
       const device = await slots.acquire();
       const started = Date.now();
+      // Heartbeat at least every second so a dead worker is noticed quickly.
+      const sleep = async (ms: number): Promise<void> => {
+        for (let left = ms; left > 0; left -= 1000) {
+          await ctx.sleep(Math.min(1000, left));
+          ctx.heartbeat({ device });
+        }
+      };
       try {
         ctx.heartbeat({ device });
         const result = await evaluator.evaluate(request, {
           device,
           heartbeat: (details) => ctx.heartbeat(details ?? { device }),
-          sleep: async (ms) => {
-            // Heartbeat at least every second so a dead worker is noticed quickly.
-            for (let left = ms; left > 0; left -= 1000) {
-              await ctx.sleep(Math.min(1000, left));
-              ctx.heartbeat({ device });
-            }
-          },
+          sleep,
+          signal: ctx.cancellationSignal,
         });
+        if (options.simulateMs) await sleep(options.simulateMs);
         return { ...result, device, ms: Date.now() - started };
       } catch (err) {
-        if (err instanceof TableError || err instanceof ArchitectureError) {
+        // Errors that know whether a retry can help (EvaluationError, ArchitectureError) say so.
+        const retryable = (err as { retryable?: unknown }).retryable;
+        if (err instanceof Error && retryable === false) {
           throw ApplicationFailure.nonRetryable(err.message, err.name);
         }
         throw err;

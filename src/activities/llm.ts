@@ -1,10 +1,9 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { providerFor } from '../llm';
-import { LlmError, type ChatResponse } from '../llm/types';
-import type { LlmCall } from '../search/collm/coordinator';
+import { LlmError, type ChatResponse, type LlmCall } from '../llm/types';
 
 /**
- * LLM calls for the CoLLM-NAS strategy, run by the control worker (or the
+ * LLM calls of the strategies that talk to one, run by the control worker (or the
  * workers on `llmTaskQueue`). The answer becomes the activity result, so the
  * workflow history holds every exchange and a replay needs no LLM.
  */

@@ -1,42 +1,37 @@
+import { STRATEGIES } from '../search/strategies';
+import type { SearchConfig } from '../search/types';
+
 /**
- * Where a collm search that names no LLM gets one: the endpoint in
- * COLLM_LLM_BASE_URL / COLLM_LLM_MODEL when set (any OpenAI-compatible
- * server; the key stays in the control worker's environment, named by
- * COLLM_LLM_API_KEY_ENV, default OPENAI_API_KEY), else the embedded model.
+ * Where a search that talks to an LLM but names none gets one, for the
+ * scripts: the endpoint in COLLM_LLM_BASE_URL / COLLM_LLM_MODEL when set (any
+ * OpenAI-compatible server; the key stays in the worker's environment, named
+ * by COLLM_LLM_API_KEY_ENV, default OPENAI_API_KEY); otherwise the config is
+ * left as it is and the default LLM (the embedded model) applies.
  */
 export function withDefaultLlm(config: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): Record<string, unknown> {
-  const strategy = typeof config.strategy === 'string' ? { name: config.strategy } : (config.strategy as Record<string, unknown> | undefined);
-  if (!strategy || strategy.name !== 'collm' || strategy.llm !== undefined) return config;
-  if (env.COLLM_LLM_BASE_URL) {
-    return {
-      ...config,
-      strategy: {
-        ...strategy,
-        llm: {
-          provider: 'openai',
-          baseUrl: env.COLLM_LLM_BASE_URL,
-          model: env.COLLM_LLM_MODEL ?? 'default',
-          apiKeyEnv: env.COLLM_LLM_API_KEY_ENV ?? 'OPENAI_API_KEY',
-        },
-      },
-    };
-  }
-  // The 135M model's strategies are short-lived hints at best: keep them short, the Generator's answer long enough.
+  if (config.llm !== undefined || !env.COLLM_LLM_BASE_URL) return config;
+  const raw = config.strategy;
+  const name = typeof raw === 'string' ? raw : (raw as { name?: unknown } | undefined)?.name;
+  if (typeof name !== 'string' || !STRATEGIES.has(name) || (STRATEGIES.get(name).llmRoles ?? []).length === 0) return config;
   return {
     ...config,
-    strategy: {
-      ...strategy,
-      llm: { provider: 'local', temperature: 0.8, maxTokens: 900 },
-      ...(strategy.navigator === undefined ? { navigator: { provider: 'local', temperature: 0.6, maxTokens: 200 } } : {}),
+    llm: {
+      provider: 'openai',
+      baseUrl: env.COLLM_LLM_BASE_URL,
+      model: env.COLLM_LLM_MODEL ?? 'default',
+      ...(env.COLLM_LLM_API_KEY_ENV ? { apiKeyEnv: env.COLLM_LLM_API_KEY_ENV } : {}),
     },
   };
 }
 
-/** One line saying which LLM a config will use, for the scripts' output. */
-export function describeLlm(config: Record<string, unknown>): string | undefined {
-  const strategy = config.strategy as { name?: string; llm?: { provider: string; baseUrl?: string; model?: string } } | undefined;
-  if (!strategy || strategy.name !== 'collm' || !strategy.llm) return undefined;
-  return strategy.llm.provider === 'openai'
-    ? `LLM: ${strategy.llm.model} at ${strategy.llm.baseUrl}`
-    : 'LLM: embedded SmolLM2-135M-Instruct (set COLLM_LLM_BASE_URL and COLLM_LLM_MODEL to use an endpoint)';
+/** One line saying which LLM each role uses, for the scripts' output. */
+export function describeLlm(config: SearchConfig): string | undefined {
+  const roles = Object.entries(config.llm);
+  if (roles.length === 0) return undefined;
+  const where = (llm: SearchConfig['llm'][string]): string =>
+    typeof llm.options.baseUrl === 'string' ? `${llm.model} at ${llm.options.baseUrl}` : `${llm.model} (${llm.provider})`;
+  const distinct = new Set(roles.map(([, llm]) => where(llm)));
+  const text = distinct.size === 1 ? [...distinct][0]! : roles.map(([role, llm]) => `${role}: ${where(llm)}`).join(', ');
+  const embedded = roles.some(([, llm]) => llm.provider === 'local');
+  return `LLM: ${text}${embedded ? ' (set COLLM_LLM_BASE_URL and COLLM_LLM_MODEL to use an endpoint)' : ''}`;
 }

@@ -1,8 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
-import type { ChatResponse } from '../llm/types';
-import type { LlmCall } from '../search/collm/coordinator';
+import type { ChatResponse, LlmCall } from '../llm/types';
 
 /**
  * The search log: every LLM exchange (prompt, answer, model, tokens, latency)

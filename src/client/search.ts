@@ -1,9 +1,11 @@
 import { Client, WorkflowHandle } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
-import { NAS_DATASET, NAS_SPACE, NAS_STRATEGY, CONTROL_TASK_QUEUE } from '../search-attributes';
-import { parseSearchConfig, type SearchConfig } from '../search/config';
-import type { SearchResult } from '../search/search';
-import { progressQuery, type SearchProgress } from '../workflows/nas-search';
+import { resolveSearchConfig } from '../config/resolve';
+import { identityAttributes } from '../search-attributes';
+import type { SearchResult } from '../search/summary';
+import type { SearchConfig } from '../search/types';
+import { CONTROL_TASK_QUEUE } from '../task-queues';
+import { progressQuery, type SearchProgress } from '../workflows/api';
 
 /**
  * Client-side helpers used by the scripts, the main job and the tests.
@@ -27,17 +29,13 @@ export async function startSearch(
   rawConfig: unknown,
   options: StartOptions = {},
 ): Promise<WorkflowHandle<(input: unknown) => Promise<SearchResult>>> {
-  const config = parseSearchConfig(rawConfig);
+  const config = resolveSearchConfig(rawConfig);
   return client.workflow.start('nasSearch', {
     taskQueue: options.taskQueue ?? CONTROL_TASK_QUEUE,
     workflowId: options.workflowId ?? defaultWorkflowId(config),
     // The raw config travels, so what the user wrote is what the history shows.
     args: [rawConfig],
-    typedSearchAttributes: new TypedSearchAttributes([
-      { key: NAS_SPACE, value: config.space },
-      { key: NAS_DATASET, value: config.dataset },
-      { key: NAS_STRATEGY, value: config.strategy.name },
-    ]),
+    typedSearchAttributes: new TypedSearchAttributes(identityAttributes(config)),
     ...(options.workflowTaskTimeout ? { workflowTaskTimeout: options.workflowTaskTimeout as `${number}s` } : {}),
   });
 }
@@ -75,7 +73,7 @@ export function progressLine(p: SearchProgress, width = 30): string {
 export function formatResult(r: SearchResult): string {
   const lines = [
     `search ${r.stopReason === 'budget' ? 'finished' : `stopped (${r.stopReason})`}: ${r.evaluated} architectures evaluated in ${r.iterations} iterations`,
-    `space ${r.space}, dataset ${r.dataset}, strategy ${r.strategy}, seed ${r.seed}`,
+    `space ${r.space}, dataset ${r.dataset}, strategy ${r.strategy}, evaluator ${r.evaluator}, seed ${r.seed}`,
   ];
   if (r.best) {
     const b = r.best;

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { parseNb201, formatNb201 } from '../spaces/nb201';
+import { parseNb201, formatNb201, NB201_DATASETS } from '../spaces/nb201';
 import type { EvalResult } from '../search/types';
+import { EvaluationError } from './types';
 
 /**
  * Tabular evaluator for NAS-Bench-201: every architecture's accuracy was
@@ -14,8 +15,10 @@ export const NB201_DATA_HELP =
   'Set NB201_TABLE to the path of nb201.csv (one row per architecture with the columns ' +
   'index, arch, <dataset>_valid, <dataset>_test, flops_M, params_M ...). See "NAS-Bench-201 data" in README.md for how to obtain it.';
 
-const DATASETS = ['cifar10', 'cifar100', 'imagenet16'] as const;
-export type Nb201Dataset = (typeof DATASETS)[number];
+const DATASETS = Object.keys(NB201_DATASETS);
+type Nb201Dataset = string;
+/** How the table names a dataset's cost columns: flops_M for the first (CIFAR-10), flops_M_<dataset> for the others. */
+const costSuffix = (d: Nb201Dataset): string => (d === DATASETS[0] ? '' : `_${d}`);
 
 interface Row {
   valid: Record<Nb201Dataset, number>;
@@ -24,10 +27,10 @@ interface Row {
   paramsM: Record<Nb201Dataset, number>;
 }
 
-export class TableError extends Error {
+/** The table is missing or malformed: no retry can help, so the search stops with this message. */
+export class TableError extends EvaluationError {
   constructor(message: string) {
-    super(message);
-    this.name = 'TableError';
+    super(message, false, 'TableError');
   }
 }
 
@@ -75,10 +78,9 @@ export class Nb201Table {
   static load(file: string): Nb201Table {
     if (!existsSync(file)) throw new TableError(`NAS-Bench-201 table not found: ${file}. ${NB201_DATA_HELP}`);
     const { header, rows } = splitCsv(readFileSync(file, 'utf8'), file);
-    const suffix = { cifar10: '', cifar100: '_cifar100', imagenet16: '_imagenet16' } as const;
     const required = [
       'arch',
-      ...DATASETS.flatMap((d) => [`${d}_valid`, `${d}_test`, `flops_M${suffix[d]}`, `params_M${suffix[d]}`]),
+      ...DATASETS.flatMap((d) => [`${d}_valid`, `${d}_test`, `flops_M${costSuffix(d)}`, `params_M${costSuffix(d)}`]),
     ];
     const missing = required.filter((c) => !header.includes(c));
     if (missing.length > 0) {
@@ -103,12 +105,12 @@ export class Nb201Table {
         throw new TableError(`${file}: line ${line + 2}: ${(err as Error).message}. ${NB201_DATA_HELP}`);
       }
       const per = (f: (d: Nb201Dataset) => number): Record<Nb201Dataset, number> =>
-        ({ cifar10: f('cifar10'), cifar100: f('cifar100'), imagenet16: f('imagenet16') });
+        Object.fromEntries(DATASETS.map((d) => [d, f(d)]));
       map.set(key, {
         valid: per((d) => num(cells, `${d}_valid`, line)),
         test: per((d) => num(cells, `${d}_test`, line)),
-        flopsM: per((d) => num(cells, `flops_M${suffix[d]}`, line)),
-        paramsM: per((d) => num(cells, `params_M${suffix[d]}`, line)),
+        flopsM: per((d) => num(cells, `flops_M${costSuffix(d)}`, line)),
+        paramsM: per((d) => num(cells, `params_M${costSuffix(d)}`, line)),
       });
     });
     if (map.size !== 15_625) {
@@ -139,7 +141,7 @@ export class Nb201Table {
    * without its `_latency_ms`/`_ms` suffix, e.g. "hwnb_pixel3".
    */
   lookup(arch: string, dataset: string, latencyDevice?: string): EvalResult {
-    if (!(DATASETS as readonly string[]).includes(dataset)) {
+    if (!DATASETS.includes(dataset)) {
       throw new TableError(`dataset: '${dataset}' is not in the NAS-Bench-201 table; use one of ${DATASETS.join(', ')}`);
     }
     const d = dataset as Nb201Dataset;
@@ -147,9 +149,9 @@ export class Nb201Table {
     const row = this.rows.get(key);
     if (!row) throw new TableError(`${this.file}: no row for architecture ${key}`);
     const result: EvalResult = {
-      valAcc: row.valid[d],
-      testAcc: row.test[d],
-      cost: { flopsM: row.flopsM[d], paramsM: row.paramsM[d] },
+      valAcc: row.valid[d]!,
+      testAcc: row.test[d]!,
+      cost: { flopsM: row.flopsM[d]!, paramsM: row.paramsM[d]! },
     };
     if (latencyDevice !== undefined) result.cost.latencyMs = this.latency(key, latencyDevice);
     return result;

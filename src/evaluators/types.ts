@@ -1,12 +1,17 @@
+import type { z } from 'zod';
 import type { EvalResult } from '../search/types';
 
 /** One evaluation as the eval queue receives it: small, so it fits in workflow history. */
-export interface EvalRequest {
+export interface EvalRequest<O = Record<string, unknown>> {
+  /** The evaluator plug-in to run. */
+  evaluator: string;
+  /** Its options from the search config (validated when the search started). */
+  options: O;
   space: string;
   dataset: string;
   /** Architecture in the space's text format. */
   arch: string;
-  /** hw.csv device column for a latency cost, when the search is latency-constrained. */
+  /** The device a latency constraint names, when the search is latency-constrained. */
   latencyDevice?: string;
 }
 
@@ -17,12 +22,51 @@ export interface EvalContext {
   heartbeat(details?: unknown): void;
   /** Waits, heartbeating, and stops early when the evaluation is cancelled. */
   sleep(ms: number): Promise<void>;
+  /** Fires when the evaluation is cancelled or times out: stop work, kill children. */
+  signal: AbortSignal;
 }
 
-/** One module per evaluator; each serves one search space. */
-export interface Evaluator {
-  readonly space: string;
+/** A running evaluator on one eval worker. */
+export interface Evaluator<O = Record<string, unknown>> {
   /** Checks that the evaluator can run here (data present...); throws a clear error if not. */
   check(): void;
-  evaluate(request: EvalRequest, context: EvalContext): Promise<EvalResult>;
+  evaluate(request: EvalRequest<O>, context: EvalContext): Promise<EvalResult>;
+}
+
+/**
+ * An evaluator as a plug-in: its name in a search config
+ * (`evaluation.evaluator`), the spaces it can score, its own per-search
+ * options and a factory run once per eval worker process with that worker's
+ * settings (data paths...). Adding one is a file or folder with one of these
+ * and one line in `registry.ts`.
+ */
+export interface EvaluatorPlugin<O = any, W = any> {
+  readonly name: string;
+  /** One line for help and error messages. */
+  readonly description: string;
+  /** Spaces it can evaluate. */
+  readonly spaces: readonly string[];
+  /** Whether it reports a latency for the device a latency constraint names. */
+  readonly latency: boolean;
+  /** Per-search options (`evaluation.options`), with defaults; strict. */
+  readonly options: z.ZodType<O>;
+  /** Builds the evaluator on an eval worker; `settings` are that worker's (undefined: defaults and environment). */
+  create(settings: W | undefined): Evaluator<O>;
+}
+
+/**
+ * An evaluation that failed. `retryable` tells the activity whether another
+ * attempt could succeed (a busy GPU) or not (missing data, an illegal
+ * architecture), the way LlmError does for LLM calls.
+ */
+export class EvaluationError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    /** A short type name for Temporal's failure, e.g. "TableError". */
+    readonly type = 'EvaluationError',
+  ) {
+    super(message);
+    this.name = type;
+  }
 }

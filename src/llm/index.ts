@@ -1,30 +1,21 @@
-import type { LlmConfig } from '../search/collm/config';
-import { DEFAULT_LOCAL_MODEL, localProvider } from './local';
-import { openAiProvider } from './openai';
-import type { LlmProvider } from './types';
+import { LLM_PROVIDERS } from './registry';
+import type { LlmProvider, ResolvedLlm } from './types';
 
-export type { LlmProvider, ChatRequest, ChatResponse, ChatMessage } from './types';
+export type { LlmProvider, ChatRequest, ChatResponse, ChatMessage, ResolvedLlm, LlmCall, LlmPort } from './types';
 export { LlmError } from './types';
+export { LLM_PROVIDERS } from './registry';
 
 /**
- * Builds the provider a search config asks for. Providers are cached per
+ * The provider a resolved LLM config asks for. Providers are cached per
  * worker process: the embedded model loads once, HTTP clients are reused.
  */
 const cache = new Map<string, LlmProvider>();
 
-export function providerFor(config: LlmConfig, env: NodeJS.ProcessEnv = process.env): LlmProvider {
-  const id = JSON.stringify(config);
+export function providerFor(llm: ResolvedLlm, env: NodeJS.ProcessEnv = process.env): LlmProvider {
+  const id = JSON.stringify([llm.provider, llm.options, llm.temperature, llm.maxTokens]);
   let provider = cache.get(id);
   if (!provider) {
-    provider =
-      config.provider === 'openai'
-        ? openAiProvider(config, env)
-        : localProvider({
-            modelPath: config.modelPath ?? DEFAULT_LOCAL_MODEL,
-            contextSize: config.contextSize,
-            temperature: config.temperature,
-            maxTokens: config.maxTokens,
-          });
+    provider = LLM_PROVIDERS.get(llm.provider).create(llm, env);
     cache.set(id, provider);
   }
   return provider;

@@ -8,41 +8,61 @@ import type {
   ChatCompletionCreateParamsNonStreaming,
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
+import { z } from 'zod';
 import { extractJson, stripReasoning } from './json';
+import type { LlmProviderPlugin } from './plugin';
 import { LlmError, type ChatMessage, type ChatRequest, type ChatResponse, type LlmProvider } from './types';
 
-export interface OpenAiProviderConfig {
-  /** e.g. "https://api.openai.com/v1" or "http://localhost:8000/v1" (vLLM). */
-  baseUrl: string;
-  model: string;
-  temperature?: number;
-  maxTokens?: number;
-  /** Per request; the activity's startToCloseTimeout must be longer. Default 300 000. */
-  timeoutMs?: number;
-  /** Name of the environment variable holding the API key. Default OPENAI_API_KEY. */
-  apiKeyEnv?: string;
-  /**
-   * How `jsonSchema` requests are enforced. 'auto' (default) sends a json_schema
-   * response format and falls back to a schema in the prompt when the endpoint
-   * rejects it; 'json_schema' never falls back; 'json_object' asks for any JSON
-   * and puts the schema in the prompt; 'none' only puts the schema in the prompt.
-   */
-  structuredOutput?: 'auto' | 'json_schema' | 'json_object' | 'none';
-}
+/** The provider's fields of an `llm` config. The API key is never one: `apiKeyEnv` names the worker's variable. */
+export const openAiOptions = z
+  .object({
+    /** e.g. "https://api.openai.com/v1" or "http://localhost:8000/v1" (vLLM). */
+    baseUrl: z.url({ error: 'must be the endpoint URL, e.g. "http://127.0.0.1:8000/v1"' }),
+    model: z.string({ error: 'must name the model, e.g. "Qwen/Qwen3-30B-A3B"' }).min(1),
+    /** Per request; the activity's startToCloseTimeout must be longer. */
+    timeoutMs: z.number().int().positive().default(300_000),
+    /** Name of the environment variable holding the API key, on the worker that calls the LLM. */
+    apiKeyEnv: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be the NAME of an environment variable, e.g. "OPENAI_API_KEY"')
+      .default('OPENAI_API_KEY'),
+    /**
+     * How `jsonSchema` requests are enforced. 'auto' sends a json_schema
+     * response format and falls back to a schema in the prompt when the endpoint
+     * rejects it; 'json_schema' never falls back; 'json_object' asks for any JSON
+     * and puts the schema in the prompt; 'none' only puts the schema in the prompt.
+     */
+    structuredOutput: z.enum(['auto', 'json_schema', 'json_object', 'none']).default('auto'),
+  })
+  .strict();
 
-const DEFAULT_TIMEOUT_MS = 300_000;
-const DEFAULT_KEY_ENV = 'OPENAI_API_KEY';
+export type OpenAiOptions = z.output<typeof openAiOptions>;
+export type OpenAiProviderConfig = z.input<typeof openAiOptions> & { temperature?: number; maxTokens?: number };
+
 /** Local servers (vLLM, Ollama, llama.cpp) accept any key, but the client insists on one. */
 const PLACEHOLDER_KEY = 'not-needed';
 
 /** How one request asks for JSON. */
 type Wire = 'json_schema' | 'json_object' | 'prompt' | 'plain';
 
-export function openAiProvider(config: OpenAiProviderConfig, env: NodeJS.ProcessEnv = process.env): LlmProvider {
-  const keyEnv = config.apiKeyEnv ?? DEFAULT_KEY_ENV;
+/** Any OpenAI-compatible endpoint, as a plug-in of the provider registry. */
+export const openAiPlugin: LlmProviderPlugin<OpenAiOptions> = {
+  name: 'openai',
+  description: 'any OpenAI-compatible endpoint: OpenAI, vLLM, Ollama (/v1), llama.cpp server, LM Studio',
+  options: openAiOptions,
+  defaults: { maxTokens: 4096 },
+  // Hosted models have large contexts; structured output is asked for, not guaranteed.
+  describe: (o) => ({ model: o.model, capabilities: { grammar: false } }),
+  create: (llm, env) => openAiProvider({ ...llm.options, temperature: llm.temperature, maxTokens: llm.maxTokens }, env),
+};
+
+export function openAiProvider(input: OpenAiProviderConfig, env: NodeJS.ProcessEnv = process.env): LlmProvider {
+  const { temperature, maxTokens, ...options } = input;
+  const config = { ...openAiOptions.parse(options), temperature, maxTokens };
+  const keyEnv = config.apiKeyEnv;
   const secret = env[keyEnv] || undefined;
-  const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const mode = config.structuredOutput ?? 'auto';
+  const timeoutMs = config.timeoutMs;
+  const mode = config.structuredOutput;
   const client = new OpenAI({
     baseURL: config.baseUrl,
     apiKey: secret ?? PLACEHOLDER_KEY,
@@ -106,7 +126,7 @@ export function openAiProvider(config: OpenAiProviderConfig, env: NodeJS.Process
   };
 }
 
-function chooseWire(request: ChatRequest, mode: OpenAiProviderConfig['structuredOutput'], schemaRejected: boolean): Wire {
+function chooseWire(request: ChatRequest, mode: OpenAiOptions['structuredOutput'], schemaRejected: boolean): Wire {
   if (!request.jsonSchema) return 'plain';
   switch (mode) {
     case 'json_schema':

@@ -1,7 +1,9 @@
 /**
  * The boundary between the search and a language model. One module per
  * provider implements `LlmProvider`; the Navigator and Generator activities
- * only see this interface.
+ * only see this interface, and the search core only the resolved settings and
+ * declared capabilities below (it never asks which provider it talks to).
+ * Types and one error class only: the workflow sandbox imports this file.
  */
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
@@ -67,3 +69,37 @@ export interface LlmProvider {
   readonly id: string;
   chat(request: ChatRequest, signal?: AbortSignal): Promise<ChatResponse>;
 }
+
+/** What a provider declares about a model, so the core can size prompts without knowing the provider. */
+export interface LlmCapabilities {
+  /** Tokens of context (prompt + answer); undefined when large or unknown (hosted endpoints). */
+  contextTokens?: number;
+  /** Answers are constrained by a grammar built from the JSON Schema: always complete, never longer than the schema allows. */
+  grammar: boolean;
+}
+
+/** One LLM as a resolved search config holds it: defaults applied, capabilities declared. */
+export interface ResolvedLlm {
+  provider: string;
+  /** What the provider runs, for people: a model name or file. */
+  model: string;
+  temperature: number;
+  maxTokens: number;
+  /** The provider's own options (endpoint, key variable name, model file...); never a secret. */
+  options: Record<string, unknown>;
+  capabilities: LlmCapabilities;
+}
+
+/** One LLM call as a strategy makes it and the `llmChat` activity carries it. */
+export interface LlmCall {
+  /** Why: "navigator", "generator", "summary"... shown in the search log. */
+  purpose: string;
+  llm: ResolvedLlm;
+  request: ChatRequest;
+}
+
+/**
+ * How a strategy reaches an LLM: inside the workflow the `llmChat` activity,
+ * in plain Node (benchmarks, tests) any function, e.g. a scripted one.
+ */
+export type LlmPort = (call: LlmCall) => Promise<ChatResponse>;

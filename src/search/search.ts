@@ -1,252 +1,192 @@
+import { Rng } from '../lib/rng';
 import { getSpace } from '../spaces';
-import type { Cost, SearchSpace } from '../spaces/types';
-import type { Constraint, SearchConfig } from './config';
-import { Rng, type RngState } from './rng';
-import type { CollmState, CollmStats } from './collm/coordinator';
-import { makeStrategy } from './strategies';
-import { observe, type Candidate, type EvalResult, type Evaluation, type Observation } from './types';
+import type { SearchSpace } from '../spaces/types';
+import type { LlmPort } from '../llm/types';
+import { meetsConstraint } from './constraint';
+import { STRATEGIES } from './strategies';
+import type { ObserveContext, Strategy } from './strategies/types';
+import { best, summarize, type SearchResult } from './summary';
+import {
+  observe,
+  type Candidate,
+  type EvalResult,
+  type Evaluation,
+  type SearchConfig,
+  type SearchState,
+  type StopReason,
+} from './types';
 
 /**
  * The deterministic search loop shared by the `nasSearch` workflow and the
- * in-process runner: propose a batch, record its results, decide whether to
- * stop. The state is plain JSON, so it can be carried across continue-as-new
- * and a search resumed from it gives exactly the same proposals.
+ * in-process runner: propose a batch, record its results, let the strategy
+ * observe them, decide whether to stop. The state is plain JSON, so it can be
+ * carried across continue-as-new and a search resumed from it gives exactly
+ * the same proposals.
  */
-export interface SearchState {
-  rng: RngState;
-  iteration: number;
-  /** Unique architectures evaluated, in the order they were recorded. */
-  evaluated: Evaluation[];
-  /** Seed architectures already proposed. */
-  seedsUsed: number;
-  strategy: unknown;
-  /** The evaluation budget, which `extendBudget` can raise. */
-  budget: number;
-  /** Set once no strategy can find a new feasible architecture. */
-  exhausted: boolean;
-  /** Candidates whose evaluation failed for good; never proposed again, not counted in the budget. */
-  failed: FailedCandidate[];
+
+/** What the loop's surroundings lend the strategy: the LLM port and people's hints. */
+export interface SearchIo {
+  llm?: LlmPort;
+  takeHints?: () => string[];
 }
 
-export interface FailedCandidate extends Candidate {
-  error: string;
-  iteration: number;
-}
-
-export type StopReason = 'budget' | 'target' | 'exhausted' | 'stopped' | 'iterations';
-
-export function createSearch(config: SearchConfig): SearchState {
-  return {
-    rng: Rng.fromSeed(config.seed).state(),
-    iteration: 0,
-    evaluated: [],
-    seedsUsed: 0,
-    strategy: makeStrategy(config.strategy).init(),
-    budget: config.budget,
-    exhausted: false,
-    failed: [],
-  };
-}
-
-/** Whether a cost meets the constraint; unknown metrics (e.g. latency before evaluation) pass. */
-export function meetsConstraint(cost: Cost, constraint: Constraint | undefined): boolean {
-  if (!constraint) return true;
-  const value =
-    constraint.metric === 'flops' ? cost.flopsM : constraint.metric === 'params' ? cost.paramsM : cost.latencyMs;
-  return value === undefined || value <= constraint.max;
+export interface SearchEngine {
+  readonly config: SearchConfig;
+  readonly space: SearchSpace<unknown>;
+  init(): SearchState;
+  /**
+   * Up to `batchSize` new candidates (fewer near the end of the budget): seed
+   * architectures first, then the strategy's, each with a canonical key not
+   * seen before and meeting any cost constraint known before evaluation.
+   */
+  propose(state: SearchState, io?: SearchIo): Promise<{ state: SearchState; candidates: Candidate[] }>;
+  /** Records a batch's results (same order as the candidates) and advances the iteration. */
+  record(state: SearchState, candidates: readonly Candidate[], results: readonly EvalResult[]): SearchState;
+  /** Records candidates whose evaluation failed after every retry, so they are not proposed again. */
+  recordFailures(state: SearchState, failures: readonly { candidate: Candidate; error: string }[]): SearchState;
+  /** The strategy reads the batch just recorded; call it only while the search goes on. */
+  observe(state: SearchState, batch: readonly Evaluation[], io?: SearchIo): Promise<SearchState>;
+  /** Why the search should stop now, or undefined to go on. */
+  stopReason(state: SearchState): StopReason | undefined;
+  summarize(state: SearchState, reason: StopReason): SearchResult;
 }
 
 export function remaining(state: SearchState): number {
   return Math.max(0, state.budget - state.evaluated.length);
 }
 
-/**
- * Proposes up to `batchSize` new candidates (fewer near the end of the budget),
- * each with a canonical key not seen before and meeting any cost constraint
- * that can be checked without evaluating.
- */
-export function proposeBatch(config: SearchConfig, state: SearchState): { state: SearchState; candidates: Candidate[] } {
+export function createEngine(config: SearchConfig): SearchEngine {
   const space = getSpace(config.space);
-  const strategy = makeStrategy(config.strategy);
-  const rng = new Rng(state.rng);
-  const taken = new Set([...state.evaluated, ...state.failed].map((e) => e.key));
-  const history: Observation[] = state.evaluated.map(observe);
-  const want = Math.min(config.batchSize, remaining(state));
-  const candidates: Candidate[] = [];
-  let seedsUsed = state.seedsUsed;
-  let exhausted = false;
+  const { name, ...options } = config.strategy;
+  const strategy: Strategy<any> = STRATEGIES.get(name).create(options, { config, space });
   const isFeasible = (arch: unknown): boolean => meetsConstraint(space.cost(arch, config.dataset), config.constraint);
+  const context = (state: SearchState, rng: Rng, io: SearchIo): ObserveContext => ({
+    space,
+    rng,
+    search: state,
+    history: state.evaluated.map(observe),
+    ...(io.llm ? { llm: io.llm } : {}),
+    takeHints: io.takeHints ?? (() => []),
+  });
 
-  while (candidates.length < want) {
-    let proposal: { arch: unknown; origin: Candidate['origin'] } | null = null;
-    if (seedsUsed < config.seedArchitectures.length) {
-      const arch = space.parse(config.seedArchitectures[seedsUsed++]!);
-      // A seed that repeats an earlier one is skipped rather than evaluated twice.
-      if (taken.has(space.key(arch))) continue;
-      proposal = { arch, origin: 'seed' };
-    } else {
-      proposal = strategy.propose(state.strategy, {
-        space: space as SearchSpace<unknown>,
-        rng,
-        isTaken: (key) => taken.has(key),
-        isFeasible,
-        history,
-        pending: candidates.length,
+  return {
+    config,
+    space,
+
+    init: () => ({
+      rng: Rng.fromSeed(config.seed).state(),
+      iteration: 0,
+      evaluated: [],
+      seedsUsed: 0,
+      strategy: strategy.init(),
+      budget: config.budget,
+      exhausted: false,
+      failed: [],
+    }),
+
+    async propose(state, io = {}) {
+      const known = new Set([...state.evaluated, ...state.failed].map((e) => e.key));
+      const want = Math.min(config.batchSize, remaining(state));
+      const candidates: Candidate[] = [];
+      let seedsUsed = state.seedsUsed;
+      while (candidates.length < want && seedsUsed < config.seedArchitectures.length) {
+        const arch = space.parse(config.seedArchitectures[seedsUsed++]!);
+        const key = space.key(arch);
+        // A seed that repeats an earlier one is skipped rather than evaluated twice.
+        if (known.has(key)) continue;
+        known.add(key);
+        candidates.push({ arch: space.format(arch), key, origin: 'seed' });
+      }
+      const rng = new Rng(state.rng);
+      let strategyState = state.strategy;
+      if (candidates.length < want) {
+        const taken = new Set(known);
+        const ctx = { ...context(state, rng, io), taken, isFeasible, pending: candidates.length };
+        const out = await strategy.propose(state.strategy, ctx, want - candidates.length);
+        strategyState = out.state;
+        for (const p of out.proposals.slice(0, want - candidates.length)) {
+          const key = space.key(p.arch);
+          // A strategy's repeat is dropped, never evaluated twice: the budget counts unique architectures.
+          if (known.has(key)) continue;
+          known.add(key);
+          candidates.push({ arch: space.format(p.arch), key, origin: p.origin });
+        }
+      }
+      return {
+        state: {
+          ...state,
+          rng: rng.state(),
+          seedsUsed,
+          strategy: strategyState,
+          exhausted: state.exhausted || (want > 0 && candidates.length === 0),
+        },
+        candidates,
+      };
+    },
+
+    record(state, candidates, results) {
+      if (candidates.length !== results.length) {
+        throw new Error(`record: ${candidates.length} candidates but ${results.length} results`);
+      }
+      const iteration = state.iteration + 1;
+      const batch: Evaluation[] = candidates.map((c, i) => {
+        const r = results[i]!;
+        return {
+          ...c,
+          valAcc: r.valAcc,
+          ...(r.testAcc !== undefined ? { testAcc: r.testAcc } : {}),
+          cost: r.cost,
+          feasible: meetsConstraint(r.cost, config.constraint),
+          iteration,
+        };
       });
-    }
-    if (proposal === null) {
-      exhausted = true;
-      break;
-    }
-    const key = space.key(proposal.arch);
-    taken.add(key);
-    candidates.push({ arch: space.format(proposal.arch), key, origin: proposal.origin });
-  }
-  return {
-    state: { ...state, rng: rng.state(), seedsUsed, exhausted: state.exhausted || (exhausted && candidates.length === 0) },
-    candidates,
+      return { ...state, iteration, evaluated: state.evaluated.concat(batch) };
+    },
+
+    recordFailures(state, failures) {
+      if (failures.length === 0) return state;
+      return {
+        ...state,
+        failed: state.failed.concat(failures.map((f) => ({ ...f.candidate, error: f.error, iteration: state.iteration }))),
+      };
+    },
+
+    async observe(state, batch, io = {}) {
+      const rng = new Rng(state.rng);
+      const next = await strategy.observe(state.strategy, batch.map(observe), context(state, rng, io));
+      return { ...state, rng: rng.state(), strategy: next };
+    },
+
+    stopReason(state) {
+      const top = best(state);
+      if (config.targetAccuracy !== undefined && top && top.valAcc >= config.targetAccuracy) return 'target';
+      if (remaining(state) === 0) return 'budget';
+      const own = strategy.stopReason?.(state.strategy, state);
+      if (own) return own;
+      if (state.exhausted) return 'exhausted';
+      return undefined;
+    },
+
+    summarize: (state, reason) => summarize(config, state, reason, strategy.report?.(state.strategy)),
   };
 }
 
-/** Records a batch's results (same order as the candidates) and advances the iteration. */
-export function recordBatch(
-  config: SearchConfig,
-  state: SearchState,
-  candidates: readonly Candidate[],
-  results: readonly EvalResult[],
-): SearchState {
-  if (candidates.length !== results.length) {
-    throw new Error(`recordBatch: ${candidates.length} candidates but ${results.length} results`);
-  }
-  const iteration = state.iteration + 1;
-  const batch: Evaluation[] = candidates.map((c, i) => {
-    const r = results[i]!;
-    return {
-      ...c,
-      valAcc: r.valAcc,
-      ...(r.testAcc !== undefined ? { testAcc: r.testAcc } : {}),
-      cost: r.cost,
-      feasible: meetsConstraint(r.cost, config.constraint),
-      iteration,
-    };
-  });
-  const strategy = makeStrategy(config.strategy);
-  return {
-    ...state,
-    iteration,
-    evaluated: state.evaluated.concat(batch),
-    strategy: strategy.update(state.strategy, batch.map(observe)),
-  };
-}
-
-/** Records candidates whose evaluation failed after every retry, so they are not proposed again. */
-export function recordFailures(state: SearchState, failures: readonly { candidate: Candidate; error: string }[]): SearchState {
-  if (failures.length === 0) return state;
-  return {
-    ...state,
-    failed: state.failed.concat(failures.map((f) => ({ ...f.candidate, error: f.error, iteration: state.iteration }))),
-  };
-}
-
-/** Best feasible evaluation by validation accuracy (earliest wins ties). */
-export function best(state: SearchState): Evaluation | undefined {
-  let top: Evaluation | undefined;
-  for (const e of state.evaluated) if (e.feasible && (!top || e.valAcc > top.valAcc)) top = e;
-  return top;
-}
-
-export function topK(state: SearchState, k: number): Evaluation[] {
-  return state.evaluated
-    .filter((e) => e.feasible)
-    .map((e, i) => ({ e, i }))
-    .sort((a, b) => b.e.valAcc - a.e.valAcc || a.i - b.i)
-    .slice(0, k)
-    .map(({ e }) => e);
-}
-
-/** Why the search should stop now, or undefined to go on. */
-export function stopReason(config: SearchConfig, state: SearchState): StopReason | undefined {
-  const top = best(state);
-  if (config.targetAccuracy !== undefined && top && top.valAcc >= config.targetAccuracy) return 'target';
-  if (remaining(state) === 0) return 'budget';
-  if (config.strategy.name === 'collm' && config.strategy.maxIterations !== undefined && state.iteration >= config.strategy.maxIterations) {
-    return 'iterations';
-  }
-  if (state.exhausted) return 'exhausted';
-  return undefined;
-}
-
-/** Best validation accuracy after each evaluation (the curve users plot). */
-export function trajectory(state: SearchState): { evaluated: number; bestValAcc: number; bestTestAcc?: number }[] {
-  const points: { evaluated: number; bestValAcc: number; bestTestAcc?: number }[] = [];
-  let top: Evaluation | undefined;
-  state.evaluated.forEach((e, i) => {
-    if (e.feasible && (!top || e.valAcc > top.valAcc)) {
-      top = e;
-      points.push({ evaluated: i + 1, bestValAcc: e.valAcc, ...(e.testAcc !== undefined ? { bestTestAcc: e.testAcc } : {}) });
-    }
-  });
-  return points;
-}
-
-export interface SearchResult {
-  status: 'completed';
-  stopReason: StopReason;
-  space: string;
-  dataset: string;
-  strategy: string;
-  seed: number;
-  budget: number;
-  evaluated: number;
-  iterations: number;
-  best?: Evaluation;
-  topK: Evaluation[];
-  /** Best-so-far points: after `evaluated` evaluations the best validation accuracy was `bestValAcc`. */
-  trajectory: ReturnType<typeof trajectory>;
-  /** Every evaluated architecture in order (the search log). */
-  history: Evaluation[];
-  /** Candidates whose evaluation failed for good. */
-  failed: FailedCandidate[];
-  /** LLM strategies: calls, tokens, and what became of the generated candidates. */
-  llm?: CollmStats & { promptVersion: string };
-}
-
-export function summarize(config: SearchConfig, state: SearchState, reason: StopReason): SearchResult {
-  const top = best(state);
-  return {
-    status: 'completed',
-    stopReason: reason,
-    space: config.space,
-    dataset: config.dataset,
-    strategy: config.strategy.name,
-    seed: config.seed,
-    budget: state.budget,
-    evaluated: state.evaluated.length,
-    iterations: state.iteration,
-    ...(top ? { best: top } : {}),
-    topK: topK(state, config.topK),
-    trajectory: trajectory(state),
-    history: state.evaluated,
-    failed: state.failed,
-    ...(config.strategy.name === 'collm'
-      ? { llm: { promptVersion: (state.strategy as CollmState).promptVersion, ...(state.strategy as CollmState).stats } }
-      : {}),
-  };
-}
-
-/** Runs a whole search in this process with a synchronous evaluator (benchmarks, tests). */
-export function runSearch(
+/** Runs a whole search in this process (benchmarks, tests); an LLM strategy gets its LLM through `io.llm`. */
+export async function runSearch(
   config: SearchConfig,
   evaluate: (candidate: Candidate) => EvalResult,
-): SearchResult {
-  if (config.strategy.name === 'collm') throw new Error('strategy collm runs only in the nasSearch workflow (its LLM calls are activities)');
-  let state = createSearch(config);
+  io: SearchIo = {},
+): Promise<SearchResult> {
+  const engine = createEngine(config);
+  let state = engine.init();
   for (;;) {
-    const reason = stopReason(config, state);
-    if (reason) return summarize(config, state, reason);
-    const proposed = proposeBatch(config, state);
+    const reason = engine.stopReason(state);
+    if (reason) return engine.summarize(state, reason);
+    const proposed = await engine.propose(state, io);
     state = proposed.state;
     if (proposed.candidates.length === 0) continue;
-    state = recordBatch(config, state, proposed.candidates, proposed.candidates.map(evaluate));
+    const before = state.evaluated.length;
+    state = engine.record(state, proposed.candidates, proposed.candidates.map(evaluate));
+    if (engine.stopReason(state) === undefined) state = await engine.observe(state, state.evaluated.slice(before), io);
   }
 }

@@ -1,4 +1,12 @@
+import type { ResolvedLlm } from '../llm/types';
+import type { RngState } from '../lib/rng';
 import type { Cost } from '../spaces/types';
+
+/**
+ * The search core's data: a resolved config, the search state, candidates and
+ * evaluations. All of it plain JSON, so it crosses workflow history and
+ * continue-as-new unchanged.
+ */
 
 /** Where a candidate came from, kept with every evaluation for analysis. */
 export type Origin =
@@ -10,6 +18,70 @@ export type Origin =
   | 'llm-retry'
   /** Mutation of a best architecture, filling a batch the Generator left short. */
   | 'fill';
+
+export interface Constraint {
+  metric: 'flops' | 'params' | 'latency';
+  /** In the metric's unit: MFLOPs, M params or ms. */
+  max: number;
+  /** For latency: which device, e.g. "hwnb_pixel3". */
+  device?: string;
+}
+
+export interface EvaluationConfig {
+  /** The evaluator plug-in that scores candidates (default: the space's natural one). */
+  evaluator: string;
+  /** The evaluator's own options. */
+  options: Record<string, unknown>;
+  startToCloseTimeout: string;
+  heartbeatTimeout: string;
+  maximumAttempts: number;
+  taskQueue: string;
+}
+
+/** How LLM calls run as activities (strategies with LLM roles). */
+export interface LlmCallsConfig {
+  /** Default: the control worker's queue. */
+  taskQueue?: string;
+  startToCloseTimeout: string;
+  heartbeatTimeout: string;
+  maximumAttempts: number;
+}
+
+/** The strategy plug-in's name and its options, defaults applied. */
+export interface StrategyConfig {
+  name: string;
+  [option: string]: unknown;
+}
+
+/**
+ * A search config with every default applied and every plug-in name checked:
+ * what a search runs on from its first workflow task to its last, across
+ * continue-as-new, whatever later releases change in the defaults.
+ */
+export interface SearchConfig {
+  name?: string;
+  space: string;
+  dataset: string;
+  strategy: StrategyConfig;
+  evaluation: EvaluationConfig;
+  /** The LLM of each role the strategy talks to (empty for strategies without one). */
+  llm: Record<string, ResolvedLlm>;
+  llmCalls: LlmCallsConfig;
+  /** Number of unique architectures to evaluate. */
+  budget: number;
+  /** Candidates evaluated in parallel per iteration. */
+  batchSize: number;
+  seed: number;
+  constraint?: Constraint;
+  /** Stop as soon as the best feasible validation accuracy reaches this (percent). */
+  targetAccuracy?: number;
+  /** Architectures (text format) evaluated first, e.g. a known good design. */
+  seedArchitectures: string[];
+  /** Continue-as-new after this many history events even if the server has not suggested it. */
+  continueAsNewAfterEvents?: number;
+  /** How many best architectures `progress` and the result list. */
+  topK: number;
+}
 
 /** A candidate about to be evaluated. */
 export interface Candidate {
@@ -50,3 +122,31 @@ export function observe(e: Evaluation): Observation {
   const { testAcc: _hidden, ...seen } = e;
   return seen;
 }
+
+export interface FailedCandidate extends Candidate {
+  error: string;
+  iteration: number;
+}
+
+/**
+ * Everything a search needs to go on. The strategy's own state rides in
+ * `strategy`; the generator state in `rng`, so a search resumed from this
+ * makes exactly the proposals an uninterrupted one makes.
+ */
+export interface SearchState {
+  rng: RngState;
+  iteration: number;
+  /** Unique architectures evaluated, in the order they were recorded. */
+  evaluated: Evaluation[];
+  /** Seed architectures already proposed. */
+  seedsUsed: number;
+  strategy: unknown;
+  /** The evaluation budget, which `extendBudget` can raise. */
+  budget: number;
+  /** Set once no strategy can find a new feasible architecture. */
+  exhausted: boolean;
+  /** Candidates whose evaluation failed for good; never proposed again, not counted in the budget. */
+  failed: FailedCandidate[];
+}
+
+export type StopReason = 'budget' | 'target' | 'exhausted' | 'stopped' | 'iterations';

@@ -1,18 +1,15 @@
+import { createRegistry } from '../lib/registry';
 import { nb201Space } from './nb201';
 import type { SearchSpace } from './types';
 
 export type { Cost, SearchSpace } from './types';
 export { ArchitectureError } from './types';
 
-/** Every search space by the name users put in a search config. */
-export const SPACES: Readonly<Record<string, SearchSpace<any>>> = {
-  nb201: nb201Space,
-};
-
-export const SPACE_NAMES = Object.keys(SPACES);
+/** Every search space by the name a search config gives as `space`. One line each. */
+export const SPACES = createRegistry<SearchSpace<any>>('search space', [
+  nb201Space,
+]);
 
 export function getSpace(name: string): SearchSpace<unknown> {
-  const space = SPACES[name];
-  if (!space) throw new Error(`space: unknown search space '${name}'; use one of ${SPACE_NAMES.join(', ')}`);
-  return space;
+  return SPACES.get(name);
 }

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Rng } from '../search/rng';
+import type { Rng } from '../lib/rng';
 
 /** Cost of one architecture, in the units users set constraints in. */
 export interface Cost {
@@ -21,6 +21,9 @@ export class ArchitectureError extends Error {
     super(message);
     this.name = 'ArchitectureError';
   }
+
+  /** An illegal architecture stays illegal: evaluating it again cannot help. */
+  readonly retryable = false;
 }
 
 /**
@@ -32,7 +35,9 @@ export class ArchitectureError extends Error {
  */
 export interface SearchSpace<A = unknown> {
   readonly name: string;
-  /** Datasets the space has costs (and usually evaluators) for. */
+  /** The evaluator a search uses unless its config names another (`evaluation.evaluator`). */
+  readonly defaultEvaluator: string;
+  /** Datasets the space has costs (and usually evaluators) for; the first is the default. */
   readonly datasets: readonly string[];
   /** JSON form of one architecture (what an LLM writes). */
   readonly schema: z.ZodType<A>;

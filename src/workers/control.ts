@@ -1,8 +1,9 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { NativeConnection, Worker } from '@temporalio/worker';
+import { createConfigActivities } from '../activities/config';
 import { createLlmActivities } from '../activities/llm';
-import { CONTROL_TASK_QUEUE } from '../search-attributes';
+import { CONTROL_TASK_QUEUE } from '../task-queues';
 import { WORKFLOW_BUNDLE } from '../temporal/paths';
 import { runWorkerProcess } from './run';
 
@@ -17,8 +18,9 @@ export interface ControlWorkerOptions {
 }
 
 /**
- * The control worker runs `nasSearch` workflows and the LLM calls of the
- * collm strategy. Evaluations run on the eval queue.
+ * The control worker runs `nasSearch` workflows, the config resolution they
+ * start with, and the LLM calls of strategies that make them. Evaluations run
+ * on the eval queue.
  */
 export async function createControlWorker(options: ControlWorkerOptions): Promise<Worker> {
   const bundle = options.workflowBundlePath ?? (bundleIsFresh(WORKFLOW_BUNDLE) ? WORKFLOW_BUNDLE : undefined);
@@ -29,7 +31,8 @@ export async function createControlWorker(options: ControlWorkerOptions): Promis
     ...(bundle
       ? { workflowBundle: { codePath: bundle } }
       : { workflowsPath: require.resolve('../workflows') }),
-    activities: options.activities ?? createLlmActivities(),
+    // resolveConfig runs as a local activity of nasSearch, so it must live on this worker.
+    activities: { ...createConfigActivities(), ...(options.activities ?? createLlmActivities()) },
     // LLM calls are slow and heavy (the embedded model uses the CPU): a few at a time.
     maxConcurrentActivityTaskExecutions: 4,
     // A crashed worker's cached workflows move to another worker after this long.

@@ -1,7 +1,7 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createEvalActivities } from '../activities/evaluate';
-import { createEvaluators, type EvaluatorOptions } from '../evaluators';
-import { EVAL_TASK_QUEUE } from '../search-attributes';
+import { createEvaluators, type EvaluatorSettings } from '../evaluators';
+import { EVAL_TASK_QUEUE } from '../task-queues';
 import { runWorkerProcess } from './run';
 
 export interface EvalWorkerOptions {
@@ -10,8 +10,13 @@ export interface EvalWorkerOptions {
   taskQueue?: string;
   /** One slot per device id; e.g. ["cuda:0", "cuda:1"]. Default: one "cpu" slot per core. */
   devices?: readonly string[];
-  evaluators?: EvaluatorOptions;
-  /** Fail at start-up if an evaluator cannot run here (missing data). Default true. */
+  /** Per-evaluator settings of this worker, by evaluator name, e.g. {"nb201-table": {table: "..."}}. */
+  evaluators?: EvaluatorSettings;
+  /** Pretend each evaluation takes this long (EVAL_SIMULATE_MS), to watch a tabular search like a real one. */
+  simulateMs?: number;
+  /** Evaluators to serve, by name (EVAL_EVALUATORS); default: every registered one that can run here. */
+  serve?: readonly string[];
+  /** Check at start-up that evaluators can run here (missing data). Default true. */
   checkEvaluators?: boolean;
 }
 
@@ -25,13 +30,13 @@ export function parseDevices(text: string | undefined, fallback: number): string
 /** The eval worker polls the eval queue; run one per GPU machine. */
 export async function createEvalWorker(options: EvalWorkerOptions): Promise<Worker> {
   const devices = options.devices ?? parseDevices(undefined, 2);
-  const evaluators = createEvaluators(options.evaluators);
-  if (options.checkEvaluators ?? true) for (const e of evaluators.values()) e.check();
+  const { served: evaluators, skipped } = createEvaluators(options.evaluators, options.serve, options.checkEvaluators ?? true);
+  for (const reason of skipped) console.warn(`eval worker: not serving ${reason}`);
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace ?? 'default',
     taskQueue: options.taskQueue ?? EVAL_TASK_QUEUE,
-    activities: createEvalActivities({ evaluators, devices }),
+    activities: createEvalActivities({ evaluators, devices, ...(options.simulateMs ? { simulateMs: options.simulateMs } : {}) }),
     maxConcurrentActivityTaskExecutions: devices.length,
     // On SIGTERM, let evaluations in flight finish before exiting.
     shutdownGraceTime: '30s',
@@ -43,12 +48,14 @@ if (require.main === module) {
     const devices = parseDevices(process.env.EVAL_DEVICES, 2);
     const simulateMs = Number(process.env.EVAL_SIMULATE_MS ?? 0);
     const taskQueue = process.env.NAS_EVAL_TASK_QUEUE ?? EVAL_TASK_QUEUE;
+    const serve = process.env.EVAL_EVALUATORS?.split(',').map((s) => s.trim()).filter(Boolean);
     const worker = await createEvalWorker({
+      ...(serve?.length ? { serve } : {}),
       connection,
       namespace: target.namespace,
       taskQueue,
       devices,
-      evaluators: { nb201: { ...(process.env.NB201_TABLE ? { table: process.env.NB201_TABLE } : {}), simulateMs } },
+      simulateMs,
     });
     return { worker, banner: `eval worker: polling ${taskQueue} with devices ${devices.join(', ')}` };
   });

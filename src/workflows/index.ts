@@ -1,6 +1,6 @@
 // Every workflow type the control worker registers. Workflow code runs in
 // Temporal's deterministic sandbox: it may import only pure code (src/search,
-// src/spaces) and activity types.
+// src/spaces, src/lib, src/prompts) and activity types.
 export { nasSearch } from './nas-search';
 export {
   progressQuery,
@@ -11,4 +11,4 @@ export {
   extendBudgetUpdate,
   type SearchProgress,
   type CarriedState,
-} from './nas-search';
+} from './api';

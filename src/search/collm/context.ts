@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { compactJson } from '../../lib/json-grammar';
+import type { SearchSpace } from '../../spaces/types';
+import type { Collm } from './state';
+
+/**
+ * Sizing the prompts to the model's context, from what its provider declares:
+ * a model with a known, small context (an embedded one) gets a conversation
+ * and a Generator prompt that fit it; one with a large or unknown context
+ * gets the configured sizes.
+ */
+
+/**
+ * How large the Navigator's conversation may grow. On a small context the
+ * system prompt (~2,500 characters), the next results (~2,000), the answer and
+ * the summary request must still fit after it. Small models' odd output can
+ * run close to 2 characters per token, so the budget assumes 2.
+ */
+export function conversationBudget(k: Collm): number {
+  const { contextTokens } = k.navigator.capabilities;
+  if (contextTokens === undefined) return k.options.contextBudgetChars;
+  const maxTokens = k.navigator.maxTokens;
+  const fits = (contextTokens - maxTokens) * 2 - 2500 - 2000 - maxTokens * 4 - 500;
+  return Math.min(k.options.contextBudgetChars, Math.max(1000, fits));
+}
+
+/** The JSON Schema the Generator's answer must match, derived from the space's zod schema. */
+export function generatorSchema(space: SearchSpace<unknown>, count: number): Record<string, unknown> {
+  // Exactly `count`: a grammar-constrained small model otherwise stops after one.
+  const n = Math.max(1, count);
+  const schema = z.object({ candidates: z.array(space.schema).min(n).max(n) });
+  const json = z.toJSONSchema(schema) as Record<string, unknown>;
+  delete json.$schema;
+  return json;
+}
+
+/**
+ * The Generator's maxTokens. Where a grammar bounds the answer (no
+ * whitespace, fixed count) and a token is at least a character, the longest
+ * answer the schema admits is never cut off mid-JSON; a configured maxTokens
+ * below it only turned long answers into wasted calls.
+ */
+export function generatorMaxTokens(k: Collm, count: number): number {
+  if (!k.generator.capabilities.grammar) return k.generator.maxTokens;
+  const bound = compactJson(generatorSchema(k.space, count))?.maxChars ?? Infinity;
+  return Number.isFinite(bound) ? bound : k.generator.maxTokens;
+}
+
+/**
+ * How many visited architectures the Generator prompt lists, and how much of
+ * the strategy it quotes. On a small context the whole exchange, including
+ * the follow-up that repeats the first answer, must fit: system prompt (~500
+ * tokens), two answers of up to maxTokens, ~35 tokens per listed
+ * architecture, ~2.5 characters per token of strategy.
+ */
+export function generatorPromptLimits(k: Collm, count: number): { visited: number; strategyChars: number } {
+  const { contextTokens } = k.generator.capabilities;
+  if (contextTokens === undefined) return { visited: k.options.visitedInPrompt, strategyChars: Infinity };
+  const strategyChars = 2000;
+  // 400 tokens of margin: the follow-up's error list and the chat template's own tokens.
+  const room = contextTokens - 2 * generatorMaxTokens(k, count) - 500 - strategyChars / 2.5 - 400;
+  return { visited: Math.max(0, Math.min(k.options.visitedInPrompt, Math.floor(room / 35))), strategyChars };
+}

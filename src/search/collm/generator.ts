@@ -1,0 +1,77 @@
+import { render } from '../../prompts/collm-v1';
+import type { ChatMessage, ChatResponse, LlmCall } from '../../llm/types';
+import type { SearchState } from '../types';
+import { generatorMaxTokens, generatorPromptLimits, generatorSchema } from './context';
+import { prompts, type Collm, type CollmState } from './state';
+
+/** The Generator's turns: stateless (unless memory "both"), one strategy in, JSON candidates out. */
+
+export function generatorCall(
+  k: Collm,
+  search: SearchState,
+  state: CollmState,
+  count: number,
+): { call: LlmCall; messages: ChatMessage[] } {
+  const { space } = k;
+  const p = prompts(state);
+  const limits = generatorPromptLimits(k, count);
+  // Show the best and the most recent evaluated architectures: the ones a Generator is likeliest to repeat.
+  const shown = new Set<string>();
+  const best = search.evaluated.slice().sort((a, b) => b.valAcc - a.valAcc);
+  for (const e of [...best.slice(0, Math.ceil(limits.visited / 2)), ...search.evaluated.slice().reverse()]) {
+    if (shown.size >= limits.visited) break;
+    shown.add(JSON.stringify(space.parse(e.arch)));
+  }
+  const strategy = state.strategy ?? '';
+  const system: ChatMessage = { role: 'system', content: render(p.generatorSystem, { space: space.description, archFormat: space.jsonFormat }) };
+  const user: ChatMessage = {
+    role: 'user',
+    content: render(p.generatorUser, {
+      strategy: strategy.length > limits.strategyChars ? `${strategy.slice(0, limits.strategyChars)} [...]` : strategy,
+      count,
+      visited: shown.size > 0 ? [...shown].join('\n') : '(none yet)',
+    }),
+  };
+  const memory = k.options.memory === 'both' ? state.generator.slice(-6) : [];
+  const messages = [system, ...memory, user];
+  const llm = k.generator;
+  return {
+    call: {
+      purpose: 'generator',
+      llm,
+      request: {
+        messages,
+        jsonSchema: { name: 'candidates', schema: generatorSchema(space, count) },
+        temperature: llm.temperature,
+        maxTokens: generatorMaxTokens(k, count),
+      },
+    },
+    messages,
+  };
+}
+
+/** The one follow-up the Generator gets, with the exact validation errors. */
+export function retryCall(k: Collm, first: LlmCall, firstAnswer: ChatResponse, errors: readonly string[], count: number, state: CollmState): LlmCall {
+  const p = prompts(state);
+  const shown = errors.slice(0, 12).map((e) => `- ${e}`).join('\n') + (errors.length > 12 ? `\n- ... and ${errors.length - 12} more` : '');
+  return {
+    ...first,
+    request: {
+      ...first.request,
+      messages: [
+        ...first.request.messages,
+        { role: 'assistant', content: firstAnswer.text },
+        { role: 'user', content: render(p.generatorRetry, { errors: shown || '- too few candidates', count }) },
+      ],
+      jsonSchema: { name: 'candidates', schema: generatorSchema(k.space, count) },
+    },
+  };
+}
+
+/** Remembers the Generator's exchange, for memory "both". */
+export function rememberGenerator(k: Collm, state: CollmState, messages: ChatMessage[], answer: ChatResponse): CollmState {
+  if (k.options.memory !== 'both') return state;
+  const user = messages[messages.length - 1]!;
+  const turn: ChatMessage[] = [user, { role: 'assistant', content: answer.text }];
+  return { ...state, generator: [...state.generator, ...turn].slice(-6) };
+}

@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { PROMPTS } from '../../prompts/collm-v1';
+
+/**
+ * The collm strategy's own options (`strategy` fields besides `name`). Which
+ * LLM plays each role is not here, nor how LLM calls are retried: the search
+ * config's `llm` and `llmCalls` say that, for every strategy alike.
+ */
+export const collmOptions = z
+  .object({
+    /** Which LLM keeps its conversation: the paper's ablation; Navigator-only is the default. */
+    memory: z.enum(['none', 'navigator', 'both']).default('navigator'),
+    /** Iteration limit T; the evaluation budget still applies. */
+    maxIterations: z.number().int().positive().optional(),
+    /** Navigator conversation size (characters) above which older turns are summarised. */
+    contextBudgetChars: z.number().int().min(2000).default(12_000),
+    /** How many evaluated architectures the Generator is told to avoid (most recent and best first). */
+    visitedInPrompt: z.number().int().min(0).default(60),
+    promptVersion: z.enum(Object.keys(PROMPTS) as [string, ...string[]]).default('collm-v1'),
+  })
+  .strict();
+
+export type CollmOptions = z.output<typeof collmOptions>;

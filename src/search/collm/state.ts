@@ -1,0 +1,88 @@
+import { PROMPTS, type PromptSet } from '../../prompts/collm-v1';
+import type { ChatMessage, ChatResponse, ResolvedLlm } from '../../llm/types';
+import type { SearchSpace } from '../../spaces/types';
+import type { SearchConfig } from '../types';
+import type { CollmOptions } from './options';
+
+/**
+ * The CoLLM-NAS Coordinator's state, as plain JSON carried in the search
+ * state: the Navigator's conversation, the latest strategy, counters.
+ */
+export interface CollmStats {
+  llmCalls: number;
+  navigatorCalls: number;
+  generatorCalls: number;
+  summaries: number;
+  tokensIn: number;
+  tokensOut: number;
+  llmMs: number;
+  /** Architectures the Generator wrote. */
+  generated: number;
+  /** Answers that were not JSON of the expected shape. */
+  invalidJson: number;
+  /** Architectures that are not members of the space. */
+  illegal: number;
+  /** Architectures already evaluated, or repeated within the answer. */
+  duplicate: number;
+  /** Architectures over the cost constraint. */
+  infeasible: number;
+  /** Generator calls repeated with the validation errors. */
+  retries: number;
+  /** Candidates filled in by mutating the best architectures. */
+  mutationFilled: number;
+  /** Candidates the Generator wrote that were evaluated. */
+  accepted: number;
+}
+
+export interface CollmState {
+  promptVersion: string;
+  /** Navigator conversation (system prompt first); older turns get summarised. */
+  navigator: ChatMessage[];
+  /** Generator conversation, kept only with memory "both". */
+  generator: ChatMessage[];
+  /** The latest strategy S_t. */
+  strategy?: string;
+  /** Hints from `steer` not yet shown to the Navigator. */
+  pendingHints: string[];
+  stats: CollmStats;
+}
+
+/** Everything the Coordinator's functions read besides the search and its own state. */
+export interface Collm {
+  config: SearchConfig;
+  options: CollmOptions;
+  space: SearchSpace<unknown>;
+  navigator: ResolvedLlm;
+  generator: ResolvedLlm;
+}
+
+export function initCollm(options: CollmOptions): CollmState {
+  return {
+    promptVersion: options.promptVersion,
+    navigator: [],
+    generator: [],
+    pendingHints: [],
+    stats: {
+      llmCalls: 0, navigatorCalls: 0, generatorCalls: 0, summaries: 0, tokensIn: 0, tokensOut: 0, llmMs: 0,
+      generated: 0, invalidJson: 0, illegal: 0, duplicate: 0, infeasible: 0, retries: 0, mutationFilled: 0, accepted: 0,
+    },
+  };
+}
+
+/** The prompts a search started with: recorded searches replay with the wording they ran with. */
+export function prompts(state: CollmState): PromptSet {
+  const p = PROMPTS[state.promptVersion];
+  if (!p) throw new Error(`unknown prompt version ${state.promptVersion}`);
+  return p;
+}
+
+export function tally(stats: CollmStats, r: ChatResponse, field: 'navigatorCalls' | 'generatorCalls' | 'summaries'): CollmStats {
+  return {
+    ...stats,
+    llmCalls: stats.llmCalls + 1,
+    [field]: stats[field] + 1,
+    tokensIn: stats.tokensIn + r.tokensIn,
+    tokensOut: stats.tokensOut + r.tokensOut,
+    llmMs: stats.llmMs + r.latencyMs,
+  };
+}

@@ -1,0 +1,78 @@
+import type { LlmPort } from '../../llm/types';
+import type { ObserveContext, ProposeContext, Strategy, StrategySetup } from '../strategies/types';
+import type { Candidate, Observation, SearchState } from '../types';
+import { checkGenerated } from './answers';
+import { fillWithMutations } from './fill';
+import { generatorCall, rememberGenerator, retryCall } from './generator';
+import { acceptNavigator, acceptSummary, navigatorCall, summaryCall } from './navigator';
+import type { CollmOptions } from './options';
+import { initCollm, type Collm, type CollmState } from './state';
+
+/**
+ * CoLLM-NAS as a strategy: the Coordinator's pure functions decide, the LLM
+ * port (the `llmChat` activity in a workflow, any function elsewhere) answers.
+ * Each iteration: the Generator turns the Navigator's strategy into candidates,
+ * the Coordinator checks them, asks once more with the errors, and fills what
+ * is still missing with mutations of the best; after the batch is evaluated,
+ * the Navigator reads the results and revises its strategy.
+ */
+export function createCollm(options: CollmOptions, setup: StrategySetup): Strategy<CollmState> {
+  const { navigator, generator } = setup.config.llm;
+  if (!navigator || !generator) throw new Error('strategy collm: the resolved config has no LLM for the navigator and generator roles');
+  const k: Collm = { config: setup.config, options, space: setup.space, navigator, generator };
+
+  const portOf = (ctx: { llm?: LlmPort }): LlmPort => {
+    if (!ctx.llm) throw new Error('strategy collm needs an LLM: pass an LLM port (in a workflow, the llmChat activity)');
+    return ctx.llm;
+  };
+
+  async function navigate(state: CollmState, search: SearchState, batch: readonly Observation[], ctx: ObserveContext): Promise<CollmState> {
+    const llm = portOf(ctx);
+    state = { ...state, pendingHints: [...state.pendingHints, ...ctx.takeHints()] };
+    const summary = summaryCall(k, state);
+    if (summary) state = acceptSummary(state, await llm(summary));
+    const turn = navigatorCall(k, search, state, batch);
+    return acceptNavigator(turn.state, await llm(turn.call));
+  }
+
+  return {
+    init: () => initCollm(options),
+
+    async propose(state, ctx: ProposeContext, count) {
+      const llm = portOf(ctx);
+      if (state.strategy === undefined) state = await navigate(state, ctx.search, [], ctx);
+      const candidates: Candidate[] = [];
+      const first = generatorCall(k, ctx.search, state, count);
+      const answer = await llm(first.call);
+      let checked = checkGenerated(k, answer, ctx.taken, count, state.stats, 'llm');
+      state = rememberGenerator(k, { ...state, stats: checked.stats }, first.messages, answer);
+      checked.accepted.forEach((x) => ctx.taken.add(x.key));
+      candidates.push(...checked.accepted);
+
+      if (candidates.length < count) {
+        // One more try, told exactly what was wrong.
+        const short = count - candidates.length;
+        const second = await llm(retryCall(k, first.call, answer, checked.errors, short, state));
+        checked = checkGenerated(k, second, ctx.taken, short, { ...state.stats, retries: state.stats.retries + 1 }, 'llm-retry');
+        state = { ...state, stats: checked.stats };
+        checked.accepted.forEach((x) => ctx.taken.add(x.key));
+        candidates.push(...checked.accepted);
+      }
+
+      if (candidates.length < count) {
+        const fill = fillWithMutations(k, ctx.search, ctx.taken, count - candidates.length, ctx.rng);
+        state = { ...state, stats: { ...state.stats, mutationFilled: state.stats.mutationFilled + fill.length } };
+        candidates.push(...fill);
+      }
+      // Checked candidates are already new, legal and feasible: the core takes them in their text form.
+      return { state, proposals: candidates.map((c) => ({ arch: setup.space.parse(c.arch), origin: c.origin })) };
+    },
+
+    observe: (state, batch, ctx) => navigate(state, ctx.search, batch, ctx),
+
+    stopReason: (_state, search) =>
+      options.maxIterations !== undefined && search.iteration >= options.maxIterations ? 'iterations' : undefined,
+
+    report: (state) => ({ promptVersion: state.promptVersion, ...state.stats }),
+  };
+}

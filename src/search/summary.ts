@@ -1,0 +1,88 @@
+import type { Evaluation, FailedCandidate, SearchConfig, SearchState, StopReason } from './types';
+
+/** What a search reports: the best architectures, the curve, the result. Pure reads of the state. */
+
+/** Best feasible evaluation by validation accuracy (earliest wins ties). */
+export function best(state: SearchState): Evaluation | undefined {
+  let top: Evaluation | undefined;
+  for (const e of state.evaluated) if (e.feasible && (!top || e.valAcc > top.valAcc)) top = e;
+  return top;
+}
+
+export function topK(state: SearchState, k: number): Evaluation[] {
+  return state.evaluated
+    .filter((e) => e.feasible)
+    .map((e, i) => ({ e, i }))
+    .sort((a, b) => b.e.valAcc - a.e.valAcc || a.i - b.i)
+    .slice(0, k)
+    .map(({ e }) => e);
+}
+
+export interface TrajectoryPoint {
+  evaluated: number;
+  bestValAcc: number;
+  bestTestAcc?: number;
+}
+
+/** Best validation accuracy after each evaluation (the curve users plot). */
+export function trajectory(state: SearchState): TrajectoryPoint[] {
+  const points: TrajectoryPoint[] = [];
+  let top: Evaluation | undefined;
+  state.evaluated.forEach((e, i) => {
+    if (e.feasible && (!top || e.valAcc > top.valAcc)) {
+      top = e;
+      points.push({ evaluated: i + 1, bestValAcc: e.valAcc, ...(e.testAcc !== undefined ? { bestTestAcc: e.testAcc } : {}) });
+    }
+  });
+  return points;
+}
+
+export interface SearchResult {
+  status: 'completed';
+  stopReason: StopReason;
+  space: string;
+  dataset: string;
+  strategy: string;
+  evaluator: string;
+  seed: number;
+  budget: number;
+  evaluated: number;
+  iterations: number;
+  best?: Evaluation;
+  topK: Evaluation[];
+  /** Best-so-far points: after `evaluated` evaluations the best validation accuracy was `bestValAcc`. */
+  trajectory: TrajectoryPoint[];
+  /** Every evaluated architecture in order (the search log). */
+  history: Evaluation[];
+  /** Candidates whose evaluation failed for good. */
+  failed: FailedCandidate[];
+  /** The strategy's own figures, e.g. LLM calls, tokens and what became of the generated candidates. */
+  stats?: Record<string, number | string>;
+}
+
+export function summarize(
+  config: SearchConfig,
+  state: SearchState,
+  reason: StopReason,
+  stats: Record<string, number | string> | undefined,
+): SearchResult {
+  const top = best(state);
+  return {
+    status: 'completed',
+    stopReason: reason,
+    space: config.space,
+    dataset: config.dataset,
+    strategy: config.strategy.name,
+    evaluator: config.evaluation.evaluator,
+    seed: config.seed,
+    budget: state.budget,
+    evaluated: state.evaluated.length,
+    iterations: state.iteration,
+    ...(top ? { best: top } : {}),
+    topK: topK(state, config.topK),
+    trajectory: trajectory(state),
+    history: state.evaluated,
+    failed: state.failed,
+    ...(stats ? { stats } : {}),
+  };
+}

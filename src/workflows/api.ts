@@ -1,0 +1,49 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { SearchConfig, SearchState, StopReason } from '../search/types';
+
+/**
+ * What people and scripts can ask of and send to a running `nasSearch`:
+ * its queries, signals and updates, and the state it carries across
+ * continue-as-new.
+ */
+export type SearchStatus = 'running' | 'evaluating' | 'asking the LLM' | 'paused' | 'stopping' | 'completed';
+
+export interface SearchProgress {
+  status: SearchStatus;
+  space: string;
+  dataset: string;
+  strategy: string;
+  evaluator: string;
+  iteration: number;
+  evaluated: number;
+  budget: number;
+  inFlight: number;
+  failed: number;
+  /** Continue-as-new runs so far. */
+  runs: number;
+  best?: { arch: string; valAcc: number; flopsM: number; paramsM: number; latencyMs?: number };
+  topK: { arch: string; valAcc: number }[];
+  stopReason?: StopReason;
+}
+
+/** What one run hands the next across continue-as-new. */
+export interface CarriedState {
+  /** The config as resolved at the search's first run: defaults never change under a running search. */
+  config: SearchConfig;
+  state: SearchState;
+  paused: boolean;
+  stopRequested: boolean;
+  runs: number;
+  /** Steering hints not yet read by the strategy. */
+  hints?: string[];
+}
+
+export const progressQuery = defineQuery<SearchProgress>('progress');
+export const pauseSignal = defineSignal('pause');
+export const resumeSignal = defineSignal('resume');
+/** Finish the evaluations in flight, then return the result. */
+export const stopSignal = defineSignal('stop');
+/** A person's hint for the LLM (e.g. the CoLLM-NAS Navigator), read at its next turn. */
+export const steerSignal = defineSignal<[string]>('steer');
+/** Adds evaluations to the budget; returns the new budget. */
+export const extendBudgetUpdate = defineUpdate<number, [number]>('extendBudget');

@@ -1,0 +1,63 @@
+import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/workflow';
+import type { Candidate } from '../search/types';
+
+/**
+ * How activity failures become the search's: which end it, which only drop
+ * a candidate, and the message a person reads in either case.
+ */
+
+/**
+ * Errors that no retry can fix (missing table, unknown evaluator) end the
+ * search with the evaluator's own message; other failures only drop the candidate.
+ */
+export function evaluationFailure(err: unknown, candidate: Candidate): Error {
+  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) {
+    const cause = err.cause;
+    if (cause.nonRetryable) {
+      return ApplicationFailure.create({
+        message: `evaluation of ${candidate.arch} failed: ${cause.message}`,
+        type: cause.type ?? 'EvaluationFailed',
+        nonRetryable: true,
+      });
+    }
+    return new Error(cause.message);
+  }
+  if (err instanceof ActivityFailure && err.cause instanceof TimeoutFailure) {
+    // Heartbeat: the eval worker died or hung; start-to-close: the evaluation ran too long.
+    const kind = err.cause.timeoutType === 'HEARTBEAT' ? 'no heartbeat from the eval worker' : `${err.cause.timeoutType ?? 'activity'} timeout`;
+    return new Error(`timed out on every attempt (${kind})`);
+  }
+  return err instanceof Error ? new Error(err.message) : new Error(String(err));
+}
+
+export function isFatal(err: Error): boolean {
+  return err instanceof ApplicationFailure && err.nonRetryable === true;
+}
+
+/**
+ * An activity whose non-retryable failure ends the search with the
+ * activity's own message and type (bad key, unknown model, invalid config)
+ * rather than Temporal's generic "Activity task failed".
+ */
+export function surfaceFailures<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  return async (...args) => {
+    try {
+      return await fn(...args);
+    } catch (err) {
+      if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) {
+        const cause = err.cause;
+        throw ApplicationFailure.create({
+          message: cause.message,
+          type: cause.type ?? 'ActivityFailed',
+          nonRetryable: true,
+          details: cause.details ? [...cause.details] : undefined,
+        });
+      }
+      throw err;
+    }
+  };
+}
+
+export function backoff(maximumAttempts: number, initialInterval: `${number}s`, maximumInterval: `${number}${'s' | 'm'}`) {
+  return { maximumAttempts, initialInterval, backoffCoefficient: 2, maximumInterval };
+}
