@@ -7,7 +7,10 @@
  *   npm run nas -- export <workflow-id> [file.json]     (history as JSON, for replay)
  *   npm run nas -- log <workflow-id> [file.jsonl]       (search log: LLM exchanges and evaluations)
  *   npm run nas -- list
- * Connects to TEMPORAL_ADDRESS, or the local dev server on 127.0.0.1:7233.
+ *   npm run nas -- cost --space ofa-mbv3-w12 --arch '{"r":224,"d":[2,3,3,4,4],"ks":[...20],"e":[...20]}' [--json]
+ *   npm run nas -- evaluate --space nb201 [--evaluator nb201-table] --arch '<json or text>' [--dataset cifar100]
+ *                           [--options '{...}'] [--device hwnb_pixel3] [--json]
+ * Connects to TEMPORAL_ADDRESS, or the local dev server on 127.0.0.1:7233 (cost and evaluate need no server).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Client } from '@temporalio/client';
@@ -15,6 +18,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { describeLlm, withDefaultLlm } from '../src/client/llm-defaults';
 import { resolveSearchConfig } from '../src/config/resolve';
 import { formatResult, progressLine, startSearch, watchSearch } from '../src/client/search';
+import { costOf, evaluateOnce } from '../src/client/offline';
 import { searchLog } from '../src/client/search-log';
 import { ConfigError } from '../src/search/config';
 import { connectClient, temporalTarget, webUiLink } from '../src/temporal/connection';
@@ -84,11 +88,48 @@ async function watch(client: Client, id: string): Promise<void> {
   console.log(formatResult(result));
 }
 
+/** `cost` and `evaluate`: answered in this process, no server needed. */
+async function offline(command: 'cost' | 'evaluate', args: string[]): Promise<void> {
+  const one = (name: string): string | undefined => flag(args, name)[0];
+  const json = args.includes('--json');
+  const space = one('--space');
+  const arch = one('--arch');
+  if (!space || !arch) throw new Error(`${command}: give --space and --arch, e.g. npm run nas -- ${command} --space nb201 --arch '["nor_conv_3x3","skip_connect","nor_conv_3x3","none","nor_conv_1x1","nor_conv_3x3"]'`);
+  const dataset = one('--dataset');
+  if (command === 'cost') {
+    const c = costOf(space, arch, dataset);
+    console.log(json ? JSON.stringify({ flopsM: c.flopsM, paramsM: c.paramsM }) : `${c.space} on ${c.dataset}: ${c.flopsM.toFixed(2)} MFLOPs (multiply-accumulates), ${c.paramsM.toFixed(3)} M params`);
+    return;
+  }
+  const options = one('--options');
+  const evaluator = one('--evaluator');
+  const device = one('--device');
+  const r = await evaluateOnce({
+    space,
+    arch,
+    ...(evaluator ? { evaluator } : {}),
+    ...(dataset ? { dataset } : {}),
+    ...(options ? { options: JSON.parse(options) as unknown } : {}),
+    ...(device ? { latencyDevice: device } : {}),
+  });
+  if (json) {
+    console.log(JSON.stringify(r));
+    return;
+  }
+  console.log(`${r.evaluator}: ${r.accuracyLabel} ${r.valAcc.toFixed(2)}%` + (r.testAcc !== undefined ? `, test ${r.testAcc.toFixed(2)}%` : ''));
+  console.log(`  ${r.cost.flopsM.toFixed(2)} MFLOPs, ${r.cost.paramsM.toFixed(3)} M params` + (r.cost.latencyMs !== undefined ? `, ${r.cost.latencyMs.toFixed(2)} ms` : ''));
+  for (const [name, value] of Object.entries(r.metrics ?? {})) console.log(`  ${name}: ${value}`);
+}
+
 async function main(argv: string[]): Promise<void> {
   const args = argv.slice();
   const command = args.shift();
   if (!command || command === 'help' || command === '--help') {
     console.log(USAGE);
+    return;
+  }
+  if (command === 'cost' || command === 'evaluate') {
+    await offline(command, args);
     return;
   }
   const target = temporalTarget();

@@ -151,3 +151,18 @@ test('config validation names every bad field with a fix', async () => {
   // A FLOPs cost can be checked before evaluating, so candidates are filtered early.
   assert.ok(costNb201(parseNb201('|none~0|+|none~0|none~1|+|none~0|none~1|none~2|'), 'cifar10').flopsM < 10);
 });
+
+test('the result keeps the Pareto front of accuracy against each known cost', async () => {
+  const r = await runInProcess({ budget: 80, strategy: 'random', seed: 6, dataset: 'cifar100' });
+  assert.deepEqual(Object.keys(r.pareto).sort(), ['flops', 'params'], 'no latency without a latency-constrained search');
+  for (const [metric, front] of Object.entries(r.pareto)) {
+    const cost = (e: (typeof r.history)[number]) => (metric === 'flops' ? e.cost.flopsM : e.cost.paramsM);
+    assert.ok(front.length >= 2, metric);
+    // Cheapest first, each point more accurate than the cheaper ones.
+    for (let i = 1; i < front.length; i++) assert.ok(front[i]!.cost >= front[i - 1]!.cost && front[i]!.valAcc > front[i - 1]!.valAcc);
+    // No evaluation beats a front point on both; every evaluation is matched or beaten by one.
+    for (const p of front) assert.ok(!r.history.some((e) => cost(e) <= p.cost && e.valAcc > p.valAcc), `${metric}: ${p.arch} is dominated`);
+    for (const e of r.history) assert.ok(front.some((p) => p.cost <= cost(e) && p.valAcc >= e.valAcc), `${metric}: ${e.arch} is not covered`);
+  }
+  assert.equal(r.pareto.flops!.at(-1)!.valAcc, Math.max(...r.history.map((e) => e.valAcc)), 'the most accurate closes the front');
+});

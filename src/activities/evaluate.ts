@@ -1,5 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { z } from 'zod';
 import type { EvalRequest, Evaluator } from '../evaluators';
+import { evalRequestSchema, evalResultSchema } from '../evaluators/contract';
 import type { EvalResult } from '../search/types';
 import { DeviceSlots } from './device-slots';
 
@@ -20,7 +22,11 @@ export interface EvalActivityOptions {
 export function createEvalActivities(options: EvalActivityOptions) {
   const slots = new DeviceSlots(options.devices);
   return {
-    async evaluate(request: EvalRequest): Promise<EvalResult> {
+    async evaluate(input: EvalRequest): Promise<EvalResult> {
+      // The contract is checked on both sides of the queue, whoever is on the other.
+      const checked = evalRequestSchema.safeParse(input);
+      if (!checked.success) throw ApplicationFailure.nonRetryable(`evaluate: bad request: ${z.prettifyError(checked.error)}`, 'BadEvalRequest');
+      const request = checked.data;
       const evaluator = options.evaluators.get(request.evaluator);
       if (!evaluator) {
         throw ApplicationFailure.nonRetryable(
@@ -47,7 +53,11 @@ export function createEvalActivities(options: EvalActivityOptions) {
           signal: ctx.cancellationSignal,
         });
         if (options.simulateMs) await sleep(options.simulateMs);
-        return { ...result, device, ms: Date.now() - started };
+        const out = evalResultSchema.safeParse({ ...result, device, ms: Date.now() - started });
+        if (!out.success) {
+          throw ApplicationFailure.nonRetryable(`evaluator ${request.evaluator} returned a bad result: ${z.prettifyError(out.error)}`, 'BadEvalResult');
+        }
+        return out.data;
       } catch (err) {
         // Errors that know whether a retry can help (EvaluationError, ArchitectureError) say so.
         const retryable = (err as { retryable?: unknown }).retryable;

@@ -2,7 +2,8 @@ import { Client, WorkflowHandle } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { resolveSearchConfig } from '../config/resolve';
 import { identityAttributes } from '../search-attributes';
-import type { SearchResult } from '../search/summary';
+import { EVALUATORS } from '../evaluators/registry';
+import type { ParetoPoint, SearchResult } from '../search/summary';
 import type { SearchConfig } from '../search/types';
 import { CONTROL_TASK_QUEUE } from '../task-queues';
 import { progressQuery, type SearchProgress } from '../workflows/api';
@@ -70,6 +71,11 @@ export function progressLine(p: SearchProgress, width = 30): string {
   return `[${bar}] ${p.evaluated}/${p.budget} evaluated, iteration ${p.iteration}, ${best}, ${p.status}`;
 }
 
+/** What an evaluator's accuracy is ("validation accuracy", "predicted top-1 ..."), for people. */
+function accuracyLabel(evaluator: string): string {
+  return EVALUATORS.has(evaluator) ? EVALUATORS.get(evaluator).accuracyLabel : 'accuracy';
+}
+
 export function formatResult(r: SearchResult): string {
   const lines = [
     `search ${r.stopReason === 'budget' ? 'finished' : `stopped (${r.stopReason})`}: ${r.evaluated} architectures evaluated in ${r.iterations} iterations`,
@@ -79,13 +85,22 @@ export function formatResult(r: SearchResult): string {
     const b = r.best;
     lines.push(
       `best architecture: ${b.arch}`,
-      `  validation accuracy ${b.valAcc.toFixed(2)}%` + (b.testAcc !== undefined ? `, test accuracy ${b.testAcc.toFixed(2)}%` : ''),
+      `  ${accuracyLabel(r.evaluator)} ${b.valAcc.toFixed(2)}%` + (b.testAcc !== undefined ? `, test accuracy ${b.testAcc.toFixed(2)}%` : ''),
       `  cost ${b.cost.flopsM.toFixed(2)} MFLOPs, ${b.cost.paramsM.toFixed(3)} M params` +
         (b.cost.latencyMs !== undefined ? `, ${b.cost.latencyMs.toFixed(2)} ms` : ''),
       `  found after ${r.history.findIndex((e) => e.key === b.key) + 1} evaluations`,
     );
   } else {
     lines.push('no architecture met the constraint');
+  }
+  const unit = { flops: 'MFLOPs', params: 'M params', latency: 'ms' } as const;
+  for (const [metric, front] of Object.entries(r.pareto) as [keyof typeof unit, ParetoPoint[]][]) {
+    const first = front[0]!;
+    const last = front[front.length - 1]!;
+    lines.push(
+      `Pareto front, accuracy vs ${unit[metric]}: ${front.length} architecture(s), ` +
+        `${first.valAcc.toFixed(2)}% at ${first.cost.toFixed(2)} to ${last.valAcc.toFixed(2)}% at ${last.cost.toFixed(2)}`,
+    );
   }
   if (r.failed.length > 0) lines.push(`${r.failed.length} candidate(s) failed to evaluate`);
   return lines.join('\n');

@@ -25,15 +25,17 @@ export function resolveSearchConfig(input: unknown): SearchConfig {
     problems.push(`evaluation.evaluator: unknown evaluator '${evaluatorName}'; ${EVALUATORS.hint}`);
   } else {
     const evaluator = EVALUATORS.get(evaluatorName);
-    if (!evaluator.spaces.includes(core.space)) {
-      const fit = EVALUATORS.list().filter((e) => e.spaces.includes(core.space)).map((e) => e.name);
+    const scores = (e: { spaces: readonly string[] | 'any' }): boolean => e.spaces === 'any' || e.spaces.includes(core.space);
+    if (!scores(evaluator)) {
+      const fit = EVALUATORS.list().filter(scores).map((e) => e.name);
       problems.push(`evaluation.evaluator: ${evaluatorName} does not evaluate space ${core.space}; use one of ${fit.join(', ') || '(none registered)'}`);
     }
     const options = evaluator.options.safeParse(core.evaluation.options);
     if (options.success) evaluatorOptions = options.data as Record<string, unknown>;
     else problems.push(...problemsOf(options.error, ['evaluation', 'options']));
-    if (core.constraint?.metric === 'latency' && !evaluator.latency) {
-      problems.push(`constraint.metric: evaluator ${evaluatorName} reports no latency; use a flops or params constraint, or an evaluator that measures latency`);
+    const device = core.constraint?.metric === 'latency' ? core.constraint.device : undefined;
+    if (device !== undefined && !evaluator.latency?.(device)) {
+      problems.push(`constraint.device: evaluator ${evaluatorName} reports no latency for '${device}'; use a flops or params constraint, or a device it measures`);
     }
   }
 

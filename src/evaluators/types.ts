@@ -44,10 +44,12 @@ export interface EvaluatorPlugin<O = any, W = any> {
   readonly name: string;
   /** One line for help and error messages. */
   readonly description: string;
-  /** Spaces it can evaluate. */
-  readonly spaces: readonly string[];
-  /** Whether it reports a latency for the device a latency constraint names. */
-  readonly latency: boolean;
+  /** Spaces it can evaluate; 'any' for evaluators that hand the architecture to someone else (a user's program). */
+  readonly spaces: readonly string[] | 'any';
+  /** What its accuracy is, for people: "validation accuracy", "predicted top-1 (...)", "NASWOT score"... */
+  readonly accuracyLabel: string;
+  /** Whether it reports a latency for the device a latency constraint names; absent: it reports none. */
+  readonly latency?: (device: string) => boolean;
   /** Per-search options (`evaluation.options`), with defaults; strict. */
   readonly options: z.ZodType<O>;
   /** Builds the evaluator on an eval worker; `settings` are that worker's (undefined: defaults and environment). */

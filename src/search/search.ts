@@ -171,10 +171,13 @@ export function createEngine(config: SearchConfig): SearchEngine {
   };
 }
 
-/** Runs a whole search in this process (benchmarks, tests); an LLM strategy gets its LLM through `io.llm`. */
+/**
+ * Runs a whole search in this process (benchmarks, tests): each batch
+ * evaluated in parallel by `evaluate`; an LLM strategy gets its LLM through `io.llm`.
+ */
 export async function runSearch(
   config: SearchConfig,
-  evaluate: (candidate: Candidate) => EvalResult,
+  evaluate: (candidate: Candidate) => EvalResult | Promise<EvalResult>,
   io: SearchIo = {},
 ): Promise<SearchResult> {
   const engine = createEngine(config);
@@ -186,7 +189,7 @@ export async function runSearch(
     state = proposed.state;
     if (proposed.candidates.length === 0) continue;
     const before = state.evaluated.length;
-    state = engine.record(state, proposed.candidates, proposed.candidates.map(evaluate));
+    state = engine.record(state, proposed.candidates, await Promise.all(proposed.candidates.map(evaluate)));
     if (engine.stopReason(state) === undefined) state = await engine.observe(state, state.evaluated.slice(before), io);
   }
 }

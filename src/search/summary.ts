@@ -37,6 +37,41 @@ export function trajectory(state: SearchState): TrajectoryPoint[] {
   return points;
 }
 
+/** One point of a Pareto front: accuracy against one cost. */
+export interface ParetoPoint {
+  arch: string;
+  valAcc: number;
+  /** The cost in the metric's unit (MFLOPs, M params, ms). */
+  cost: number;
+}
+
+export type CostMetric = 'flops' | 'params' | 'latency';
+
+const COST_OF: Record<CostMetric, (e: Evaluation) => number | undefined> = {
+  flops: (e) => e.cost.flopsM,
+  params: (e) => e.cost.paramsM,
+  latency: (e) => e.cost.latencyMs,
+};
+
+/**
+ * The Pareto front of validation accuracy against each cost the evaluations
+ * carry: the architectures no other beats on both (cheapest first). A metric
+ * some evaluation lacks (latency of an unconstrained search) has no front.
+ */
+export function paretoFronts(state: SearchState): Partial<Record<CostMetric, ParetoPoint[]>> {
+  const fronts: Partial<Record<CostMetric, ParetoPoint[]>> = {};
+  if (state.evaluated.length === 0) return fronts;
+  for (const metric of Object.keys(COST_OF) as CostMetric[]) {
+    const points = state.evaluated.map((e) => ({ arch: e.arch, valAcc: e.valAcc, cost: COST_OF[metric](e) }));
+    if (points.some((p) => p.cost === undefined)) continue;
+    const sorted = (points as ParetoPoint[]).slice().sort((a, b) => a.cost - b.cost || b.valAcc - a.valAcc);
+    const front: ParetoPoint[] = [];
+    for (const p of sorted) if (front.length === 0 || p.valAcc > front[front.length - 1]!.valAcc) front.push(p);
+    fronts[metric] = front;
+  }
+  return fronts;
+}
+
 export interface SearchResult {
   status: 'completed';
   stopReason: StopReason;
@@ -52,6 +87,8 @@ export interface SearchResult {
   topK: Evaluation[];
   /** Best-so-far points: after `evaluated` evaluations the best validation accuracy was `bestValAcc`. */
   trajectory: TrajectoryPoint[];
+  /** Accuracy against each known cost: the architectures no other beats on both. */
+  pareto: Partial<Record<CostMetric, ParetoPoint[]>>;
   /** Every evaluated architecture in order (the search log). */
   history: Evaluation[];
   /** Candidates whose evaluation failed for good. */
@@ -81,6 +118,7 @@ export function summarize(
     ...(top ? { best: top } : {}),
     topK: topK(state, config.topK),
     trajectory: trajectory(state),
+    pareto: paretoFronts(state),
     history: state.evaluated,
     failed: state.failed,
     ...(stats ? { stats } : {}),

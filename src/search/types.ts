@@ -103,6 +103,10 @@ export interface EvalResult {
   device?: string;
   /** Wall time of the evaluation in milliseconds. */
   ms?: number;
+  /** Further measurements (latency spread, peak memory, a proxy score...), by name. */
+  metrics?: Record<string, number>;
+  /** The tail of an external evaluator's output (e.g. a user program's stderr), for the search log. */
+  log?: string;
 }
 
 /** One evaluated, unique architecture as the search records it. */

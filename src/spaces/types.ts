@@ -51,6 +51,12 @@ export interface SearchSpace<A = unknown> {
   /** How one architecture is written as JSON (the Generator's output format). */
   readonly jsonFormat: string;
   parse(text: string): A;
+  /**
+   * Like `parse`, but admits what costing may need beyond the search's
+   * choices (e.g. any input resolution, for published subnets outside the
+   * searched list). Absent: `parse`.
+   */
+  parseForCost?(text: string): A;
   format(arch: A): string;
   /** Equal for architectures that compute the same function. */
   key(arch: A): string;

@@ -1,4 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { CostMetric, ParetoPoint } from '../search/summary';
 import type { SearchConfig, SearchState, StopReason } from '../search/types';
 
 /**
@@ -23,6 +24,8 @@ export interface SearchProgress {
   runs: number;
   best?: { arch: string; valAcc: number; flopsM: number; paramsM: number; latencyMs?: number };
   topK: { arch: string; valAcc: number }[];
+  /** Accuracy against each known cost: the non-dominated architectures, cheapest first. */
+  pareto: Partial<Record<CostMetric, ParetoPoint[]>>;
   stopReason?: StopReason;
 }
 

@@ -16,7 +16,7 @@ import type { LlmActivities } from '../activities/llm';
 import type { LlmPort } from '../llm/types';
 import { identityAttributes, progressAttributes } from '../search-attributes';
 import { createEngine, type SearchEngine, type SearchIo } from '../search/search';
-import { best, topK, type SearchResult } from '../search/summary';
+import { best, paretoFronts, topK, type SearchResult } from '../search/summary';
 import type { Candidate, EvalResult, SearchConfig, SearchState, StopReason } from '../search/types';
 import {
   extendBudgetUpdate,
@@ -87,6 +87,7 @@ export async function nasSearch(input: unknown, carried?: CarriedState): Promise
       runs,
       ...(top ? { best: { arch: top.arch, valAcc: top.valAcc, ...top.cost } } : {}),
       topK: topK(state, config.topK).map((e) => ({ arch: e.arch, valAcc: e.valAcc })),
+      pareto: paretoFronts(state),
       ...(finished ? { stopReason: finished } : {}),
     };
   });

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import type { EvalResult } from '../search/types';
+import type { EvalRequest } from './types';
+
+/**
+ * The evaluation activity's contract as zod schemas: what the `evaluate`
+ * activity on the eval queue receives and returns, whichever worker serves
+ * it (this TypeScript worker, or the Python one in python/, which checks the
+ * same contract as JSON Schema generated from these: `npm run schemas`).
+ */
+export const evalRequestSchema = z
+  .object({
+    evaluator: z.string().min(1),
+    options: z.record(z.string(), z.unknown()),
+    space: z.string().min(1),
+    dataset: z.string().min(1),
+    arch: z.string().min(1),
+    latencyDevice: z.string().min(1).optional(),
+  })
+  .strict() satisfies z.ZodType<EvalRequest>;
+
+const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+
+export const evalResultSchema = z
+  .object({
+    valAcc: finite,
+    testAcc: finite.optional(),
+    cost: z
+      .object({ flopsM: finite.min(0), paramsM: finite.min(0), latencyMs: finite.min(0).optional() })
+      .strict(),
+    device: z.string().optional(),
+    ms: finite.min(0).optional(),
+    metrics: z.record(z.string(), finite).optional(),
+    log: z.string().max(8192).optional(),
+  })
+  .strict() satisfies z.ZodType<EvalResult>;
