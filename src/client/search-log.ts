@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import type { ChatResponse, LlmCall } from '../llm/types';
+import type { EvalResult } from '../search/types';
 
 /**
  * The search log: every LLM exchange (prompt, answer, model, tokens, latency)
@@ -11,7 +12,8 @@ import type { ChatResponse, LlmCall } from '../llm/types';
  */
 export type LogEntry =
   | { kind: 'llm'; run: string; purpose: LlmCall['purpose']; model: string; tokensIn: number; tokensOut: number; latencyMs: number; messages: LlmCall['request']['messages']; answer: string; reasoning?: string }
-  | { kind: 'evaluation'; run: string; arch: string; valAcc: number; testAcc?: number; device?: string; ms?: number };
+  | { kind: 'evaluation'; run: string; arch: string; valAcc: number; testAcc?: number; device?: string; ms?: number; metrics?: Record<string, number>; log?: string }
+  | { kind: 'evaluation-failed'; run: string; arch: string; error: string };
 
 type Event = temporal.api.history.v1.IHistoryEvent;
 
@@ -26,6 +28,12 @@ export function logFromHistory(run: string, events: readonly Event[]): LogEntry[
   for (const e of events) {
     const s = e.activityTaskScheduledEventAttributes;
     if (s) scheduled.set(String(e.eventId), { type: s.activityType?.name ?? '', input: decode(s.input) });
+    const failed = e.activityTaskFailedEventAttributes;
+    if (failed) {
+      const from = scheduled.get(String(failed.scheduledEventId));
+      if (from?.type === 'evaluate') entries.push({ kind: 'evaluation-failed', run, arch: (from.input as { arch: string }).arch, error: failed.failure?.message ?? 'failed' });
+      continue;
+    }
     const c = e.activityTaskCompletedEventAttributes;
     if (!c) continue;
     const from = scheduled.get(String(c.scheduledEventId));
@@ -39,8 +47,15 @@ export function logFromHistory(run: string, events: readonly Event[]): LogEntry[
       });
     } else if (from.type === 'evaluate') {
       const req = from.input as { arch: string };
-      const r = decode<{ valAcc: number; testAcc?: number; device?: string; ms?: number }>(c.result)!;
-      entries.push({ kind: 'evaluation', run, arch: req.arch, valAcc: r.valAcc, ...(r.testAcc !== undefined ? { testAcc: r.testAcc } : {}), ...(r.device ? { device: r.device } : {}), ...(r.ms !== undefined ? { ms: r.ms } : {}) });
+      const r = decode<EvalResult>(c.result)!;
+      entries.push({
+        kind: 'evaluation', run, arch: req.arch, valAcc: r.valAcc,
+        ...(r.testAcc !== undefined ? { testAcc: r.testAcc } : {}),
+        ...(r.device ? { device: r.device } : {}),
+        ...(r.ms !== undefined ? { ms: r.ms } : {}),
+        ...(r.metrics ? { metrics: r.metrics } : {}),
+        ...(r.log ? { log: r.log } : {}),
+      });
     }
   }
   return entries;

@@ -1,4 +1,5 @@
 import { createRegistry } from '../lib/registry';
+import { commandEvaluator } from './command';
 import { nb201TableEvaluator } from './nb201';
 import { ofaPredictorEvaluator } from './ofa-predictor';
 import type { EvaluatorPlugin } from './types';
@@ -7,4 +8,5 @@ import type { EvaluatorPlugin } from './types';
 export const EVALUATORS = createRegistry<EvaluatorPlugin>('evaluator', [
   nb201TableEvaluator,
   ofaPredictorEvaluator,
+  commandEvaluator,
 ]);

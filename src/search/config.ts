@@ -56,6 +56,7 @@ const EVALUATION_DEFAULTS = {
   heartbeatTimeout: '60s',
   maximumAttempts: 5,
   taskQueue: EVAL_TASK_QUEUE,
+  maxFailuresInARow: 50,
   options: {},
 };
 
@@ -72,6 +73,12 @@ export const evaluationSchema = z
     maximumAttempts: z.number().int().min(1).default(EVALUATION_DEFAULTS.maximumAttempts),
     /** Task queue of the evaluation workers. */
     taskQueue: z.string().min(1).default(EVALUATION_DEFAULTS.taskQueue),
+    /**
+     * A failed candidate is dropped and the search goes on; this many in a
+     * row means the evaluator itself is broken, and the search stops rather
+     * than spend days retrying.
+     */
+    maxFailuresInARow: z.number().int().min(1).default(EVALUATION_DEFAULTS.maxFailuresInARow),
   })
   .strict();
 

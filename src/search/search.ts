@@ -82,6 +82,7 @@ export function createEngine(config: SearchConfig): SearchEngine {
       budget: config.budget,
       exhausted: false,
       failed: [],
+      failedInARow: 0,
     }),
 
     async propose(state, io = {}) {
@@ -140,7 +141,7 @@ export function createEngine(config: SearchConfig): SearchEngine {
           iteration,
         };
       });
-      return { ...state, iteration, evaluated: state.evaluated.concat(batch) };
+      return { ...state, iteration, evaluated: state.evaluated.concat(batch), failedInARow: batch.length > 0 ? 0 : state.failedInARow };
     },
 
     recordFailures(state, failures) {
@@ -148,6 +149,7 @@ export function createEngine(config: SearchConfig): SearchEngine {
       return {
         ...state,
         failed: state.failed.concat(failures.map((f) => ({ ...f.candidate, error: f.error, iteration: state.iteration }))),
+        failedInARow: state.failedInARow + failures.length,
       };
     },
 
@@ -161,6 +163,7 @@ export function createEngine(config: SearchConfig): SearchEngine {
       const top = best(state);
       if (config.targetAccuracy !== undefined && top && top.valAcc >= config.targetAccuracy) return 'target';
       if (remaining(state) === 0) return 'budget';
+      if (state.failedInARow >= config.evaluation.maxFailuresInARow) return 'failing';
       const own = strategy.stopReason?.(state.strategy, state);
       if (own) return own;
       if (state.exhausted) return 'exhausted';

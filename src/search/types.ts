@@ -36,6 +36,8 @@ export interface EvaluationConfig {
   heartbeatTimeout: string;
   maximumAttempts: number;
   taskQueue: string;
+  /** Stop the search after this many candidates in a row failed every attempt (a broken evaluator, not a bad candidate). */
+  maxFailuresInARow: number;
 }
 
 /** How LLM calls run as activities (strategies with LLM roles). */
@@ -151,6 +153,8 @@ export interface SearchState {
   exhausted: boolean;
   /** Candidates whose evaluation failed for good; never proposed again, not counted in the budget. */
   failed: FailedCandidate[];
+  /** Candidates that failed since the last one that evaluated. */
+  failedInARow: number;
 }
 
-export type StopReason = 'budget' | 'target' | 'exhausted' | 'stopped' | 'iterations';
+export type StopReason = 'budget' | 'target' | 'exhausted' | 'stopped' | 'iterations' | 'failing';
