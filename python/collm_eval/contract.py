@@ -1,0 +1,63 @@
+"""The `evaluate` activity's contract, checked with the JSON Schemas in schemas/.
+
+The schemas are generated from src/evaluators/contract.ts (npm run schemas);
+never edit them by hand. One thing zod checks cannot be said in JSON Schema:
+numbers must be finite, so that is checked here as well (a NaN would not even
+survive the trip as JSON).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+SCHEMA_DIR = Path(__file__).parent / "schemas"
+
+
+@cache
+def _validator(name: str) -> Draft202012Validator:
+    schema = json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def _where(path: list[str | int]) -> str:
+    return (
+        "".join(
+            f"[{p}]" if isinstance(p, int) else (p if i == 0 else f".{p}")
+            for i, p in enumerate(path)
+        )
+        or "(root)"
+    )
+
+
+def _non_finite(value: Any, path: list[str | int]) -> list[str]:
+    if isinstance(value, float) and not math.isfinite(value):
+        return [f"{_where(path)}: must be a finite number (got {value})"]
+    if isinstance(value, dict):
+        return [m for k, v in value.items() for m in _non_finite(v, [*path, str(k)])]
+    if isinstance(value, list):
+        return [m for i, v in enumerate(value) for m in _non_finite(v, [*path, i])]
+    return []
+
+
+def problems(name: str, value: Any) -> list[str]:
+    """Every way `value` breaks schema `name` ("eval-request" or "eval-result"), one line each."""
+    errors = sorted(
+        _validator(name).iter_errors(value), key=lambda e: [str(p) for p in e.absolute_path]
+    )
+    found = [f"{_where(list(e.absolute_path))}: {e.message}" for e in errors]
+    return found + _non_finite(value, [])
+
+
+def request_problems(request: Any) -> list[str]:
+    return problems("eval-request", request)
+
+
+def result_problems(result: Any) -> list[str]:
+    return problems("eval-result", result)

@@ -1,0 +1,235 @@
+"""The Python eval worker: serves the `evaluate` activity on the eval task queue.
+
+It does what src/activities/evaluate.ts and src/workers/eval.ts do, so a
+search cannot tell which worker served an evaluation: the same request and
+result (checked against the schemas generated from the zod contract), one
+evaluation at a time per device, a heartbeat every second, and the same
+failures (bad request, unknown evaluator, illegal architecture, missing data:
+non-retryable with a clear message; anything else: retried).
+
+Environment:
+  TEMPORAL_ADDRESS      server, default 127.0.0.1:7233 (also TEMPORAL_NAMESPACE,
+                        TEMPORAL_API_KEY, TEMPORAL_TLS*, TEMPORAL_PROFILE: Temporal's
+                        environment configuration, as the TypeScript workers read it)
+  NAS_EVAL_TASK_QUEUE   default nas-eval
+  EVAL_DEVICES          comma list, one concurrent evaluation each; default "cpu,cpu"
+  EVAL_EVALUATORS       comma list of evaluators to serve; default every one that can run here
+  EVAL_SIMULATE_MS      pretend each evaluation takes this long (as the TypeScript worker)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import Any
+
+from temporalio import activity
+from temporalio.client import Client
+from temporalio.envconfig import ClientConfig
+from temporalio.exceptions import ApplicationError
+from temporalio.worker import Worker
+
+from .contract import request_problems, result_problems
+from .errors import EvaluationError
+from .evaluators import EvalContext, Evaluator, select_evaluators
+
+EVAL_TASK_QUEUE = "nas-eval"
+DEFAULT_ADDRESS = "127.0.0.1:7233"
+# Well inside any heartbeat timeout a search sets, so a dead worker is noticed quickly.
+HEARTBEAT_S = 1.0
+
+
+def parse_devices(text: str | None, fallback: int = 2) -> list[str]:
+    """EVAL_DEVICES as parseDevices reads it: "cuda:0,cuda:1"; unset: `fallback` cpu slots."""
+    if not text:
+        return ["cpu"] * fallback
+    devices = [d.strip() for d in text.split(",") if d.strip()]
+    if not devices:
+        raise ValueError(
+            f'EVAL_DEVICES: \'{text}\' names no device; use e.g. "cuda:0,cuda:1" or "cpu,cpu"'
+        )
+    return devices
+
+
+class DeviceSlots:
+    """One slot per device: an evaluation owns its device until its evaluator returns."""
+
+    def __init__(self, devices: Sequence[str]) -> None:
+        if not devices:
+            raise ValueError('devices: at least one device slot is needed, e.g. "cuda:0" or "cpu"')
+        self._free: asyncio.Queue[str] = asyncio.Queue()
+        for device in devices:
+            self._free.put_nowait(device)
+
+    async def acquire(self) -> str:
+        return await self._free.get()
+
+    def release(self, device: str) -> None:
+        self._free.put_nowait(device)
+
+
+class _Progress:
+    """The details an evaluator last reported (from its thread); the heartbeat loop sends them."""
+
+    def __init__(self, details: Any) -> None:
+        self.details = details
+
+    def record(self, details: Any) -> None:
+        self.details = details
+
+
+def _refuse(message: str, type: str) -> ApplicationError:
+    return ApplicationError(message, type=type, non_retryable=True)
+
+
+def create_evaluate_activity(
+    evaluators: Mapping[str, Evaluator],
+    devices: Sequence[str],
+    not_served: Mapping[str, str] | None = None,
+    simulate_ms: int = 0,
+) -> Callable[[Any], Any]:
+    """The `evaluate` activity over these evaluators and devices; `not_served`: why not others."""
+    slots = DeviceSlots(devices)
+    # Evaluators block (training, inference): each runs in a thread, at most one per device.
+    threads = ThreadPoolExecutor(max_workers=len(devices), thread_name_prefix="evaluate")
+    skipped = dict(not_served or {})
+
+    async def heartbeating(job: asyncio.Future[Any], progress: _Progress) -> Any:
+        """Awaits the evaluator's thread, heartbeating every second.
+
+        A cancellation (delivered with a heartbeat's answer) arrives here as CancelledError.
+        """
+        while True:
+            done, _ = await asyncio.wait({job}, timeout=HEARTBEAT_S)
+            if done:
+                return job.result()
+            activity.heartbeat(progress.details)
+
+    async def sleep(seconds: float, device: str) -> None:
+        """EVAL_SIMULATE_MS: waits as a training would, heartbeating, and stops when cancelled."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            await asyncio.sleep(min(HEARTBEAT_S, left))
+            activity.heartbeat({"device": device})
+
+    @activity.defn(name="evaluate")
+    async def evaluate(request: Any) -> dict[str, Any]:
+        # The contract is checked on both sides of the queue, whoever is on the other.
+        problems = request_problems(request)
+        if problems:
+            raise _refuse(f"evaluate: bad request: {'; '.join(problems)}", "BadEvalRequest")
+        name = request["evaluator"]
+        evaluator = evaluators.get(name)
+        if evaluator is None:
+            why = f"; not served here: {skipped[name]}" if name in skipped else ""
+            raise _refuse(
+                f"evaluation.evaluator: this eval worker has no evaluator '{name}' "
+                f"(it serves {', '.join(evaluators)}){why}",
+                "UnknownEvaluator",
+            )
+        device = await slots.acquire()
+        started = time.monotonic()
+        progress = _Progress({"device": device})
+        cancelled = threading.Event()
+        ctx = EvalContext(device=device, heartbeat=progress.record, cancelled=cancelled)
+        job: asyncio.Future[Any] | None = None
+        try:
+            activity.heartbeat(progress.details)
+            job = asyncio.get_running_loop().run_in_executor(
+                threads, evaluator.evaluate, request, ctx
+            )
+            result = await heartbeating(job, progress)
+            if simulate_ms > 0:
+                await sleep(simulate_ms / 1000, device)
+            ms = round((time.monotonic() - started) * 1000)
+            out = {**result, "device": device, "ms": ms} if isinstance(result, dict) else result
+            problems = result_problems(out)
+            if problems:
+                raise _refuse(
+                    f"evaluator {name} returned a bad result: {'; '.join(problems)}",
+                    "BadEvalResult",
+                )
+            return out
+        except EvaluationError as err:
+            # Errors that know whether a retry can help (TableError, ArchitectureError) say so.
+            raise ApplicationError(
+                err.message, type=err.type, non_retryable=not err.retryable
+            ) from err
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+        finally:
+            if job is not None and not job.done():
+                # Cancelled while the evaluator still runs: its device stays taken until it returns.
+                job.add_done_callback(lambda _: slots.release(device))
+            else:
+                slots.release(device)
+
+    return evaluate
+
+
+def connect_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Client.connect arguments from Temporal's environment configuration; local by default."""
+    config: dict[str, Any] = dict(
+        ClientConfig.load_client_connect_config(
+            override_env_vars=None if env is None else dict(env)
+        )
+    )
+    config.setdefault("target_host", DEFAULT_ADDRESS)
+    config.setdefault("namespace", "default")
+    return config
+
+
+async def serve(env: Mapping[str, str]) -> None:
+    devices = parse_devices(env.get("EVAL_DEVICES"))
+    task_queue = env.get("NAS_EVAL_TASK_QUEUE") or EVAL_TASK_QUEUE
+    serve_names = [n.strip() for n in env.get("EVAL_EVALUATORS", "").split(",") if n.strip()]
+    evaluators, skipped = select_evaluators(serve_names or None)
+    for why in skipped.values():
+        print(f"eval worker: not serving {why}", file=sys.stderr, flush=True)
+    config = connect_config(env)
+    client = await Client.connect(**config)
+    worker = Worker(
+        client,
+        task_queue=task_queue,
+        activities=[
+            create_evaluate_activity(
+                evaluators, devices, skipped, int(env.get("EVAL_SIMULATE_MS") or 0)
+            )
+        ],
+        max_concurrent_activities=len(devices),
+        # On SIGTERM, let evaluations in flight finish before exiting.
+        graceful_shutdown_timeout=timedelta(seconds=30),
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    running = asyncio.ensure_future(worker.run())
+    # Tests and scripts wait for this line: the TypeScript eval worker prints the same.
+    print(
+        f"eval worker (python): polling {task_queue} with devices {', '.join(devices)} "
+        f"(evaluators {', '.join(evaluators)}) on {config['target_host']}",
+        flush=True,
+    )
+    stopping = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    if not running.done():
+        await worker.shutdown()
+    stopping.cancel()
+    await running
+
+
+def main() -> None:
+    try:
+        asyncio.run(serve(os.environ))
+    except Exception as err:  # a start-up error: say it in one line, as the TypeScript workers do
+        print(f"eval worker: {err}", file=sys.stderr, flush=True)
+        sys.exit(1)

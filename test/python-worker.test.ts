@@ -1,0 +1,237 @@
+/**
+ * The Python eval worker (python/collm_eval) against the TypeScript side: the
+ * same contract (schemas generated from zod, agreeing value by value), the
+ * same table numbers and failure messages, and a real search on the dev
+ * server whose evaluations only the Python worker serves.
+ * Needs the worker's environment: bash scripts/python-env.sh (setup creates it).
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { after, test } from 'node:test';
+import { WorkflowFailedError } from '@temporalio/client';
+import { SCHEMA_DIR, generateSchemas } from '../scripts/gen-schemas';
+import { startSearch } from '../src/client/search';
+import { evalRequestSchema, evalResultSchema } from '../src/evaluators/contract';
+import { Nb201Table } from '../src/evaluators/nb201-table';
+import type { SearchResult } from '../src/search/summary';
+import type { EvalResult } from '../src/search/types';
+import { nb201Space, parseNb201 } from '../src/spaces/nb201';
+import { createControlWorker } from '../src/workers/control';
+import { ADDRESS, TABLE_PATH, nb201Table, queues, runInProcess, uniqueId, useTemporal } from './helpers';
+
+const env = useTemporal();
+const PYTHON = resolve('.tools/python/bin/python');
+const SETUP = 'bash scripts/python-env.sh';
+const pythonEnv = { ...process.env, NB201_TABLE: TABLE_PATH, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' };
+
+/** The venv is part of setup: without it the test fails and says how to make it (it never skips). */
+function python(): string {
+  if (!existsSync(PYTHON)) assert.fail(`the Python eval worker's environment is missing (${PYTHON}); create it with: ${SETUP}`);
+  return PYTHON;
+}
+
+/** Runs `python -m collm_eval.selftest ...args` and parses its JSON output. */
+function selftest<T>(args: string[] = [], input?: unknown): T {
+  const run = spawnSync(python(), ['-m', 'collm_eval.selftest', ...args], {
+    env: pythonEnv,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+    ...(input !== undefined ? { input: JSON.stringify(input) } : {}),
+  });
+  assert.equal(run.status, 0, `collm_eval.selftest ${args.join(' ')} failed:\n${run.stderr}`);
+  return JSON.parse(run.stdout) as T;
+}
+
+function thrown(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (err) {
+    return err as Error;
+  }
+  return assert.fail('expected an error');
+}
+
+test('the committed JSON Schemas are the ones generated from the zod contract', () => {
+  for (const [file, text] of Object.entries(generateSchemas())) {
+    const path = join(SCHEMA_DIR, file);
+    assert.ok(existsSync(path), `${path} is missing: run npm run schemas`);
+    assert.equal(readFileSync(path, 'utf8'), text, `${file} is stale: run npm run schemas and commit the result`);
+  }
+});
+
+test('Python (JSON Schema) and TypeScript (zod) accept and refuse the same requests and results', () => {
+  const request = { evaluator: 'nb201-table', options: {}, space: 'nb201', dataset: 'cifar10', arch: '|none~0|+|none~0|none~1|+|none~0|none~1|none~2|' };
+  const result = { valAcc: 91.5, testAcc: 90, cost: { flopsM: 10, paramsM: 0.5 } };
+  const requests: unknown[] = [
+    request,
+    { ...request, latencyDevice: 'hwnb_pixel3', options: { nested: { any: [1, 'x'] } } },
+    { ...request, arch: '' },
+    { ...request, latencyDevice: '' },
+    { ...request, extra: true },
+    { ...request, options: [] },
+    { ...request, options: null },
+    { ...request, evaluator: 7 },
+    Object.fromEntries(Object.entries(request).filter(([k]) => k !== 'space')),
+    null,
+    'nb201-table',
+  ];
+  const results: unknown[] = [
+    result,
+    { ...result, cost: { ...result.cost, latencyMs: 3.2 }, device: 'cuda:0', ms: 12, metrics: { top5: 99 }, log: 'ok' },
+    { valAcc: 1, cost: { flopsM: 0, paramsM: 0 } },
+    { ...result, cost: { flopsM: -1, paramsM: 1 } },
+    { ...result, cost: { ...result.cost, watts: 3 } },
+    { ...result, accuracy: 1 },
+    { ...result, testAcc: '90' },
+    { ...result, ms: -1 },
+    { ...result, metrics: { top5: 'high' } },
+    { ...result, log: 'x'.repeat(8193) },
+    { ...result, device: 0 },
+    { testAcc: 90, cost: result.cost },
+  ];
+  const samples = [
+    ...requests.map((value) => ({ schema: 'eval-request', value, zod: evalRequestSchema.safeParse(value).success })),
+    ...results.map((value) => ({ schema: 'eval-result', value, zod: evalResultSchema.safeParse(value).success })),
+  ];
+  const problems = selftest<string[][]>(['--check-contract'], samples);
+  samples.forEach((s, i) => {
+    assert.equal(problems[i]!.length === 0, s.zod, `${s.schema} ${JSON.stringify(s.value).slice(0, 120)}: zod ${s.zod ? 'accepts' : 'refuses'}, Python says ${JSON.stringify(problems[i])}`);
+  });
+  assert.ok(samples.some((s) => s.zod) && samples.some((s) => !s.zod));
+});
+
+test('the Python table lookup gives exactly the TypeScript numbers and keys for all 15,625 architectures', () => {
+  const dump = selftest<{ archs: string[]; keys: string[]; lookups: Record<string, EvalResult[]>; pixel3: number[] }>(['--dump-nb201']);
+  assert.equal(dump.archs.length, 15_625);
+  const table = nb201Table();
+  dump.archs.forEach((arch, i) => {
+    assert.equal(dump.keys[i], nb201Space.key(parseNb201(arch)), `key of ${arch}`);
+    for (const [dataset, results] of Object.entries(dump.lookups)) assert.deepEqual(results[i], table.lookup(arch, dataset), `${dataset} ${arch}`);
+    assert.equal(dump.pixel3[i], table.lookup(arch, 'cifar10', 'hwnb_pixel3').cost.latencyMs, `latency of ${arch}`);
+  });
+  assert.deepEqual(Object.keys(dump.lookups), ['cifar10', 'cifar100', 'imagenet16']);
+});
+
+test('the Python activity refuses what it cannot serve, with the TypeScript messages and retry semantics', () => {
+  type Failure = { type: string; message: string; nonRetryable: boolean };
+  const { refusals, served } = selftest<{ refusals: Record<string, Failure>; served: EvalResult }>();
+  const badArch = '|conv~0|+|none~0|none~1|+|none~0|none~1|none~2|';
+  const same = (name: string, type: string, err: Error): void => {
+    assert.deepEqual(refusals[name], { type, message: err.message, nonRetryable: true }, name);
+  };
+  same('illegalArch', 'ArchitectureError', thrown(() => parseNb201(badArch)));
+  same('unknownDataset', 'TableError', thrown(() => nb201Table().lookup(badArch.replace('conv', 'none'), 'mnist')));
+  same('unknownLatencyDevice', 'TableError', thrown(() => nb201Table().lookup(badArch.replace('conv', 'none'), 'cifar10', 'no_such_device')));
+  same('missingTable', 'TableError', thrown(() => Nb201Table.load('/nonexistent/nb201.csv')));
+  // A malformed request is refused before any evaluator runs, naming each problem.
+  assert.equal(refusals.badRequest!.type, 'BadEvalRequest');
+  assert.equal(refusals.badRequest!.nonRetryable, true);
+  assert.match(refusals.badRequest!.message, /^evaluate: bad request: .*'arch' is a required property.*'extra' was unexpected.*dataset: '' should be non-empty/);
+  assert.match(refusals.unknownEvaluator!.message, /^evaluation\.evaluator: this eval worker has no evaluator 'no-such' \(it serves nb201-table\)$/);
+  // ofa-supernet needs torch, ofa and ImageNet, none of which is here: the refusal says what is missing.
+  assert.match(refusals.ofaNotServed!.message, /not served here: ofa-supernet: torch is not installed on this eval worker; install PyTorch/);
+  // Other failures are retried, as the TypeScript activity lets them be.
+  assert.equal(refusals.crash!.nonRetryable, false);
+  assert.equal(refusals.retryableEvaluationError!.nonRetryable, false);
+  assert.deepEqual(refusals.nonFiniteResult!.type, 'BadEvalResult');
+  assert.equal(served.device, 'cuda:7');
+});
+
+interface PythonWorker {
+  child: ChildProcess;
+  output(): string;
+  /** SIGTERM (graceful shutdown), then SIGKILL if it has not exited after `ms`; resolves to its exit code. */
+  stop(ms?: number): Promise<number | null>;
+}
+
+/** `python -m collm_eval` as its own process, resolved once it polls. */
+async function startPythonWorker(evalQueue: string): Promise<PythonWorker> {
+  const child = spawn(python(), ['-m', 'collm_eval'], {
+    env: {
+      ...pythonEnv,
+      TEMPORAL_ADDRESS: ADDRESS,
+      TEMPORAL_NAMESPACE: 'default',
+      NAS_EVAL_TASK_QUEUE: evalQueue,
+      EVAL_DEVICES: Array.from({ length: 10 }, (_, i) => `slot:${i}`).join(','),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  await new Promise<void>((ready, fail) => {
+    const timer = setTimeout(() => fail(new Error(`the Python worker did not start in 60 s:\n${out}`)), 60_000);
+    child.stdout!.on('data', () => {
+      if (out.includes('polling')) {
+        clearTimeout(timer);
+        ready();
+      }
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      fail(new Error(`the Python worker exited with ${code}:\n${out}`));
+    });
+  });
+  return {
+    child,
+    output: () => out,
+    async stop(ms = 35_000) {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), ms);
+        await exited;
+        clearTimeout(timer);
+      }
+      return exited;
+    },
+  };
+}
+
+// One Python worker serves the searches below; the control worker runs in this process.
+const q = queues('python');
+let worker: Promise<PythonWorker> | undefined;
+const pythonWorker = (): Promise<PythonWorker> => (worker ??= startPythonWorker(q.eval));
+after(async () => {
+  await (await worker?.catch(() => undefined))?.stop(5_000);
+});
+
+async function search(config: Record<string, unknown>, prefix: string): Promise<SearchResult> {
+  await pythonWorker();
+  const control = await createControlWorker({ connection: env.native, taskQueue: q.control });
+  return control.runUntil(async () => {
+    const handle = await startSearch(env.client, config, { taskQueue: q.control, workflowId: uniqueId(prefix) });
+    return (await handle.result()) as SearchResult;
+  });
+}
+
+test('a TypeScript search whose evaluations the Python worker serves equals the in-process run', async () => {
+  const config = { budget: 40, batchSize: 8, strategy: 'evolution', seed: 3, dataset: 'cifar100' };
+  const result = await search({ ...config, evaluation: { taskQueue: q.eval } }, 'py-e2e');
+  assert.equal(result.evaluated, 40);
+  // History entries hold what the search records (no device or timing), so the whole result compares.
+  assert.deepEqual(result, await runInProcess(config));
+  assert.match((await pythonWorker()).output(), /eval worker \(python\): polling python-eval-\w+ with devices slot:0, .*slot:9/);
+});
+
+test("a failure no retry can fix ends the search with the Python evaluator's message", async () => {
+  await pythonWorker(); // its own failure to start is not the failure this test expects
+  const failed = await search(
+    { budget: 5, strategy: 'random', constraint: { metric: 'latency', max: 10, device: 'no_such_device' }, evaluation: { taskQueue: q.eval } },
+    'py-faildev',
+  ).then(
+    () => assert.fail('expected the search to fail'),
+    (e: unknown) => e,
+  );
+  assert.ok(failed instanceof WorkflowFailedError);
+  const cause = failed.cause as Error & { type?: string };
+  assert.equal(cause.type, 'TableError');
+  assert.match(cause.message, /constraint\.device: unknown device 'no_such_device'; use one of .*hwnb_pixel3/);
+});
+
+test('SIGTERM shuts the Python worker down cleanly', async () => {
+  const w = await pythonWorker();
+  assert.equal(await w.stop(), 0, w.output());
+});
