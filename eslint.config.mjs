@@ -10,6 +10,7 @@ const LAYERS = [
   { dir: 'lib' },
   { dir: 'prompts' },
   { dir: 'spaces' },
+  { dir: 'onnx' },
   { dir: 'llm' },
   { dir: 'search', except: { llm: ['./types.ts'] } },
   { dir: 'evaluators' },
@@ -21,7 +22,7 @@ const LAYERS = [
   { dir: 'client' },
 ];
 // Siblings that must not know each other though neither is below the other.
-const APART = { spaces: ['prompts'], prompts: ['spaces'], llm: ['spaces', 'prompts'], evaluators: ['llm'], workflows: ['evaluators', 'config', 'temporal'] };
+const APART = { spaces: ['prompts'], prompts: ['spaces'], llm: ['spaces', 'prompts', 'onnx'], search: ['onnx'], evaluators: ['llm'], workflows: ['evaluators', 'config', 'temporal', 'onnx'] };
 const zones = LAYERS.flatMap(({ dir, except = {} }, i) => {
   const above = LAYERS.slice(i + 1).map((l) => l.dir);
   return [...above, ...(APART[dir] ?? [])].map((from) => ({

@@ -116,7 +116,7 @@ async function offline(command: 'cost' | 'evaluate', args: string[]): Promise<vo
     console.log(JSON.stringify(r));
     return;
   }
-  console.log(`${r.evaluator}: ${r.accuracyLabel} ${r.valAcc.toFixed(2)}%` + (r.testAcc !== undefined ? `, test ${r.testAcc.toFixed(2)}%` : ''));
+  console.log(Number.isNaN(r.valAcc) ? `${r.evaluator}: ${r.accuracyLabel}` : `${r.evaluator}: ${r.accuracyLabel} ${r.valAcc.toFixed(2)}` + (r.testAcc !== undefined ? `, test ${r.testAcc.toFixed(2)}` : ''));
   console.log(`  ${r.cost.flopsM.toFixed(2)} MFLOPs, ${r.cost.paramsM.toFixed(3)} M params` + (r.cost.latencyMs !== undefined ? `, ${r.cost.latencyMs.toFixed(2)} ms` : ''));
   for (const [name, value] of Object.entries(r.metrics ?? {})) console.log(`  ${name}: ${value}`);
 }

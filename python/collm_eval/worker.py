@@ -134,6 +134,12 @@ def create_evaluate_activity(
                 f"(it serves {', '.join(evaluators)}){why}",
                 "UnknownEvaluator",
             )
+        if "costEvaluator" in request:
+            # Cost evaluators (onnx-cost) run on the TypeScript eval worker only.
+            raise _refuse(
+                f"evaluation.costEvaluator: this eval worker does not measure with '{request['costEvaluator']}'",
+                "UnknownEvaluator",
+            )
         device = await slots.acquire()
         started = time.monotonic()
         progress = _Progress({"device": device})

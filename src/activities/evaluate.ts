@@ -1,6 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { z } from 'zod';
-import type { EvalRequest, Evaluator } from '../evaluators';
+import type { EvalContext, EvalRequest, Evaluator } from '../evaluators';
 import { evalRequestSchema, evalResultSchema } from '../evaluators/contract';
 import type { EvalResult } from '../search/types';
 import { DeviceSlots } from './device-slots';
@@ -21,6 +21,22 @@ export interface EvalActivityOptions {
 /** Activities served on the eval task queue (GPU workers). */
 export function createEvalActivities(options: EvalActivityOptions) {
   const slots = new DeviceSlots(options.devices);
+
+  /** Adds what the cost evaluator measures (latency on this machine, memory...) to the evaluator's result. */
+  async function withMeasuredCosts(result: EvalResult, request: EvalRequest, context: EvalContext): Promise<EvalResult> {
+    const name = request.costEvaluator!;
+    const measurer = options.evaluators.get(name);
+    if (!measurer?.measure) {
+      throw ApplicationFailure.nonRetryable(`evaluation.costEvaluator: this eval worker does not measure with '${name}'`, 'UnknownEvaluator');
+    }
+    const measured = await measurer.measure({ ...request, evaluator: name, options: request.costOptions ?? {} }, context);
+    return {
+      ...result,
+      // The constraint's latency is the measured one when the cost evaluator measures its device.
+      cost: { ...result.cost, ...(request.latencyFrom === 'cost' ? { latencyMs: measured.cost.latencyMs } : {}) },
+      metrics: { ...result.metrics, ...measured.metrics },
+    };
+  }
   return {
     async evaluate(input: EvalRequest): Promise<EvalResult> {
       // The contract is checked on both sides of the queue, whoever is on the other.
@@ -46,12 +62,11 @@ export function createEvalActivities(options: EvalActivityOptions) {
       };
       try {
         ctx.heartbeat({ device });
-        const result = await evaluator.evaluate(request, {
-          device,
-          heartbeat: (details) => ctx.heartbeat(details ?? { device }),
-          sleep,
-          signal: ctx.cancellationSignal,
-        });
+        const context = { device, heartbeat: (details?: unknown) => ctx.heartbeat(details ?? { device }), sleep, signal: ctx.cancellationSignal };
+        // A latency device the cost evaluator measures is none of the evaluator's business.
+        const { latencyDevice: _measuredElsewhere, ...forEvaluator } = request;
+        let result = await evaluator.evaluate(request.latencyFrom === 'cost' ? forEvaluator : request, context);
+        if (request.costEvaluator) result = await withMeasuredCosts(result, request, context);
         if (options.simulateMs) await sleep(options.simulateMs);
         const out = evalResultSchema.safeParse({ ...result, device, ms: Date.now() - started });
         if (!out.success) {

@@ -20,8 +20,8 @@ export function readArch(space: SearchSpace<unknown>, text: string, forCost = fa
   } catch {
     return parse(text); // the text form, e.g. a NAS-Bench-201 cell string
   }
-  // Spaces whose text form is JSON parse it themselves (with their own messages and lenience).
-  if (typeof json === 'object' && json !== null && !Array.isArray(json)) return parse(text);
+  // Spaces whose text form is JSON (or a bare number, like SPOS's digits) parse it themselves.
+  if (!Array.isArray(json)) return parse(text);
   const checked = space.schema.safeParse(json);
   if (!checked.success) {
     throw new Error(`--arch is not an architecture of ${space.name}:\n${z.prettifyError(checked.error)}\n(format: ${space.jsonFormat})`);
@@ -62,16 +62,18 @@ export async function evaluateOnce(args: {
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     signal: controller.signal,
   };
-  const result = await evaluator.evaluate(
-    {
-      evaluator: plugin.name,
-      options: options.data as Record<string, unknown>,
-      space: space.name,
-      dataset: args.dataset ?? space.datasets[0]!,
-      arch: space.format(arch),
-      ...(args.latencyDevice ? { latencyDevice: args.latencyDevice } : {}),
-    },
-    context,
-  );
+  const request = {
+    evaluator: plugin.name,
+    options: options.data as Record<string, unknown>,
+    space: space.name,
+    dataset: args.dataset ?? space.datasets[0]!,
+    arch: space.format(arch),
+    ...(args.latencyDevice ? { latencyDevice: args.latencyDevice } : {}),
+  };
+  if (plugin.measuresOnly && evaluator.measure) {
+    // A cost evaluator scores nothing: its measurements alone (NaN marks the missing accuracy).
+    return { valAcc: NaN, ...(await evaluator.measure(request, context)), evaluator: plugin.name, accuracyLabel: plugin.accuracyLabel };
+  }
+  const result = await evaluator.evaluate(request, context);
   return { ...result, evaluator: plugin.name, accuracyLabel: plugin.accuracyLabel };
 }

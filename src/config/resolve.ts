@@ -1,8 +1,9 @@
 import { EVALUATORS } from '../evaluators/registry';
 import { resolveLlms } from '../llm/config';
-import { ConfigError, parseCoreConfig, problemsOf } from '../search/config';
+import type { EvaluatorPlugin } from '../evaluators/types';
+import { ConfigError, parseCoreConfig, problemsOf, type CoreConfig } from '../search/config';
 import { STRATEGIES } from '../search/strategies';
-import type { SearchConfig } from '../search/types';
+import type { EvaluationConfig, SearchConfig } from '../search/types';
 import { SPACES } from '../spaces';
 
 /**
@@ -18,39 +19,78 @@ export function resolveSearchConfig(input: unknown): SearchConfig {
   if (!core) throw new ConfigError(problems);
   const space = SPACES.get(core.space);
 
-  // The evaluator: the config's, else the space's natural one; it must score this space.
-  const evaluatorName = core.evaluation.evaluator ?? space.defaultEvaluator;
-  let evaluatorOptions: Record<string, unknown> = {};
-  if (!EVALUATORS.has(evaluatorName)) {
-    problems.push(`evaluation.evaluator: unknown evaluator '${evaluatorName}'; ${EVALUATORS.hint}`);
-  } else {
-    const evaluator = EVALUATORS.get(evaluatorName);
-    const scores = (e: { spaces: readonly string[] | 'any' }): boolean => e.spaces === 'any' || e.spaces.includes(core.space);
-    if (!scores(evaluator)) {
-      const fit = EVALUATORS.list().filter(scores).map((e) => e.name);
-      problems.push(`evaluation.evaluator: ${evaluatorName} does not evaluate space ${core.space}; use one of ${fit.join(', ') || '(none registered)'}`);
-    }
-    const options = evaluator.options.safeParse(core.evaluation.options);
-    if (options.success) evaluatorOptions = options.data as Record<string, unknown>;
-    else problems.push(...problemsOf(options.error, ['evaluation', 'options']));
-    const device = core.constraint?.metric === 'latency' ? core.constraint.device : undefined;
-    if (device !== undefined && !evaluator.latency?.(device)) {
-      problems.push(`constraint.device: evaluator ${evaluatorName} reports no latency for '${device}'; use a flops or params constraint, or a device it measures`);
-    }
-  }
+  const evaluation = resolveEvaluation(core, space.defaultEvaluator);
+  problems.push(...evaluation.problems);
 
   const strategy = STRATEGIES.get(core.strategy.name);
   const llm = resolveLlms(core.llm, strategy.llmRoles ?? [], strategy.name);
   problems.push(...llm.problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
-  const { llm: _raw, evaluation, dataset, ...rest } = core;
+  const { llm: _raw, dataset, ...rest } = core;
   return {
     ...rest,
     dataset: dataset ?? space.datasets[0]!,
-    evaluation: { ...evaluation, evaluator: evaluatorName, options: evaluatorOptions },
+    evaluation: { ...core.evaluation, ...evaluation.value },
     llm: llm.llm,
   };
 }
 
 export { ConfigError };
+
+const scores = (e: EvaluatorPlugin, space: string): boolean => e.spaces === 'any' || e.spaces.includes(space);
+
+/** A plug-in by name with its options, or the problems naming the field. */
+function plugin(name: string, field: string, rawOptions: unknown, optionsField: string[], space: string) {
+  const problems: string[] = [];
+  if (!EVALUATORS.has(name)) return { problems: [`evaluation.${field}: unknown evaluator '${name}'; ${EVALUATORS.hint}`] };
+  const p = EVALUATORS.get(name);
+  if (!scores(p, space)) {
+    const fit = EVALUATORS.list().filter((e) => scores(e, space) && !e.measuresOnly === (field === 'evaluator')).map((e) => e.name);
+    problems.push(`evaluation.${field}: ${name} does not evaluate space ${space}; use one of ${fit.join(', ') || '(none registered)'}`);
+  }
+  const options = p.options.safeParse(rawOptions ?? {});
+  if (!options.success) problems.push(...problemsOf(options.error, optionsField));
+  return { plugin: p, options: options.success ? (options.data as Record<string, unknown>) : {}, problems };
+}
+
+/**
+ * The evaluator (the config's, else the space's natural one) and, where
+ * needed, a cost evaluator beside it: the config's `costEvaluator`, else,
+ * for a latency device the evaluator does not measure, one that does (e.g.
+ * onnx-cost for "onnx:cpu").
+ */
+function resolveEvaluation(core: CoreConfig, defaultEvaluator: string): { value: Pick<EvaluationConfig, 'evaluator' | 'options' | 'costEvaluator' | 'costOptions' | 'latencyFrom'>; problems: string[] } {
+  const { evaluation, constraint, space } = core;
+  const evaluatorName = evaluation.evaluator ?? defaultEvaluator;
+  const main = plugin(evaluatorName, 'evaluator', evaluation.options, ['evaluation', 'options'], space);
+  const problems = [...main.problems];
+  if (main.plugin?.measuresOnly) problems.push(`evaluation.evaluator: ${evaluatorName} measures costs only; name it as evaluation.costEvaluator beside an evaluator that scores accuracy`);
+  const device = constraint?.metric === 'latency' ? constraint.device : undefined;
+  const mainMeasures = device !== undefined && main.plugin?.latency?.(device) === true;
+  let costName = evaluation.costEvaluator;
+  if (costName === undefined && device !== undefined && !mainMeasures) {
+    costName = EVALUATORS.list().find((e) => e.measuresOnly && e.latency?.(device) && scores(e, space))?.name;
+    if (costName === undefined && main.plugin) {
+      problems.push(`constraint.device: evaluator ${evaluatorName} reports no latency for '${device}', nor does any cost evaluator; use a flops or params constraint, or a device one measures (e.g. "onnx:cpu")`);
+    }
+  }
+  let cost: ReturnType<typeof plugin> | undefined;
+  if (costName !== undefined) {
+    cost = plugin(costName, 'costEvaluator', evaluation.costOptions, ['evaluation', 'costOptions'], space);
+    problems.push(...cost.problems);
+    if (cost.plugin && !cost.plugin.measuresOnly) problems.push(`evaluation.costEvaluator: ${costName} scores accuracy; name a cost evaluator such as onnx-cost`);
+    if (cost.plugin && device !== undefined && !mainMeasures && !cost.plugin.latency?.(device)) {
+      problems.push(`constraint.device: neither ${evaluatorName} nor ${costName} measures latency on '${device}'`);
+    }
+  }
+  return {
+    value: {
+      evaluator: evaluatorName,
+      options: main.options ?? {},
+      ...(cost?.plugin ? { costEvaluator: cost.plugin.name, costOptions: cost.options ?? {} } : {}),
+      ...(cost?.plugin && device !== undefined && !mainMeasures ? { latencyFrom: 'cost' as const } : {}),
+    },
+    problems,
+  };
+}

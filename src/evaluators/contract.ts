@@ -16,6 +16,9 @@ export const evalRequestSchema = z
     dataset: z.string().min(1),
     arch: z.string().min(1),
     latencyDevice: z.string().min(1).optional(),
+    costEvaluator: z.string().min(1).optional(),
+    costOptions: z.record(z.string(), z.unknown()).optional(),
+    latencyFrom: z.literal('cost').optional(),
   })
   .strict() satisfies z.ZodType<EvalRequest>;
 

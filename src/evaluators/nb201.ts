@@ -17,8 +17,8 @@ export const nb201TableEvaluator: EvaluatorPlugin<Record<string, never>, Nb201Se
   description: 'NAS-Bench-201 accuracies and costs looked up in the benchmark table (latency from hw.csv)',
   accuracyLabel: 'validation accuracy',
   spaces: ['nb201'],
-  // Any hw.csv column; the table names the ones it has when a device is unknown.
-  latency: () => true,
+  // The devices of hw.csv (HW-NAS-Bench's hwnb_*, HELP's help_*); the table names those it has when one is unknown.
+  latency: (device) => /^(hwnb|help)_/.test(device),
   options: z.object({}).strict(),
   create(settings) {
     let table: Nb201Table | undefined;

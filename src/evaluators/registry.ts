@@ -2,7 +2,9 @@ import { createRegistry } from '../lib/registry';
 import { commandEvaluator } from './command';
 import { nb201TableEvaluator } from './nb201';
 import { ofaPredictorEvaluator } from './ofa-predictor';
+import { naswotEvaluator } from './naswot';
 import { ofaSupernetEvaluator } from './ofa-supernet';
+import { onnxCostEvaluator } from './onnx-cost';
 import type { EvaluatorPlugin } from './types';
 
 /** Every evaluator by the name a search config gives as `evaluation.evaluator`. One line each. */
@@ -11,4 +13,6 @@ export const EVALUATORS = createRegistry<EvaluatorPlugin>('evaluator', [
   ofaPredictorEvaluator,
   commandEvaluator,
   ofaSupernetEvaluator,
+  naswotEvaluator,
+  onnxCostEvaluator,
 ]);

@@ -13,6 +13,11 @@ export interface EvalRequest<O = Record<string, unknown>> {
   arch: string;
   /** The device a latency constraint names, when the search is latency-constrained. */
   latencyDevice?: string;
+  /** An evaluator that measures costs beside this one (e.g. onnx-cost for latency on this machine), with its options. */
+  costEvaluator?: string;
+  costOptions?: Record<string, unknown>;
+  /** 'cost': the cost evaluator measures the latency device, not the evaluator. */
+  latencyFrom?: 'cost';
 }
 
 export interface EvalContext {
@@ -31,6 +36,8 @@ export interface Evaluator<O = Record<string, unknown>> {
   /** Checks that the evaluator can run here (data present...); throws a clear error if not. */
   check(): void;
   evaluate(request: EvalRequest<O>, context: EvalContext): Promise<EvalResult>;
+  /** Costs only, for evaluators that measure rather than score (`measuresOnly`). */
+  measure?(request: EvalRequest<O>, context: EvalContext): Promise<Pick<EvalResult, 'cost' | 'metrics'>>;
 }
 
 /**
@@ -48,6 +55,8 @@ export interface EvaluatorPlugin<O = any, W = any> {
   readonly spaces: readonly string[] | 'any';
   /** What its accuracy is, for people: "validation accuracy", "predicted top-1 (...)", "NASWOT score"... */
   readonly accuracyLabel: string;
+  /** It measures costs and scores no accuracy: usable only as `evaluation.costEvaluator`. */
+  readonly measuresOnly?: true;
   /** Whether it reports a latency for the device a latency constraint names; absent: it reports none. */
   readonly latency?: (device: string) => boolean;
   /** Per-search options (`evaluation.options`), with defaults; strict. */

@@ -66,6 +66,9 @@ export const evaluationSchema = z
     evaluator: z.string().min(1).optional(),
     /** The evaluator's own options, checked against its schema. */
     options: z.record(z.string(), z.unknown(), { error: 'must be an object of the evaluator\'s options' }).default({}),
+    /** An evaluator that measures costs beside it, e.g. "onnx-cost"; default: one that measures the latency device, if needed. */
+    costEvaluator: z.string().min(1).optional(),
+    costOptions: z.record(z.string(), z.unknown(), { error: 'must be an object of the cost evaluator\'s options' }).optional(),
     /** Longest one evaluation may take (a GPU training run can take hours). */
     startToCloseTimeout: duration.default(EVALUATION_DEFAULTS.startToCloseTimeout),
     /** Evaluators heartbeat; a worker silent this long is presumed dead and the evaluation moves. */

@@ -32,6 +32,11 @@ export interface EvaluationConfig {
   evaluator: string;
   /** The evaluator's own options. */
   options: Record<string, unknown>;
+  /** An evaluator that measures costs beside it (set for a latency device the main one does not measure). */
+  costEvaluator?: string;
+  costOptions?: Record<string, unknown>;
+  /** 'cost' when the cost evaluator, not the evaluator, measures the constraint's latency device. */
+  latencyFrom?: 'cost';
   startToCloseTimeout: string;
   heartbeatTimeout: string;
   maximumAttempts: number;

@@ -179,6 +179,8 @@ function evaluator(config: SearchConfig): (c: Candidate) => Promise<EvalResult> 
       dataset: config.dataset,
       arch: c.arch,
       ...(constraint?.metric === 'latency' && constraint.device ? { latencyDevice: constraint.device } : {}),
+      ...(config.evaluation.costEvaluator ? { costEvaluator: config.evaluation.costEvaluator, costOptions: config.evaluation.costOptions ?? {} } : {}),
+      ...(config.evaluation.latencyFrom ? { latencyFrom: config.evaluation.latencyFrom } : {}),
     });
 }
 
