@@ -241,3 +241,27 @@ test('collm is a strategy like the others: runSearch runs it in process with a s
   assert.deepEqual(await runInProcess(config, { llm: scripted }), r, 'same seed and answers, same search');
   await assert.rejects(runInProcess(config), /strategy collm needs an LLM/);
 });
+
+test('the Generator exchange fits an embedded model for every space, however long its architectures', () => {
+  for (const spaceName of ['nb201', 'ofa-mbv3-w12', 'spos-shufflenetv2', 'autoformer-b']) {
+    const config = resolveSearchConfig({ space: spaceName, strategy: 'collm', budget: 300, evaluation: { evaluator: 'naswot' } });
+    const engine = createEngine(config);
+    const space = engine.space;
+    const rng = Rng.fromSeed(5);
+    const archs = Array.from({ length: 150 }, () => space.sample(rng));
+    const cands = [...new Map(archs.map((a) => [space.key(a), { arch: space.format(a), key: space.key(a), origin: 'llm' as const }])).values()];
+    const state = engine.record(engine.init(), cands, cands.map((_, i) => ({ valAcc: 50 + (i % 40), cost: space.cost(space.parse(cands[i]!.arch), config.dataset) })));
+    const { name: _n, ...options } = config.strategy;
+    const k: Collm = { config, options: collmOptions.parse(options), space, navigator: config.llm.navigator!, generator: config.llm.generator! };
+    const collm = { ...initCollm(k.options), strategy: 'z'.repeat(6000) };
+    const first = generatorCall(k, state, collm, 10);
+    // The longest answer the grammar admits, then every refused candidate quoted back.
+    const longest = first.call.request.maxTokens!;
+    const errors = cands.slice(0, 10).map((c, i) => `candidates[${i}] ${JSON.stringify(space.parse(c.arch))} was already evaluated or repeats another candidate`);
+    const retry = retryCall(k, first.call, answer('x'.repeat(longest)), errors, 10, collm);
+    // These prompts run about 2.5-3 characters per token with the SmolLM2 tokenizer; 2.5 is the cautious end.
+    const tokens = retry.request.messages.reduce((n, m) => n + m.content.length, 0) / 2.5 + 5 * retry.request.messages.length;
+    assert.ok(tokens + longest < 8192, `${spaceName}: ${Math.round(tokens)} prompt tokens + ${longest} answer`);
+    assert.ok(generatorPromptLimits(k, 10).visited >= 10, `${spaceName}: still lists some visited architectures`);
+  }
+});

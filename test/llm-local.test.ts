@@ -110,3 +110,31 @@ test('a missing model file is a config error naming the path and the fix', async
     return true;
   });
 });
+
+test('with the real tokenizer, the Generator exchange and its follow-up fit the default context for every space', async () => {
+  const { loadModel } = await import('../src/llm/local/runtime');
+  const { resolveSearchConfig } = await import('../src/config/resolve');
+  const { collmOptions, generatorCall, initCollm, retryCall } = await import('../src/search/collm');
+  const { createEngine } = await import('../src/search/search');
+  const { Rng } = await import('../src/lib/rng');
+  const { model } = await loadModel(DEFAULT_LOCAL_MODEL, { contextSize: 8192 });
+  for (const spaceName of ['nb201', 'ofa-mbv3-w12', 'spos-shufflenetv2', 'autoformer-b']) {
+    const config = resolveSearchConfig({ space: spaceName, strategy: 'collm', budget: 300, evaluation: { evaluator: 'naswot' } });
+    const engine = createEngine(config);
+    const space = engine.space;
+    const rng = Rng.fromSeed(5);
+    const cands = [...new Map(Array.from({ length: 150 }, () => space.sample(rng)).map((a) => [space.key(a), { arch: space.format(a), key: space.key(a), origin: 'llm' as const }])).values()];
+    const state = engine.record(engine.init(), cands, cands.map((c, i) => ({ valAcc: 50 + (i % 40), cost: space.cost(space.parse(c.arch), config.dataset) })));
+    const { name: _n, ...options } = config.strategy;
+    const k = { config, options: collmOptions.parse(options), space, navigator: config.llm.navigator!, generator: config.llm.generator! };
+    const collm = { ...initCollm(k.options), strategy: `# SUMMARY\n${'Prefer wider blocks in the last stages and keep the budget. '.repeat(60)}` };
+    const first = generatorCall(k, state, collm, 10);
+    const maxTokens = first.call.request.maxTokens!;
+    // A first answer as long as the grammar allows, then ten refused candidates quoted back.
+    const answerText = JSON.stringify({ candidates: cands.slice(0, 10).map((c) => space.parse(c.arch)) });
+    const errors = cands.slice(0, 10).map((c, i) => `candidates[${i}] ${JSON.stringify(space.parse(c.arch))} was already evaluated or repeats another candidate`);
+    const retry = retryCall(k, first.call, { text: answerText.padEnd(maxTokens, ' '), model: 'm', tokensIn: 0, tokensOut: 0, latencyMs: 0 }, errors, 10, collm);
+    const promptTokens = retry.request.messages.reduce((n, m) => n + model.tokenize(m.content).length + 8, 0);
+    assert.ok(promptTokens + maxTokens <= 8192, `${spaceName}: ${promptTokens} prompt tokens + ${maxTokens} for the answer > 8192`);
+  }
+});

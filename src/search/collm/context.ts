@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { compactJson } from '../../lib/json-grammar';
+import { Rng } from '../../lib/rng';
 import type { SearchSpace } from '../../spaces/types';
 import type { Collm } from './state';
 
@@ -46,18 +47,45 @@ export function generatorMaxTokens(k: Collm, count: number): number {
   return Number.isFinite(bound) ? bound : k.generator.maxTokens;
 }
 
+/** Errors the Generator's follow-up quotes at most (retryCall). */
+export const RETRY_ERRORS_SHOWN = 12;
+
+/**
+ * Tokens a text takes, cautiously: a small model's tokenizer splits numbers
+ * into digits, so digits, punctuation and spaces count one each, and letters
+ * three to a token. (An OFA subnet's JSON is nearly all digits and commas.)
+ */
+export function estimateTokens(text: string): number {
+  let n = 0;
+  for (const run of text.match(/[A-Za-z]+|[^A-Za-z]/g) ?? []) n += /[A-Za-z]/.test(run[0]!) ? Math.ceil(run.length / 3) : 1;
+  return n;
+}
+
+/** Tokens one architecture of the space takes in a prompt: the most of a few samples, plus a line break's worth. */
+function archTokens(space: SearchSpace<unknown>): number {
+  const rng = Rng.fromSeed(0);
+  let most = 0;
+  for (let i = 0; i < 8; i++) most = Math.max(most, estimateTokens(JSON.stringify(space.sample(rng))));
+  return most + 4;
+}
+
 /**
  * How many visited architectures the Generator prompt lists, and how much of
  * the strategy it quotes. On a small context the whole exchange, including
- * the follow-up that repeats the first answer, must fit: system prompt (~500
- * tokens), two answers of up to maxTokens, ~35 tokens per listed
- * architecture, ~2.5 characters per token of strategy.
+ * the follow-up that repeats the first answer and quotes the refused
+ * candidates, must fit: the system prompt, two answers of up to
+ * maxTokens, the follow-up's errors (an architecture and ~30 tokens each),
+ * the listed architectures, ~2.5 characters per token of strategy. An OFA
+ * subnet takes three times the tokens of a NAS-Bench-201 cell, so the sizes
+ * come from the space's own architectures.
  */
-export function generatorPromptLimits(k: Collm, count: number): { visited: number; strategyChars: number } {
+export function generatorPromptLimits(k: Collm, count: number, systemPrompt = ''): { visited: number; strategyChars: number } {
   const { contextTokens } = k.generator.capabilities;
   if (contextTokens === undefined) return { visited: k.options.visitedInPrompt, strategyChars: Infinity };
   const strategyChars = 2000;
-  // 400 tokens of margin: the follow-up's error list and the chat template's own tokens.
-  const room = contextTokens - 2 * generatorMaxTokens(k, count) - 500 - strategyChars / 2.5 - 400;
-  return { visited: Math.max(0, Math.min(k.options.visitedInPrompt, Math.floor(room / 35))), strategyChars };
+  const perArch = archTokens(k.space);
+  const errors = RETRY_ERRORS_SHOWN * (perArch + 30);
+  // 300 tokens of margin: the user turns' fixed wording and the chat template's own tokens.
+  const room = contextTokens - 2 * generatorMaxTokens(k, count) - estimateTokens(systemPrompt) - strategyChars / 2.5 - errors - 300;
+  return { visited: Math.max(0, Math.min(k.options.visitedInPrompt, Math.floor(room / perArch))), strategyChars };
 }

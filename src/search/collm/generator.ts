@@ -1,7 +1,7 @@
 import { render } from '../../prompts/collm-v1';
 import type { ChatMessage, ChatResponse, LlmCall } from '../../llm/types';
 import type { SearchState } from '../types';
-import { generatorMaxTokens, generatorPromptLimits, generatorSchema } from './context';
+import { generatorMaxTokens, generatorPromptLimits, generatorSchema, RETRY_ERRORS_SHOWN } from './context';
 import { prompts, type Collm, type CollmState } from './state';
 
 /** The Generator's turns: stateless (unless memory "both"), one strategy in, JSON candidates out. */
@@ -14,7 +14,8 @@ export function generatorCall(
 ): { call: LlmCall; messages: ChatMessage[] } {
   const { space } = k;
   const p = prompts(state);
-  const limits = generatorPromptLimits(k, count);
+  const system: ChatMessage = { role: 'system', content: render(p.generatorSystem, { space: space.description, archFormat: space.jsonFormat }) };
+  const limits = generatorPromptLimits(k, count, system.content);
   // Show the best and the most recent evaluated architectures: the ones a Generator is likeliest to repeat.
   const shown = new Set<string>();
   const best = search.evaluated.slice().sort((a, b) => b.valAcc - a.valAcc);
@@ -23,7 +24,6 @@ export function generatorCall(
     shown.add(JSON.stringify(space.parse(e.arch)));
   }
   const strategy = state.strategy ?? '';
-  const system: ChatMessage = { role: 'system', content: render(p.generatorSystem, { space: space.description, archFormat: space.jsonFormat }) };
   const user: ChatMessage = {
     role: 'user',
     content: render(p.generatorUser, {
@@ -53,7 +53,8 @@ export function generatorCall(
 /** The one follow-up the Generator gets, with the exact validation errors. */
 export function retryCall(k: Collm, first: LlmCall, firstAnswer: ChatResponse, errors: readonly string[], count: number, state: CollmState): LlmCall {
   const p = prompts(state);
-  const shown = errors.slice(0, 12).map((e) => `- ${e}`).join('\n') + (errors.length > 12 ? `\n- ... and ${errors.length - 12} more` : '');
+  const n = RETRY_ERRORS_SHOWN;
+  const shown = errors.slice(0, n).map((e) => `- ${e}`).join('\n') + (errors.length > n ? `\n- ... and ${errors.length - n} more` : '');
   return {
     ...first,
     request: {
