@@ -204,7 +204,7 @@ test('an embedded model\'s small context bounds the Navigator conversation: ever
 });
 
 test('on an embedded model the Generator exchange, follow-up included, fits the context', () => {
-  const { k, c, state } = searchWith(100, {}, { llm: { provider: 'local', contextSize: 4096, maxTokens: 900 } });
+  const { k, c, state } = searchWith(100, {}, { llm: { provider: 'local', contextSize: 6144, maxTokens: 900 } });
   const limits = generatorPromptLimits(k, 10);
   assert.ok(limits.visited > 5 && limits.visited < c.visitedInPrompt, String(limits.visited));
   const collm = { ...initCollm(c), strategy: 'z'.repeat(6000) };
@@ -214,7 +214,7 @@ test('on an embedded model the Generator exchange, follow-up included, fits the 
   const retry = retryCall(k, first.call, bigAnswer, errors, 10, collm);
   // Measured with the SmolLM2 tokenizer: these prompts run about 2.9 characters per token.
   const tokens = retry.request.messages.reduce((n, m) => n + m.content.length, 0) / 2.9 + 5 * retry.request.messages.length;
-  assert.ok(tokens + 900 < 4096, `${Math.round(tokens)} prompt tokens`);
+  assert.ok(tokens + 900 < 6144, `${Math.round(tokens)} prompt tokens`);
 });
 
 test('collm is a strategy like the others: runSearch runs it in process with a scripted LLM port', async () => {
