@@ -79,7 +79,8 @@ export default tseslint.config(
           patterns: [
             { group: ['**/activities', '**/activities/*'], allowTypeImports: true, message: 'Import activities as types only (proxyActivities).' },
             { group: ['@temporalio/worker', '@temporalio/client', '@temporalio/activity'], message: 'Not available in the workflow sandbox.' },
-            { group: ['**/evaluators/*', '**/llm/*', '**/temporal/*', 'openai', 'onnxruntime-node', 'node-llama-cpp'], allowTypeImports: true, message: 'I/O belongs in activities.' },
+            // llm/types.ts is the pure boundary (types and error classes) that ports and strategies share.
+            { group: ['**/evaluators/*', '**/llm/*', '!**/llm/types', '**/temporal/*', '**/onnx', '**/onnx/*', 'openai', 'onnxruntime-node', 'node-llama-cpp'], allowTypeImports: true, message: 'I/O belongs in activities.' },
           ],
         },
       ],

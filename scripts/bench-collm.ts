@@ -5,10 +5,12 @@
  *   npm run bench:collm -- --seeds 5 --first-seed 5 --port 7360   # seeds 5-9, e.g. beside a run of 0-4
  *   npm run bench:collm -- --base-url http://127.0.0.1:8000/v1 --model Qwen/Qwen3-30B-A3B [--api-key-env OPENAI_API_KEY]
  *
- * Prints mean ± std test accuracy of the best-by-validation architecture, LLM
- * calls and tokens per search, seconds per call, and what became of the
- * generated candidates (illegal, duplicate, and the share of evaluations
- * that were mutations filling in for the Generator).
+ * Prints, on the same seeds, collm, the same loop with the LLMs off (the fill
+ * alone), evolution, REINFORCE and random search: mean ± std test accuracy of
+ * the best-by-validation architecture; for collm, LLM calls and tokens per
+ * search, seconds per call, and what became of the generated candidates
+ * (illegal, duplicate, and the share of evaluations that were mutations
+ * filling in for the Generator).
  */
 import { startSearch } from '../src/client/search';
 import type { SearchResult } from '../src/search/summary';
@@ -35,6 +37,9 @@ async function pool<T>(jobs: (() => Promise<T>)[], concurrency: number): Promise
   return out;
 }
 
+/** The same collm loop with the LLMs off (the fill alone) is the control for what the LLMs add. */
+const strategyOf = (method: string): unknown => (method === 'llms-off' ? { name: 'collm', llms: 'off' } : method);
+
 async function main(): Promise<void> {
   const seeds = Number(arg('seeds', '10'));
   const firstSeed = Number(arg('first-seed', '0'));
@@ -53,12 +58,12 @@ async function main(): Promise<void> {
   const lines: string[] = [];
   await withHarness({ port: Number(arg('port', '7350')), name: 'benchc' }, async ({ client, controlQueue, evalQueue }) => {
     for (const dataset of datasets) {
-      for (const method of ['collm', 'evolution', 'random']) {
+      for (const method of ['collm', 'llms-off', 'evolution', 'reinforce', 'random']) {
         const jobs = Array.from({ length: seeds }, (_, i) => firstSeed + i).map((seed) => async () => {
           const t0 = performance.now();
           const handle = await startSearch(
             client,
-            { budget, batchSize, seed, dataset, strategy: method, ...(method === 'collm' ? { llm } : {}), evaluation: { taskQueue: evalQueue } },
+            { budget, batchSize, seed, dataset, strategy: strategyOf(method), ...(method === 'collm' ? { llm } : {}), evaluation: { taskQueue: evalQueue } },
             { taskQueue: controlQueue, workflowId: `benchc-${method}-${dataset}-${seed}-${Date.now()}` },
           );
           const r = (await handle.result()) as SearchResult;

@@ -1,6 +1,6 @@
 /**
  * NAS-Bench-201 benchmark through the real Temporal path.
- *   npm run bench:nb201 [-- --seeds 10 --budget 100 --strategies random,evolution --datasets cifar10,cifar100,imagenet16]
+ *   npm run bench:nb201 [-- --seeds 10 --budget 100 --strategies random,evolution,reinforce --datasets cifar10,cifar100,imagenet16]
  *
  * For each strategy x dataset x seed it runs a `nasSearch` workflow on a local
  * dev server with in-process workers, and the same search in-process without
@@ -36,7 +36,7 @@ export const fmt = (m: { mean: number; std: number }, digits = 2): string => `${
 async function main(): Promise<void> {
   const seeds = Number(arg('seeds', '10'));
   const budget = Number(arg('budget', '100'));
-  const strategies = arg('strategies', 'random,evolution').split(',');
+  const strategies = arg('strategies', 'random,evolution,reinforce').split(',');
   const datasets = arg('datasets', nb201Space.datasets.join(',')).split(',');
   const table = Nb201Table.load(resolveNb201Table());
 

@@ -211,7 +211,7 @@ test('names, datasets and prompt texts', () => {
   assert.deepEqual(SPACES.map(([s]) => s.name), ['autoformer-t', 'autoformer-s', 'autoformer-b']);
   for (const [space] of SPACES) {
     assert.deepEqual(space.datasets, ['imagenet']);
-    assert.equal(space.defaultEvaluator, 'autoformer-supernet');
+    assert.equal(space.defaultEvaluator, 'naswot');
     const text = [space.description, space.jsonFormat, ...space.dimensions].join('\n');
     assert.doesNotMatch(text, /imagenet|cifar|autoformer|top-1/i);
     assert.equal(space.dimensions.length, 4);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { COLLM_V1, render } from '../src/prompts/collm-v1';
-import type { ChatResponse, LlmPort } from '../src/llm/types';
+import { LlmUnavailable, type ChatResponse, type LlmPort } from '../src/llm/types';
 import { ConfigError, resolveSearchConfig } from '../src/config/resolve';
 import {
   acceptNavigator,
@@ -264,4 +264,42 @@ test('the Generator exchange fits an embedded model for every space, however lon
     assert.ok(tokens + longest < 8192, `${spaceName}: ${Math.round(tokens)} prompt tokens + ${longest} answer`);
     assert.ok(generatorPromptLimits(k, 10).visited >= 10, `${spaceName}: still lists some visited architectures`);
   }
+});
+
+test('llms "off": the same loop with no LLM call at all, every candidate a fill', async () => {
+  const { runInProcess } = await import('./helpers');
+  const never: LlmPort = () => assert.fail('no LLM call with llms off');
+  const config = { budget: 40, batchSize: 10, seed: 3, strategy: { name: 'collm', llms: 'off' } };
+  const r = await runInProcess(config, { llm: never });
+  assert.equal(r.evaluated, 40);
+  assert.deepEqual(r.origins.evaluated, { fill: 40 });
+  assert.equal(r.stats!.llmCalls, 0);
+  assert.equal(r.stats!.llms, 'off');
+  assert.deepEqual(await runInProcess(config, { llm: never }), r);
+});
+
+test('an LLM that is unavailable is ridden out with the fill (onLlmFailure "fill"), or ends the search ("fail")', async () => {
+  const { runInProcess } = await import('./helpers');
+  let calls = 0;
+  // Every third call fails after its retries; the others answer.
+  const flaky: LlmPort = (call) => {
+    calls++;
+    if (calls % 3 === 0) return Promise.reject(new LlmUnavailable('503 Service Unavailable'));
+    return Promise.resolve(call.purpose === 'generator' ? answer('{}', { candidates: [Array(6).fill('nor_conv_3x3')] }) : answer('# SUMMARY\nconvolutions'));
+  };
+  const r = await runInProcess({ budget: 30, batchSize: 5, seed: 1, strategy: 'collm' }, { llm: flaky });
+  assert.equal(r.evaluated, 30);
+  assert.ok((r.stats!.llmFailures as number) >= 3, String(r.stats!.llmFailures));
+  assert.match(String(r.stats!.lastLlmFailure), /503/);
+  calls = 0;
+  await assert.rejects(runInProcess({ budget: 30, batchSize: 5, seed: 1, strategy: { name: 'collm', onLlmFailure: 'fail' } }, { llm: flaky }), /503/);
+  // A failure no waiting fixes (a rejected key) is never ridden out.
+  await assert.rejects(runInProcess({ budget: 30, batchSize: 5, seed: 1, strategy: 'collm' }, { llm: () => Promise.reject(new Error('401 bad key')) }), /401 bad key/);
+});
+
+test('the result says where the evaluated architectures and the top-k came from', async () => {
+  const { runInProcess } = await import('./helpers');
+  const r = await runInProcess({ budget: 50, strategy: 'evolution', seed: 2, topK: 5 });
+  assert.deepEqual(r.origins.evaluated, { random: 10, mutation: 40 });
+  assert.equal(Object.values(r.origins.topK).reduce((a, b) => a + b, 0), 5);
 });

@@ -7,7 +7,7 @@ import { startSearch } from '../src/client/search';
 import { searchLog } from '../src/client/search-log';
 import type { SearchResult } from '../src/search/summary';
 import { parseNb201 } from '../src/spaces/nb201';
-import { steerSignal } from '../src/workflows/api';
+import { progressQuery, steerSignal } from '../src/workflows/api';
 import { providerFor } from '../src/llm';
 import { cells, requestedCount, startFakeLlm, STRATEGY_TEXT, type FakeLlm, type LlmRequestSeen, type Reply } from './fake-llm';
 import { inProcessWorkers, queues, runInProcess, uniqueId, useTemporal } from './helpers';
@@ -104,6 +104,30 @@ test('collm runs the same in process (runSearch with the provider as its LLM por
   } finally {
     await durable.close();
     await plain.close();
+  }
+});
+
+test('collm: an endpoint that is down is ridden out with the fill; the failures are in progress and the result', async () => {
+  const fake = await startFakeLlm(() => ({ status: 503, error: 'the model is loading' }));
+  try {
+    const q = queues('down');
+    const workers = await inProcessWorkers(env.native, q);
+    const result = await workers.run(async () => {
+      const handle = await startSearch(
+        env.client,
+        { budget: 20, batchSize: 10, seed: 6, ...collm(fake), llmCalls: { maximumAttempts: 1 }, evaluation: { taskQueue: q.eval } },
+        { taskQueue: q.control, workflowId: uniqueId('down') },
+      );
+      const r = (await handle.result()) as SearchResult;
+      const progress = await handle.query(progressQuery);
+      assert.ok((progress.stats!.llmFailures as number) >= 2, JSON.stringify(progress.stats));
+      return r;
+    });
+    assert.equal(result.evaluated, 20, 'the search went on');
+    assert.deepEqual(result.origins.evaluated, { fill: 20 });
+    assert.match(String(result.stats!.lastLlmFailure), /503|loading/);
+  } finally {
+    await fake.close();
   }
 });
 

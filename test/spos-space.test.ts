@@ -138,6 +138,6 @@ test('the prompt texts describe the space without naming a dataset or benchmark'
   const example = JSON.parse(/e\.g\. (\{.*\})$/.exec(sposSpace.jsonFormat)![1]!);
   assert.equal(sposSpace.schema.safeParse(example).success, true);
   assert.equal(sposSpace.name, 'spos-shufflenetv2');
-  assert.equal(sposSpace.defaultEvaluator, 'spos-supernet');
+  assert.equal(sposSpace.defaultEvaluator, 'naswot');
   assert.deepEqual(sposSpace.datasets, ['imagenet']);
 });

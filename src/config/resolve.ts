@@ -23,6 +23,8 @@ export function resolveSearchConfig(input: unknown): SearchConfig {
   problems.push(...evaluation.problems);
 
   const strategy = STRATEGIES.get(core.strategy.name);
+  const unsupported = strategy.unsupported?.(space);
+  if (unsupported) problems.push(`strategy.name: ${unsupported}`);
   const llm = resolveLlms(core.llm, strategy.llmRoles ?? [], strategy.name);
   problems.push(...llm.problems);
   if (problems.length > 0) throw new ConfigError(problems);

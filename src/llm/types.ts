@@ -64,6 +64,19 @@ export class LlmError extends Error {
   }
 }
 
+/**
+ * An LLM call that failed for good after its retries, for a reason that may
+ * pass (timeouts, 429 storms, 5xx, an endpoint gone for a while). Ports throw
+ * it so that a strategy may go on without that answer; an error no waiting
+ * fixes (a rejected key, an unknown model) is thrown as it is and ends the search.
+ */
+export class LlmUnavailable extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LlmUnavailable';
+  }
+}
+
 export interface LlmProvider {
   /** e.g. "openai:gpt-4o-mini@https://api.openai.com/v1" or "local:SmolLM2-135M-Instruct.Q4_1.gguf". */
   readonly id: string;

@@ -49,6 +49,8 @@ export interface SearchEngine {
   /** Why the search should stop now, or undefined to go on. */
   stopReason(state: SearchState): StopReason | undefined;
   summarize(state: SearchState, reason: StopReason): SearchResult;
+  /** The strategy's own figures so far (LLM calls, failures...), for progress. */
+  report(state: SearchState): Record<string, number | string> | undefined;
 }
 
 export function remaining(state: SearchState): number {
@@ -171,6 +173,8 @@ export function createEngine(config: SearchConfig): SearchEngine {
     },
 
     summarize: (state, reason) => summarize(config, state, reason, strategy.report?.(state.strategy)),
+
+    report: (state) => strategy.report?.(state.strategy),
   };
 }
 

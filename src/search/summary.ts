@@ -1,4 +1,4 @@
-import type { Evaluation, FailedCandidate, SearchConfig, SearchState, StopReason } from './types';
+import type { Evaluation, FailedCandidate, Origin, SearchConfig, SearchState, StopReason } from './types';
 
 /** What a search reports: the best architectures, the curve, the result. Pure reads of the state. */
 
@@ -72,6 +72,22 @@ export function paretoFronts(state: SearchState): Partial<Record<CostMetric, Par
   return fronts;
 }
 
+/** How many evaluations came from each origin, over all and among the top-k. */
+export interface OriginCounts {
+  evaluated: Partial<Record<Origin, number>>;
+  topK: Partial<Record<Origin, number>>;
+}
+
+function countOrigins(evaluations: readonly Evaluation[]): Partial<Record<Origin, number>> {
+  const counts: Partial<Record<Origin, number>> = {};
+  for (const e of evaluations) counts[e.origin] = (counts[e.origin] ?? 0) + 1;
+  return counts;
+}
+
+export function origins(state: SearchState, k: number): OriginCounts {
+  return { evaluated: countOrigins(state.evaluated), topK: countOrigins(topK(state, k)) };
+}
+
 export interface SearchResult {
   status: 'completed';
   stopReason: StopReason;
@@ -89,6 +105,8 @@ export interface SearchResult {
   trajectory: TrajectoryPoint[];
   /** Accuracy against each known cost: the architectures no other beats on both. */
   pareto: Partial<Record<CostMetric, ParetoPoint[]>>;
+  /** Where the evaluated architectures, and the top-k, came from (LLM, fill, mutation, random...). */
+  origins: OriginCounts;
   /** Every evaluated architecture in order (the search log). */
   history: Evaluation[];
   /** Candidates whose evaluation failed for good. */
@@ -119,6 +137,7 @@ export function summarize(
     topK: topK(state, config.topK),
     trajectory: trajectory(state),
     pareto: paretoFronts(state),
+    origins: origins(state, config.topK),
     history: state.evaluated,
     failed: state.failed,
     ...(stats ? { stats } : {}),

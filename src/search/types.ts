@@ -13,6 +13,8 @@ export type Origin =
   | 'seed'
   | 'random'
   | 'mutation'
+  /** Sampled from a learned policy (reinforce). */
+  | 'policy'
   /** Written by the Generator LLM (first answer, or the follow-up with errors). */
   | 'llm'
   | 'llm-retry'

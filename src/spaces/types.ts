@@ -27,6 +27,45 @@ export class ArchitectureError extends Error {
 }
 
 /**
+ * An architecture as a fixed list of independent categorical decisions: the
+ * encoding that strategies learning a distribution over choices (REINFORCE,
+ * and any other per-decision policy) work in.
+ *
+ * The space must be the full product of the decisions: every list of
+ * indices, one in range per decision, decodes to a member of the space, and
+ * every member encodes to one. `decode(encode(a))` is `a` (the same text
+ * under `format`) and `encode(decode(i))` is `i`. Two index lists may decode
+ * to equivalent architectures (the same `key`); the encoding is of choices,
+ * not of functions.
+ */
+export interface CategoricalDecisions<A> {
+  /**
+   * One entry per decision, in a fixed order; each lists that decision's
+   * options as the space's JSON form writes them (e.g. NAS-Bench-201's
+   * operation names), in a fixed order. A choice is an index into its list.
+   * Every decision has at least two options.
+   */
+  readonly choices: readonly (readonly unknown[])[];
+  /** The index chosen for each decision, in `choices` order. */
+  encode(arch: A): number[];
+  /** The architecture of one index per decision; an ArchitectureError for a wrong length or an index out of range. */
+  decode(indices: readonly number[]): A;
+}
+
+/** Checks an index list against `choices` (for `decode`): one integer in range per decision. */
+export function checkDecisionIndices(indices: readonly number[], choices: readonly (readonly unknown[])[]): void {
+  if (!Array.isArray(indices) || indices.length !== choices.length) {
+    throw new ArchitectureError(`expected ${choices.length} decision indices, got ${Array.isArray(indices) ? indices.length : typeof indices}`);
+  }
+  indices.forEach((index, i) => {
+    const n = choices[i]!.length;
+    if (!Number.isInteger(index) || index < 0 || index >= n) {
+      throw new ArchitectureError(`decision ${i}: index ${String(index)} is not an integer in [0, ${n})`, `decision ${i}`);
+    }
+  });
+}
+
+/**
  * What the search core needs from a search space. Everything here is pure
  * and deterministic so that it can run inside a workflow.
  *
@@ -64,4 +103,10 @@ export interface SearchSpace<A = unknown> {
   /** A neighbour that differs in exactly one choice. */
   mutate(arch: A, rng: Rng): A;
   cost(arch: A, dataset: string): Cost;
+  /**
+   * The architecture as independent categorical decisions, for strategies
+   * that need one (e.g. reinforce). Absent where choices depend on each
+   * other (variable depth, choices that only exist for some values of others).
+   */
+  readonly decisions?: CategoricalDecisions<A>;
 }

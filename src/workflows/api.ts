@@ -26,6 +26,8 @@ export interface SearchProgress {
   topK: { arch: string; valAcc: number }[];
   /** Accuracy against each known cost: the non-dominated architectures, cheapest first. */
   pareto: Partial<Record<CostMetric, ParetoPoint[]>>;
+  /** The strategy's own figures: LLM calls, tokens, failures ridden out... */
+  stats?: Record<string, number | string>;
   stopReason?: StopReason;
 }
 

@@ -1,4 +1,5 @@
 import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/workflow';
+import { LlmUnavailable } from '../llm/types';
 import type { Candidate } from '../search/types';
 
 /**
@@ -35,29 +36,54 @@ export function isFatal(err: Error): boolean {
 }
 
 /**
- * An activity whose non-retryable failure ends the search with the
- * activity's own message and type (bad key, unknown model, invalid config)
- * rather than Temporal's generic "Activity task failed".
+ * An activity's failure as the search's: the activity's own message and type
+ * (bad key, unknown model, invalid config), non-retryable, rather than
+ * Temporal's generic "Activity task failed".
  */
+function surfaced(err: unknown): unknown {
+  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) {
+    const cause = err.cause;
+    return ApplicationFailure.create({
+      message: cause.message,
+      type: cause.type ?? 'ActivityFailed',
+      nonRetryable: true,
+      details: cause.details ? [...cause.details] : undefined,
+    });
+  }
+  return err;
+}
+
+/** An activity whose failure ends the search with the activity's own message (see `surfaced`). */
 export function surfaceFailures<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
   return async (...args) => {
     try {
       return await fn(...args);
     } catch (err) {
-      if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) {
-        const cause = err.cause;
-        throw ApplicationFailure.create({
-          message: cause.message,
-          type: cause.type ?? 'ActivityFailed',
-          nonRetryable: true,
-          details: cause.details ? [...cause.details] : undefined,
-        });
-      }
-      throw err;
+      throw surfaced(err);
     }
   };
 }
 
 export function backoff(maximumAttempts: number, initialInterval: `${number}s`, maximumInterval: `${number}${'s' | 'm'}`) {
   return { maximumAttempts, initialInterval, backoffCoefficient: 2, maximumInterval };
+}
+
+/**
+ * The LLM activity's failures, as a strategy sees them: one that may pass
+ * (retries exhausted on timeouts, 429s, 5xx, a worker gone) becomes
+ * LlmUnavailable, which a strategy may ride out; one no retry fixes (bad
+ * key, unknown model) ends the search with the provider's message.
+ */
+export function llmFailures<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  return async (...args) => {
+    try {
+      return await fn(...args);
+    } catch (err) {
+      const cause = err instanceof ActivityFailure ? err.cause : undefined;
+      if (cause instanceof TimeoutFailure || (cause instanceof ApplicationFailure && !cause.nonRetryable)) {
+        throw new LlmUnavailable(`LLM call failed after its retries: ${cause.message}`);
+      }
+      throw surfaced(err);
+    }
+  };
 }

@@ -28,7 +28,7 @@ import {
   type CarriedState,
   type SearchStatus,
 } from './api';
-import { backoff, evaluationFailure, isFatal, surfaceFailures } from './failures';
+import { backoff, evaluationFailure, isFatal, llmFailures, surfaceFailures } from './failures';
 
 /**
  * A neural architecture search as one durable workflow. Each iteration
@@ -69,6 +69,7 @@ export async function nasSearch(input: unknown, carried?: CarriedState): Promise
   // computed across that await must not undo it (budgets only grow).
   const adopt = (next: SearchState): SearchState => ({ ...next, budget: Math.max(next.budget, state.budget) });
 
+  const stats = (s: SearchState) => engine.report(s);
   const status = (): SearchStatus =>
     finished ? 'completed' : stopRequested ? 'stopping' : paused ? 'paused' : inFlight > 0 ? 'evaluating' : llmInFlight ? 'asking the LLM' : 'running';
   setHandler(progressQuery, () => {
@@ -88,6 +89,7 @@ export async function nasSearch(input: unknown, carried?: CarriedState): Promise
       ...(top ? { best: { arch: top.arch, valAcc: top.valAcc, ...top.cost } } : {}),
       topK: topK(state, config.topK).map((e) => ({ arch: e.arch, valAcc: e.valAcc })),
       pareto: paretoFronts(state),
+      ...(stats(state) ? { stats: stats(state) } : {}),
       ...(finished ? { stopReason: finished } : {}),
     };
   });
@@ -187,7 +189,7 @@ function evaluator(config: SearchConfig): (c: Candidate) => Promise<EvalResult> 
 /** The strategy's LLM port: the `llmChat` activity; `busy` tells `progress` a call is out. */
 function llmPort(config: SearchConfig, busy: (calling: boolean) => void): LlmPort {
   const { llmCalls } = config;
-  const chat = surfaceFailures(
+  const chat = llmFailures(
     proxyActivities<LlmActivities>({
       ...(llmCalls.taskQueue ? { taskQueue: llmCalls.taskQueue } : {}),
       startToCloseTimeout: llmCalls.startToCloseTimeout as `${number}m`,

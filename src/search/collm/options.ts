@@ -17,6 +17,18 @@ export const collmOptions = z
     /** How many evaluated architectures the Generator is told to avoid (most recent and best first). */
     visitedInPrompt: z.number().int().min(0).default(60),
     promptVersion: z.enum(Object.keys(PROMPTS) as [string, ...string[]]).default('collm-v1'),
+    /**
+     * "off" runs the same loop with no LLM at all: every candidate is a
+     * mutation of the best (the fill), so a benchmark can tell what the LLMs add.
+     */
+    llms: z.enum(['on', 'off']).default('on'),
+    /**
+     * When an LLM call fails for good after its retries (timeouts, 429s, 5xx,
+     * an endpoint gone for a while): "fill" uses the fill for that iteration
+     * and records the failure; "fail" ends the search. A rejected key or an
+     * unknown model always ends it.
+     */
+    onLlmFailure: z.enum(['fill', 'fail']).default('fill'),
   })
   .strict();
 

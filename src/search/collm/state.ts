@@ -32,6 +32,8 @@ export interface CollmStats {
   mutationFilled: number;
   /** Candidates the Generator wrote that were evaluated. */
   accepted: number;
+  /** LLM calls that failed for good and were ridden out (onLlmFailure "fill"). */
+  llmFailures: number;
 }
 
 export interface CollmState {
@@ -45,6 +47,8 @@ export interface CollmState {
   /** Hints from `steer` not yet shown to the Navigator. */
   pendingHints: string[];
   stats: CollmStats;
+  /** The last LLM failure ridden out, for progress. */
+  lastLlmFailure?: string;
 }
 
 /** Everything the Coordinator's functions read besides the search and its own state. */
@@ -64,7 +68,7 @@ export function initCollm(options: CollmOptions): CollmState {
     pendingHints: [],
     stats: {
       llmCalls: 0, navigatorCalls: 0, generatorCalls: 0, summaries: 0, tokensIn: 0, tokensOut: 0, llmMs: 0,
-      generated: 0, invalidJson: 0, illegal: 0, duplicate: 0, infeasible: 0, retries: 0, mutationFilled: 0, accepted: 0,
+      generated: 0, invalidJson: 0, illegal: 0, duplicate: 0, infeasible: 0, retries: 0, mutationFilled: 0, accepted: 0, llmFailures: 0,
     },
   };
 }

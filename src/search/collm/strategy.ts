@@ -1,4 +1,4 @@
-import type { LlmPort } from '../../llm/types';
+import { LlmUnavailable, type LlmPort } from '../../llm/types';
 import type { ObserveContext, ProposeContext, Strategy, StrategySetup } from '../strategies/types';
 import type { Candidate, Observation, SearchState } from '../types';
 import { checkGenerated } from './answers';
@@ -35,30 +35,49 @@ export function createCollm(options: CollmOptions, setup: StrategySetup): Strate
     return acceptNavigator(turn.state, await llm(turn.call));
   }
 
+  /** The Generator's candidates (and the Navigator's first plan): pushed into `out` as they are accepted. */
+  async function generate(held: { state: CollmState }, ctx: ProposeContext, count: number, out: Candidate[]): Promise<void> {
+    const llm = portOf(ctx);
+    if (held.state.strategy === undefined) held.state = await navigate(held.state, ctx.search, [], ctx);
+    const first = generatorCall(k, ctx.search, held.state, count);
+    const answer = await llm(first.call);
+    let checked = checkGenerated(k, answer, ctx.taken, count, held.state.stats, 'llm');
+    held.state = rememberGenerator(k, { ...held.state, stats: checked.stats }, first.messages, answer);
+    checked.accepted.forEach((x) => ctx.taken.add(x.key));
+    out.push(...checked.accepted);
+    if (out.length >= count) return;
+    // One more try, told exactly what was wrong.
+    const short = count - out.length;
+    const second = await llm(retryCall(k, first.call, answer, checked.errors, short, held.state));
+    checked = checkGenerated(k, second, ctx.taken, short, { ...held.state.stats, retries: held.state.stats.retries + 1 }, 'llm-retry');
+    held.state = { ...held.state, stats: checked.stats };
+    checked.accepted.forEach((x) => ctx.taken.add(x.key));
+    out.push(...checked.accepted);
+  }
+
+  /** An LLM failure that may pass is ridden out (the fill takes over) unless the search says fail; any other ends it. */
+  function rideOut(state: CollmState, err: unknown): CollmState {
+    if (options.onLlmFailure === 'fail' || !(err instanceof LlmUnavailable)) throw err;
+    return { ...state, stats: { ...state.stats, llmFailures: state.stats.llmFailures + 1 }, lastLlmFailure: err.message.slice(0, 300) };
+  }
+
+  const llmsOn = options.llms === 'on';
+
   return {
     init: () => initCollm(options),
 
     async propose(state, ctx: ProposeContext, count) {
-      const llm = portOf(ctx);
-      if (state.strategy === undefined) state = await navigate(state, ctx.search, [], ctx);
       const candidates: Candidate[] = [];
-      const first = generatorCall(k, ctx.search, state, count);
-      const answer = await llm(first.call);
-      let checked = checkGenerated(k, answer, ctx.taken, count, state.stats, 'llm');
-      state = rememberGenerator(k, { ...state, stats: checked.stats }, first.messages, answer);
-      checked.accepted.forEach((x) => ctx.taken.add(x.key));
-      candidates.push(...checked.accepted);
-
-      if (candidates.length < count) {
-        // One more try, told exactly what was wrong.
-        const short = count - candidates.length;
-        const second = await llm(retryCall(k, first.call, answer, checked.errors, short, state));
-        checked = checkGenerated(k, second, ctx.taken, short, { ...state.stats, retries: state.stats.retries + 1 }, 'llm-retry');
-        state = { ...state, stats: checked.stats };
-        checked.accepted.forEach((x) => ctx.taken.add(x.key));
-        candidates.push(...checked.accepted);
+      if (llmsOn) {
+        const held = { state };
+        try {
+          await generate(held, ctx, count, candidates);
+          state = held.state;
+        } catch (err) {
+          // What was accepted before the failure stays; the fill does the rest.
+          state = rideOut(held.state, err);
+        }
       }
-
       if (candidates.length < count) {
         const fill = fillWithMutations(k, ctx.search, ctx.taken, count - candidates.length, ctx.rng);
         state = { ...state, stats: { ...state.stats, mutationFilled: state.stats.mutationFilled + fill.length } };
@@ -68,11 +87,24 @@ export function createCollm(options: CollmOptions, setup: StrategySetup): Strate
       return { state, proposals: candidates.map((c) => ({ arch: setup.space.parse(c.arch), origin: c.origin })) };
     },
 
-    observe: (state, batch, ctx) => navigate(state, ctx.search, batch, ctx),
+    async observe(state, batch, ctx) {
+      if (!llmsOn) return state;
+      try {
+        return await navigate(state, ctx.search, batch, ctx);
+      } catch (err) {
+        // The Navigator keeps its previous strategy.
+        return rideOut(state, err);
+      }
+    },
 
     stopReason: (_state, search) =>
       options.maxIterations !== undefined && search.iteration >= options.maxIterations ? 'iterations' : undefined,
 
-    report: (state) => ({ promptVersion: state.promptVersion, ...state.stats }),
+    report: (state) => ({
+      promptVersion: state.promptVersion,
+      llms: options.llms,
+      ...state.stats,
+      ...(state.lastLlmFailure ? { lastLlmFailure: state.lastLlmFailure } : {}),
+    }),
   };
 }

@@ -2,6 +2,7 @@ import { createRegistry } from '../../lib/registry';
 import { collmStrategy } from '../collm';
 import { evolutionStrategy } from './evolution';
 import { randomStrategy } from './random';
+import { reinforceStrategy } from './reinforce';
 import type { StrategyPlugin } from './types';
 
 export type { Strategy, StrategyPlugin, StrategySetup, ProposeContext, ObserveContext, Proposal } from './types';
@@ -11,4 +12,5 @@ export const STRATEGIES = createRegistry<StrategyPlugin>('strategy', [
   randomStrategy,
   evolutionStrategy,
   collmStrategy,
+  reinforceStrategy,
 ]);

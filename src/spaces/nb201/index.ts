@@ -1,7 +1,7 @@
 import type { Rng } from '../../lib/rng';
-import type { SearchSpace } from '../types';
-import { ArchitectureError } from '../types';
-import { OPS, formatNb201, nb201ArchSchema, parseNb201, type Nb201Arch } from './arch';
+import type { CategoricalDecisions, SearchSpace } from '../types';
+import { ArchitectureError, checkDecisionIndices } from '../types';
+import { EDGES, OPS, formatNb201, nb201ArchSchema, parseNb201, type Nb201Arch } from './arch';
 import { canonicalNb201 } from './canonical';
 import { NB201_DATASETS, costNb201 } from './cost';
 
@@ -22,6 +22,22 @@ function mutateNb201(arch: Nb201Arch, rng: Rng): Nb201Arch {
   child[edge] = rng.pick(choices);
   return child;
 }
+
+/** One decision per edge, in the JSON form's edge order, each over the 5 operations in `OPS` order. */
+const nb201Decisions: CategoricalDecisions<Nb201Arch> = {
+  choices: EDGES.map(() => OPS),
+  encode(arch) {
+    return arch.map((op) => {
+      const index = OPS.indexOf(op);
+      if (index < 0) throw new ArchitectureError(`unknown operation '${String(op)}'; use one of ${OPS.join(', ')}`);
+      return index;
+    });
+  },
+  decode(indices) {
+    checkDecisionIndices(indices, nb201Decisions.choices);
+    return indices.map((i) => OPS[i]!);
+  },
+};
 
 export const nb201Space: SearchSpace<Nb201Arch> = {
   name: 'nb201',
@@ -62,4 +78,5 @@ export const nb201Space: SearchSpace<Nb201Arch> = {
   sample: sampleNb201,
   mutate: mutateNb201,
   cost: costNb201,
+  decisions: nb201Decisions,
 };

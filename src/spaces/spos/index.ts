@@ -1,6 +1,7 @@
 import type { Rng } from '../../lib/rng';
-import type { SearchSpace } from '../types';
-import { OP_IDS, formatSpos, parseSpos, sposArchSchema, type SposArch } from './arch';
+import type { CategoricalDecisions, SearchSpace } from '../types';
+import { checkDecisionIndices } from '../types';
+import { OP_IDS, checkSpos, formatSpos, parseSpos, sposArchSchema, type SposArch } from './arch';
 import { SPOS_DATASETS, costSpos } from './cost';
 import { BLOCKS, NUM_BLOCKS, STAGE_CHANNELS, STAGE_REPEATS } from './network';
 
@@ -32,6 +33,18 @@ function stageDimensions(): string[] {
     );
   });
 }
+
+/** One decision per block, in network order, over the op ids 0-3 (an op's index is its id). */
+const sposDecisions: CategoricalDecisions<SposArch> = {
+  choices: BLOCKS.map(() => OP_IDS),
+  encode(arch) {
+    return checkSpos(arch).ops.slice();
+  },
+  decode(indices) {
+    checkDecisionIndices(indices, sposDecisions.choices);
+    return { ops: indices.map((i) => OP_IDS[i]!) };
+  },
+};
 
 const EXAMPLE: SposArch = { ops: [0, 1, 2, 3, 0, 0, 1, 1, 2, 2, 3, 3, 0, 1, 2, 3, 0, 1, 2, 3] };
 
@@ -72,4 +85,5 @@ export const sposSpace: SearchSpace<SposArch> = {
   sample: sampleSpos,
   mutate: mutateSpos,
   cost: costSpos,
+  decisions: sposDecisions,
 };
