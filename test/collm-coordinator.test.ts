@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { COLLM_V1, render } from '../src/prompts/collm-v1';
+import { PROMPTS, render } from '../src/prompts';
 import { LlmUnavailable, type ChatResponse, type LlmPort } from '../src/llm/types';
 import { ConfigError, resolveSearchConfig } from '../src/config/resolve';
 import {
@@ -42,9 +42,10 @@ function searchWith(n: number, extra: Record<string, unknown> = {}, more: Partia
 }
 
 test('prompts name no benchmark and quote no benchmark numbers', () => {
-  for (const [name, text] of Object.entries(COLLM_V1)) {
-    assert.doesNotMatch(String(text), /NAS-?Bench|201|NATS|HW-NAS|ImageNet16/i, name);
+  for (const p of Object.values(PROMPTS)) {
+    for (const [name, text] of Object.entries(p)) assert.doesNotMatch(String(text), /NAS-?Bench|201|NATS|HW-NAS|ImageNet16/i, `${p.version} ${name}`);
   }
+  assert.doesNotMatch(PROMPTS['collm-v2']!.navigatorSystem, /\{\{dataset\}\}/, 'v2 names no dataset');
   assert.doesNotMatch(nb201Space.description, /NAS-?Bench|201|NATS/i);
   assert.throws(() => render('{{missing}}', {}), /placeholder \{\{missing\}\} has no value/);
 });
@@ -302,4 +303,60 @@ test('the result says where the evaluated architectures and the top-k came from'
   const r = await runInProcess({ budget: 50, strategy: 'evolution', seed: 2, topK: 5 });
   assert.deepEqual(r.origins.evaluated, { random: 10, mutation: 40 });
   assert.equal(Object.values(r.origins.topK).reduce((a, b) => a + b, 0), 5);
+});
+
+test('collm-v2: the Navigator is credited only with its strategy\'s candidates; the fill is listed apart, with the proposal counts', () => {
+  const { k, state } = searchWith(12);
+  const batch = state.evaluated.slice(0, 6).map((e, i) => ({ ...e, origin: i < 2 ? ('llm' as const) : ('fill' as const) }));
+  const collm = { ...initCollm(k.options), strategy: '# SUMMARY\nx', lastProposals: { generated: 10, duplicate: 7, illegal: 1, infeasible: 0 } };
+  const user = navigatorCall(k, state, collm, batch).call.request.messages.at(-1)!.content;
+  const [fromLlm, fromFill] = user.split('Added by the Coordinator');
+  assert.equal((fromLlm!.match(/^- \|/gm) ?? []).length, 2, 'two of its own');
+  assert.equal((fromFill!.match(/^- \|/gm) ?? []).length, 4, 'four fills, apart');
+  assert.match(user, /10 written, 2 evaluated, 7 repeated an evaluated architecture, 1 were not valid, 0 exceeded the cost budget/);
+  assert.equal(k.options.promptVersion, 'collm-v2');
+});
+
+test('collm-v2: the Generator sees the cost budget in numbers, the best with accuracy and cost, and canonical visited cells', () => {
+  const { k, state } = searchWith(30, {}, { constraint: { metric: 'flops', max: 150 } });
+  const user = generatorCall(k, state, { ...initCollm(k.options), strategy: 'go' }, 10).call.request.messages.at(-1)!.content;
+  assert.match(user, /COST BUDGET: at most 150 MFLOPs/);
+  assert.match(user, /BEST SO FAR[^\n]*\n- \[[^\n]+\] {2}accuracy \d+\.\d\d%, \d+\.\d MFLOPs/);
+  assert.match(user, /two encodings of the same network[^\n]*count as the same architecture/);
+  // Visited cells are shown canonically: as the key's cell, never an equivalent encoding.
+  const visited = user.split('count as the same architecture):\n')[1]!.split('\n');
+  for (const line of visited) {
+    const cell = JSON.parse(line) as string[];
+    assert.equal(nb201Space.key(cell), nb201Space.format(cell), line);
+  }
+  // A refused candidate's reason carries the numbers.
+  const big = Array(6).fill('nor_conv_3x3');
+  const checked = checkGenerated(k, answer('x', { candidates: [big] }), new Set(), 1, initCollm(k.options).stats, 'llm');
+  assert.match(checked.errors[0]!, /exceeds the cost budget: 220\.1 MFLOPs, the budget is at most 150 MFLOPs/);
+});
+
+test('collm-v2: a strategy without its sections is asked for once more, and the corrected one kept', async () => {
+  const { runInProcess } = await import('./helpers');
+  const purposes: string[] = [];
+  let navigatorTurns = 0;
+  const port: LlmPort = (call) => {
+    purposes.push(call.purpose);
+    if (call.purpose === 'generator') return Promise.resolve(answer('{}', { candidates: [] }));
+    navigatorTurns++;
+    // The first answer lacks its sections; the correction has them.
+    return Promise.resolve(answer(navigatorTurns === 1 ? 'use convolutions' : '# SUMMARY\ns\n# KEY PATTERNS\nk\n# NAVIGATION DIRECTIONS\n## Edge 0->1\nconv'));
+  };
+  const r = await runInProcess({ budget: 10, batchSize: 5, seed: 1, strategy: 'collm' }, { llm: port });
+  assert.deepEqual(purposes.slice(0, 2), ['navigator', 'navigator-fix']);
+  assert.equal(r.stats!.navigatorFixes, 1);
+  assert.equal(purposes.filter((p) => p === 'navigator-fix').length, 1, 'answers with their sections are taken as they are');
+});
+
+test('memory "both" on a small context keeps only the Generator turns that fit', () => {
+  const { k, state } = searchWith(60, { memory: 'both' });
+  const long = 'x'.repeat(6000);
+  const collm = { ...initCollm(k.options), strategy: 'go', generator: Array.from({ length: 6 }, (_, i) => ({ role: i % 2 ? ('assistant' as const) : ('user' as const), content: long })) };
+  const messages = generatorCall(k, state, collm, 10).call.request.messages;
+  assert.ok(messages.length < 2 + 6, `${messages.length - 2} memory turns kept`);
+  assert.equal((messages.length - 2) % 2, 0, 'whole exchanges only');
 });

@@ -47,13 +47,17 @@ test('collm: Navigator strategy in, Generator JSON out, every exchange in the hi
     assertLegalAndUnique(result);
     assert.ok(result.history.filter((e) => e.origin === 'llm').length >= 25, result.history.map((e) => e.origin).join());
     const llm = result.stats as unknown as CollmStats & { promptVersion: string };
-    assert.equal(llm.promptVersion, 'collm-v1');
+    assert.equal(llm.promptVersion, 'collm-v2');
     assert.equal(llm.navigatorCalls, 3, 'initial strategy + a refinement after each batch but the last');
     assert.ok(llm.generatorCalls >= 3);
     assert.equal(llm.invalidJson, 0);
 
     const nav = fake.seen.filter((s) => s.role === 'navigator');
     const gen = fake.seen.filter((s) => s.role === 'generator');
+    // Every prompt of the search names neither the benchmark nor the dataset (the LLM must not recall a table).
+    for (const seen of fake.seen) {
+      for (const m of seen.body.messages) assert.doesNotMatch(m.content, /NAS-?Bench|\b201\b|NATS|HW-NAS|cifar|imagenet|hwnb/i, m.content.slice(0, 200));
+    }
     // The Navigator keeps its conversation: each turn repeats the earlier ones.
     assert.ok(nav[2]!.body.messages.length > nav[1]!.body.messages.length);
     assert.match(nav[1]!.body.messages.at(-1)!.content, /Iteration 1 results[\s\S]*accuracy \d+\.\d\d%/);

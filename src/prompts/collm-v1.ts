@@ -7,7 +7,9 @@
  * benchmark's name or its published numbers (the LLM must not recall a table).
  * `{{name}}` placeholders are filled by `render`.
  */
-export const COLLM_V1 = {
+import type { PromptSet } from './types';
+
+export const COLLM_V1: PromptSet = {
   version: 'collm-v1',
 
   navigatorSystem: `You are the Navigator in a two-agent neural architecture search. You never write architectures yourself: you study the search history and write a search strategy in natural language, which a second agent, the Generator, turns into concrete architectures. The Coordinator (plain code) evaluates them and reports back to you.
@@ -71,17 +73,5 @@ Write {{count}} more architectures, all valid and new, as JSON {"candidates": [.
 
   hint: `
 A person supervising the search adds: {{hint}}`,
-} as const;
+};
 
-export type PromptSet = typeof COLLM_V1;
-
-export const PROMPTS: Readonly<Record<string, PromptSet>> = { [COLLM_V1.version]: COLLM_V1 };
-
-/** Replaces each {{name}}; a missing value is a bug, so it throws rather than leave a hole. */
-export function render(template: string, values: Record<string, string | number>): string {
-  return template.replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
-    const value = values[name];
-    if (value === undefined) throw new Error(`prompt placeholder {{${name}}} has no value`);
-    return String(value);
-  });
-}

@@ -1,6 +1,7 @@
 import type { ChatResponse } from '../../llm/types';
 import { meetsConstraint } from '../constraint';
 import type { Candidate } from '../types';
+import { costBudget, costText } from './describe';
 import { tally, type Collm, type CollmStats } from './state';
 
 export interface Checked {
@@ -48,9 +49,10 @@ export function checkGenerated(
       errors.push(`${where} ${JSON.stringify(item)} was already evaluated or repeats another candidate`);
       return;
     }
-    if (!meetsConstraint(space.cost(parsed.data, config.dataset), config.constraint)) {
+    const cost = space.cost(parsed.data, config.dataset);
+    if (!meetsConstraint(cost, config.constraint)) {
       infeasible++;
-      errors.push(`${where} ${JSON.stringify(item)} exceeds the cost budget`);
+      errors.push(`${where} ${JSON.stringify(item)} exceeds the cost budget: ${costText({ cost }, config)}, the budget is ${costBudget(config)}`);
       return;
     }
     seen.add(key);

@@ -1,10 +1,44 @@
-import { render } from '../../prompts/collm-v1';
+import { render } from '../../prompts';
 import type { ChatMessage, ChatResponse, LlmCall } from '../../llm/types';
 import type { SearchState } from '../types';
-import { generatorMaxTokens, generatorPromptLimits, generatorSchema, RETRY_ERRORS_SHOWN } from './context';
+import { estimateTokens, generatorMaxTokens, generatorPromptLimits, generatorSchema, RETRY_ERRORS_SHOWN } from './context';
+import { costBudget, costText, fmtAcc } from './describe';
 import { prompts, type Collm, type CollmState } from './state';
 
 /** The Generator's turns: stateless (unless memory "both"), one strategy in, JSON candidates out. */
+
+/**
+ * The Generator's remembered turns (memory "both") that fit a quarter of a
+ * small context, most recent kept; whole exchanges only, so a user turn is
+ * never left without its answer.
+ */
+function memoryThatFits(k: Collm, turns: ChatMessage[]): ChatMessage[] {
+  const { contextTokens } = k.generator.capabilities;
+  if (contextTokens === undefined) return turns;
+  const kept: ChatMessage[] = [];
+  let used = 0;
+  for (let i = turns.length - 2; i >= 0; i -= 2) {
+    const pair = turns.slice(i, i + 2);
+    used += pair.reduce((n, m) => n + estimateTokens(m.content), 0);
+    if (used > contextTokens / 4) break;
+    kept.unshift(...pair);
+  }
+  return kept;
+}
+
+/**
+ * An architecture as the Generator should see it: its canonical form, where
+ * the space's key is a text it can parse (two encodings of one network look
+ * alike), else as evaluated.
+ */
+function canonicalJson(k: Collm, arch: string): unknown {
+  const parsed = k.space.parse(arch);
+  try {
+    return k.space.parse(k.space.key(parsed));
+  } catch {
+    return parsed;
+  }
+}
 
 export function generatorCall(
   k: Collm,
@@ -15,13 +49,21 @@ export function generatorCall(
   const { space } = k;
   const p = prompts(state);
   const system: ChatMessage = { role: 'system', content: render(p.generatorSystem, { space: space.description, archFormat: space.jsonFormat }) };
-  const limits = generatorPromptLimits(k, count, system.content);
+  const best = search.evaluated.slice().sort((a, b) => b.valAcc - a.valAcc);
+  const bestList =
+    best
+      .filter((e) => e.feasible)
+      .slice(0, 5)
+      .map((e) => `- ${JSON.stringify(canonicalJson(k, e.arch))}  accuracy ${fmtAcc(e.valAcc)}, ${costText(e, k.config)}`)
+      .join('\n') || '(none yet)';
+  const memory = k.options.memory === 'both' ? memoryThatFits(k, state.generator.slice(-6)) : [];
+  // What the prompt holds besides the strategy and the visited list sizes the rest.
+  const limits = generatorPromptLimits(k, count, [system.content, bestList, ...memory.map((m) => m.content)].join('\n'));
   // Show the best and the most recent evaluated architectures: the ones a Generator is likeliest to repeat.
   const shown = new Set<string>();
-  const best = search.evaluated.slice().sort((a, b) => b.valAcc - a.valAcc);
   for (const e of [...best.slice(0, Math.ceil(limits.visited / 2)), ...search.evaluated.slice().reverse()]) {
     if (shown.size >= limits.visited) break;
-    shown.add(JSON.stringify(space.parse(e.arch)));
+    shown.add(JSON.stringify(canonicalJson(k, e.arch)));
   }
   const strategy = state.strategy ?? '';
   const user: ChatMessage = {
@@ -30,9 +72,10 @@ export function generatorCall(
       strategy: strategy.length > limits.strategyChars ? `${strategy.slice(0, limits.strategyChars)} [...]` : strategy,
       count,
       visited: shown.size > 0 ? [...shown].join('\n') : '(none yet)',
+      costBudget: costBudget(k.config),
+      bestList,
     }),
   };
-  const memory = k.options.memory === 'both' ? state.generator.slice(-6) : [];
   const messages = [system, ...memory, user];
   const llm = k.generator;
   return {

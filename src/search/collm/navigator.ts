@@ -1,4 +1,4 @@
-import { render, type PromptSet } from '../../prompts/collm-v1';
+import { render, type PromptSet } from '../../prompts';
 import type { ChatMessage, ChatResponse, LlmCall } from '../../llm/types';
 import type { Observation, SearchState } from '../types';
 import { conversationBudget } from './context';
@@ -42,10 +42,20 @@ export function navigatorCall(
     const history = search.evaluated.slice(-80).map((e) => describeEval(e, config)).join('\n');
     user = render(p.navigatorStateless, { ...common(config, search), history, hints });
   } else {
+    // The Navigator is credited only with what its strategy produced; the fill is listed apart.
+    const list = (batch: readonly Observation[]): string => batch.map((e) => describeEval(e, config)).join('\n') || '(none)';
+    const fromLlm = lastBatch.filter((e) => e.origin !== 'fill');
+    const counts = state.lastProposals;
     user = render(p.navigatorRefine, {
       ...common(config, search),
       iteration: search.iteration,
       results: lastBatch.map((e) => describeEval(e, config)).join('\n') || '(no new architectures)',
+      llmResults: list(fromLlm),
+      fillResults: list(lastBatch.filter((e) => e.origin === 'fill')),
+      proposalStats: counts
+        ? `${counts.generated} written, ${fromLlm.length} evaluated, ${counts.duplicate} repeated an evaluated architecture, ` +
+          `${counts.illegal} were not valid, ${counts.infeasible} exceeded the cost budget`
+        : 'none (no answer from the Generator)',
       hints,
     });
   }
@@ -106,4 +116,39 @@ export function acceptSummary(state: CollmState, response: ChatResponse): CollmS
     navigator: [...(system ? [system] : []), summary, ...last],
     stats: tally(state.stats, response, 'summaries'),
   };
+}
+
+const REQUIRED_SECTIONS = ['# SUMMARY', '# KEY PATTERNS', '# NAVIGATION DIRECTIONS'];
+
+/** The required sections a strategy lacks (headings matched case-insensitively, at any heading level). */
+export function missingSections(strategy: string): string[] {
+  const headings = strategy.split('\n').map((l) => l.trim().replace(/^#+\s*/, '# ').toUpperCase());
+  return REQUIRED_SECTIONS.filter((s) => !headings.some((h) => h.startsWith(s)));
+}
+
+/**
+ * When the prompts ask for it (collm-v2 and later), a strategy without its
+ * required sections is asked for once more, with what was missing; the
+ * second answer is taken whatever it holds.
+ */
+export function fixCall(k: Collm, state: CollmState): LlmCall | undefined {
+  const p = prompts(state);
+  const missing = state.strategy === undefined ? [] : missingSections(state.strategy);
+  if (!p.navigatorFix || missing.length === 0) return undefined;
+  const llm = k.navigator;
+  return {
+    purpose: 'navigator-fix',
+    llm,
+    request: {
+      messages: [...state.navigator, { role: 'user', content: render(p.navigatorFix, { missing: missing.join(', ') }) }],
+      temperature: llm.temperature,
+      maxTokens: llm.maxTokens,
+    },
+  };
+}
+
+/** The corrected strategy replaces the one that lacked sections (the request stays out of the kept conversation). */
+export function acceptFix(state: CollmState, response: ChatResponse): CollmState {
+  const fixed = acceptNavigator({ ...state, navigator: state.navigator.slice(0, -1) }, response);
+  return { ...fixed, stats: { ...fixed.stats, navigatorCalls: fixed.stats.navigatorCalls - 1, navigatorFixes: fixed.stats.navigatorFixes + 1 } };
 }

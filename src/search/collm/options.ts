@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PROMPTS } from '../../prompts/collm-v1';
+import { LATEST_PROMPTS, PROMPTS } from '../../prompts';
 
 /**
  * The collm strategy's own options (`strategy` fields besides `name`). Which
@@ -16,7 +16,7 @@ export const collmOptions = z
     contextBudgetChars: z.number().int().min(2000).default(12_000),
     /** How many evaluated architectures the Generator is told to avoid (most recent and best first). */
     visitedInPrompt: z.number().int().min(0).default(60),
-    promptVersion: z.enum(Object.keys(PROMPTS) as [string, ...string[]]).default('collm-v1'),
+    promptVersion: z.enum(Object.keys(PROMPTS) as [string, ...string[]]).default(LATEST_PROMPTS),
     /**
      * "off" runs the same loop with no LLM at all: every candidate is a
      * mutation of the best (the fill), so a benchmark can tell what the LLMs add.

@@ -1,4 +1,4 @@
-import { PROMPTS, type PromptSet } from '../../prompts/collm-v1';
+import { PROMPTS, type PromptSet } from '../../prompts';
 import type { ChatMessage, ChatResponse, ResolvedLlm } from '../../llm/types';
 import type { SearchSpace } from '../../spaces/types';
 import type { SearchConfig } from '../types';
@@ -34,6 +34,8 @@ export interface CollmStats {
   accepted: number;
   /** LLM calls that failed for good and were ridden out (onLlmFailure "fill"). */
   llmFailures: number;
+  /** Navigator answers asked for once more because they lacked required sections. */
+  navigatorFixes: number;
 }
 
 export interface CollmState {
@@ -49,6 +51,25 @@ export interface CollmState {
   stats: CollmStats;
   /** The last LLM failure ridden out, for progress. */
   lastLlmFailure?: string;
+  /** What became of the Generator's proposals in the last iteration, for the Navigator's refinement. */
+  lastProposals?: ProposalCounts;
+}
+
+export interface ProposalCounts {
+  generated: number;
+  duplicate: number;
+  illegal: number;
+  infeasible: number;
+}
+
+/** What the Generator's answers of one iteration came to: the difference of the counters. */
+export function proposalCounts(before: CollmStats, after: CollmStats): ProposalCounts {
+  return {
+    generated: after.generated - before.generated,
+    duplicate: after.duplicate - before.duplicate,
+    illegal: after.illegal - before.illegal,
+    infeasible: after.infeasible - before.infeasible,
+  };
 }
 
 /** Everything the Coordinator's functions read besides the search and its own state. */
@@ -68,7 +89,7 @@ export function initCollm(options: CollmOptions): CollmState {
     pendingHints: [],
     stats: {
       llmCalls: 0, navigatorCalls: 0, generatorCalls: 0, summaries: 0, tokensIn: 0, tokensOut: 0, llmMs: 0,
-      generated: 0, invalidJson: 0, illegal: 0, duplicate: 0, infeasible: 0, retries: 0, mutationFilled: 0, accepted: 0, llmFailures: 0,
+      generated: 0, invalidJson: 0, illegal: 0, duplicate: 0, infeasible: 0, retries: 0, mutationFilled: 0, accepted: 0, llmFailures: 0, navigatorFixes: 0,
     },
   };
 }

@@ -4,9 +4,9 @@ import type { Candidate, Observation, SearchState } from '../types';
 import { checkGenerated } from './answers';
 import { fillWithMutations } from './fill';
 import { generatorCall, rememberGenerator, retryCall } from './generator';
-import { acceptNavigator, acceptSummary, navigatorCall, summaryCall } from './navigator';
+import { acceptFix, acceptNavigator, acceptSummary, fixCall, navigatorCall, summaryCall } from './navigator';
 import type { CollmOptions } from './options';
-import { initCollm, type Collm, type CollmState } from './state';
+import { initCollm, proposalCounts, type Collm, type CollmState } from './state';
 
 /**
  * CoLLM-NAS as a strategy: the Coordinator's pure functions decide, the LLM
@@ -32,25 +32,29 @@ export function createCollm(options: CollmOptions, setup: StrategySetup): Strate
     const summary = summaryCall(k, state);
     if (summary) state = acceptSummary(state, await llm(summary));
     const turn = navigatorCall(k, search, state, batch);
-    return acceptNavigator(turn.state, await llm(turn.call));
+    state = acceptNavigator(turn.state, await llm(turn.call));
+    const fix = fixCall(k, state);
+    return fix ? acceptFix(state, await llm(fix)) : state;
   }
 
   /** The Generator's candidates (and the Navigator's first plan): pushed into `out` as they are accepted. */
   async function generate(held: { state: CollmState }, ctx: ProposeContext, count: number, out: Candidate[]): Promise<void> {
     const llm = portOf(ctx);
     if (held.state.strategy === undefined) held.state = await navigate(held.state, ctx.search, [], ctx);
+    const before = held.state.stats;
     const first = generatorCall(k, ctx.search, held.state, count);
     const answer = await llm(first.call);
     let checked = checkGenerated(k, answer, ctx.taken, count, held.state.stats, 'llm');
     held.state = rememberGenerator(k, { ...held.state, stats: checked.stats }, first.messages, answer);
     checked.accepted.forEach((x) => ctx.taken.add(x.key));
     out.push(...checked.accepted);
+    held.state = { ...held.state, lastProposals: proposalCounts(before, held.state.stats) };
     if (out.length >= count) return;
     // One more try, told exactly what was wrong.
     const short = count - out.length;
     const second = await llm(retryCall(k, first.call, answer, checked.errors, short, held.state));
     checked = checkGenerated(k, second, ctx.taken, short, { ...held.state.stats, retries: held.state.stats.retries + 1 }, 'llm-retry');
-    held.state = { ...held.state, stats: checked.stats };
+    held.state = { ...held.state, stats: checked.stats, lastProposals: proposalCounts(before, checked.stats) };
     checked.accepted.forEach((x) => ctx.taken.add(x.key));
     out.push(...checked.accepted);
   }
@@ -68,6 +72,9 @@ export function createCollm(options: CollmOptions, setup: StrategySetup): Strate
 
     async propose(state, ctx: ProposeContext, count) {
       const candidates: Candidate[] = [];
+      // Counts for the Navigator are this iteration's only: none until the Generator answers.
+      const { lastProposals: _previous, ...fresh } = state;
+      state = fresh;
       if (llmsOn) {
         const held = { state };
         try {

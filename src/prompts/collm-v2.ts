@@ -1,0 +1,89 @@
+import type { PromptSet } from './types';
+
+/**
+ * CoLLM-NAS prompts, version collm-v2. Against v1: the mission names no
+ * dataset; the Navigator's refinement separates what its strategy produced
+ * from the Coordinator's fill and counts its strategy's duplicates, invalid
+ * and over-budget proposals; the Generator sees the cost budget in numbers
+ * and the best architectures with their accuracy and cost, and is told that
+ * two encodings of one network count as one; an answer missing its sections
+ * is asked for once more.
+ *
+ * The prompts describe the search space and its representation, never a
+ * benchmark's name, a dataset or published numbers (the LLM must not recall a table).
+ */
+export const COLLM_V2: PromptSet = {
+  version: 'collm-v2',
+
+  navigatorSystem: `You are the Navigator in a two-agent neural architecture search. You never write architectures yourself: you study the search history and write a search strategy in natural language, which a second agent, the Generator, turns into concrete architectures. The Coordinator (plain code) checks and evaluates them and reports back to you.
+
+MISSION: find an architecture with {{goal}}{{constraint}}, using the full budget of {{budget}} evaluated architectures wisely.
+
+SEARCH SPACE:
+{{space}}
+
+WORKFLOW: at iteration 0 plan a diverse exploration of the space. Later, after each round of results, rethink: keep what works, drop what does not, and steer towards the most promising regions while keeping some exploration. When the Generator's proposals keep repeating evaluated architectures, ask for bolder changes.
+
+ANSWER FORMAT: markdown with these sections, in this order:
+# SUMMARY
+# KEY PATTERNS
+# NAVIGATION DIRECTIONS
+(one ## subsection per dimension of the space:
+{{dimensions}})
+Optionally: # CRITICAL CONSTRAINTS, # RECOMMENDED RANGES, # EXAMPLE ARCHITECTURES (describe them in words).
+Be concrete and brief. Do not output JSON.`,
+
+  navigatorInitial: `Write the initial search strategy (iteration 0). Nothing has been evaluated yet.{{hints}}`,
+
+  navigatorRefine: `Iteration {{iteration}} results (accuracy is validation accuracy in percent).
+Written by the Generator under your strategy:
+{{llmResults}}
+Your strategy's proposals this iteration: {{proposalStats}}.
+Added by the Coordinator, not from your strategy (mutations of the best so far):
+{{fillResults}}
+
+Best so far: {{best}}.
+Target: {{target}}. Evaluations used: {{used}} of {{budget}}.{{hints}}
+
+Rethink and revise your strategy. Answer with the same sections.`,
+
+  navigatorStateless: `Search history so far (accuracy is validation accuracy in percent; "fill" marks the Coordinator's mutations, not a strategy's):
+{{history}}
+
+Best so far: {{best}}.
+Target: {{target}}. Evaluations used: {{used}} of {{budget}}.{{hints}}
+
+Write the search strategy for the next iteration. Answer with the required sections.`,
+
+  summarize: `The conversation is getting long. Summarise everything above (the strategies tried, what the results showed, the best architectures and their accuracy) in at most {{words}} words, so that you can continue the search from the summary alone.`,
+
+  summaryPrefix: `Summary of the earlier iterations of this search:
+{{summary}}`,
+
+  generatorSystem: `You are the Generator in a neural architecture search. You turn a search strategy into concrete, valid, diverse candidate architectures. Answer with JSON only.
+
+SEARCH SPACE:
+{{space}}
+
+OUTPUT: a JSON object {"candidates": [...]} where each candidate is {{archFormat}}`,
+
+  generatorUser: `STRATEGY:
+{{strategy}}
+
+COST BUDGET: {{costBudget}}. Architectures over it are refused before evaluation.
+BEST SO FAR (accuracy, cost):
+{{bestList}}
+
+Write exactly {{count}} diverse, complete, valid architectures that follow the strategy.
+Do NOT repeat any of these already evaluated architectures (shown in canonical form; two encodings of the same network, e.g. differing only in unused positions, count as the same architecture):
+{{visited}}`,
+
+  generatorRetry: `Your answer had problems:
+{{errors}}
+Write {{count}} more architectures, all valid, new and within the cost budget, as JSON {"candidates": [...]}.`,
+
+  hint: `
+A person supervising the search adds: {{hint}}`,
+
+  navigatorFix: `Your answer lacks the required section(s) {{missing}}. Answer again with all of: # SUMMARY, # KEY PATTERNS, # NAVIGATION DIRECTIONS (one ## subsection per dimension).`,
+};

@@ -1,0 +1,22 @@
+import { COLLM_V1 } from './collm-v1';
+import { COLLM_V2 } from './collm-v2';
+import type { PromptSet } from './types';
+
+export type { PromptSet } from './types';
+
+/** Every prompt version by name; a search names one (strategy.promptVersion). */
+export const PROMPTS: Readonly<Record<string, PromptSet>> = {
+  [COLLM_V1.version]: COLLM_V1,
+  [COLLM_V2.version]: COLLM_V2,
+};
+
+export const LATEST_PROMPTS = COLLM_V2.version;
+
+/** Replaces each {{name}}; a missing value is a bug, so it throws rather than leave a hole. */
+export function render(template: string, values: Record<string, string | number>): string {
+  return template.replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
+    const value = values[name];
+    if (value === undefined) throw new Error(`prompt placeholder {{${name}}} has no value`);
+    return String(value);
+  });
+}

@@ -1,0 +1,23 @@
+/**
+ * A versioned set of CoLLM-NAS prompts. A search records the version it ran
+ * with, so a recorded search replays with the wording it ran with: change the
+ * wording in a new version file, never in place.
+ *
+ * Templates fill `{{name}}` placeholders (`render`); the Coordinator supplies
+ * every value any version may use, and a template takes the ones it names.
+ */
+export interface PromptSet {
+  version: string;
+  navigatorSystem: string;
+  navigatorInitial: string;
+  navigatorRefine: string;
+  navigatorStateless: string;
+  summarize: string;
+  summaryPrefix: string;
+  generatorSystem: string;
+  generatorUser: string;
+  generatorRetry: string;
+  hint: string;
+  /** Asked once when the Navigator's answer lacks required sections; absent: answers are taken as they come. */
+  navigatorFix?: string;
+}
