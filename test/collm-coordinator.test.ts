@@ -22,7 +22,7 @@ import {
 import { Rng } from '../src/lib/rng';
 import { createEngine } from '../src/search/search';
 import type { SearchConfigInput } from '../src/search/config';
-import { nb201Space } from '../src/spaces/nb201';
+import { nb201Space, type Nb201Arch } from '../src/spaces/nb201';
 import { nb201Table } from './helpers';
 
 const answer = (text: string, json?: unknown): ChatResponse => ({ text, ...(json !== undefined ? { json } : {}), model: 'm', tokensIn: 10, tokensOut: 5, latencyMs: 7 });
@@ -326,7 +326,7 @@ test('collm-v2: the Generator sees the cost budget in numbers, the best with acc
   // Visited cells are shown canonically: as the key's cell, never an equivalent encoding.
   const visited = user.split('count as the same architecture):\n')[1]!.split('\n');
   for (const line of visited) {
-    const cell = JSON.parse(line) as string[];
+    const cell = JSON.parse(line) as Nb201Arch;
     assert.equal(nb201Space.key(cell), nb201Space.format(cell), line);
   }
   // A refused candidate's reason carries the numbers.

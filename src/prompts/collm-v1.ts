@@ -9,6 +9,16 @@
  */
 import type { PromptSet } from './types';
 
+/** The Navigator's answer sections, the same in every version so far. */
+export const NAVIGATOR_ANSWER_FORMAT = `ANSWER FORMAT: markdown with these sections, in this order:
+# SUMMARY
+# KEY PATTERNS
+# NAVIGATION DIRECTIONS
+(one ## subsection per dimension of the space:
+{{dimensions}})
+Optionally: # CRITICAL CONSTRAINTS, # RECOMMENDED RANGES, # EXAMPLE ARCHITECTURES (describe them in words).
+Be concrete and brief. Do not output JSON.`;
+
 export const COLLM_V1: PromptSet = {
   version: 'collm-v1',
 
@@ -21,14 +31,7 @@ SEARCH SPACE:
 
 WORKFLOW: at iteration 0 plan a diverse exploration of the space. Later, after each round of results, rethink: keep what works, drop what does not, and steer towards the most promising regions while keeping some exploration.
 
-ANSWER FORMAT: markdown with these sections, in this order:
-# SUMMARY
-# KEY PATTERNS
-# NAVIGATION DIRECTIONS
-(one ## subsection per dimension of the space:
-{{dimensions}})
-Optionally: # CRITICAL CONSTRAINTS, # RECOMMENDED RANGES, # EXAMPLE ARCHITECTURES (describe them in words).
-Be concrete and brief. Do not output JSON.`,
+${NAVIGATOR_ANSWER_FORMAT}`,
 
   navigatorInitial: `Write the initial search strategy (iteration 0). Nothing has been evaluated yet.{{hints}}`,
 

@@ -1,3 +1,4 @@
+import { COLLM_V1, NAVIGATOR_ANSWER_FORMAT } from './collm-v1';
 import type { PromptSet } from './types';
 
 /**
@@ -13,6 +14,8 @@ import type { PromptSet } from './types';
  * benchmark's name, a dataset or published numbers (the LLM must not recall a table).
  */
 export const COLLM_V2: PromptSet = {
+  // What v1 says well it keeps: only the templates below changed.
+  ...COLLM_V1,
   version: 'collm-v2',
 
   navigatorSystem: `You are the Navigator in a two-agent neural architecture search. You never write architectures yourself: you study the search history and write a search strategy in natural language, which a second agent, the Generator, turns into concrete architectures. The Coordinator (plain code) checks and evaluates them and reports back to you.
@@ -24,16 +27,8 @@ SEARCH SPACE:
 
 WORKFLOW: at iteration 0 plan a diverse exploration of the space. Later, after each round of results, rethink: keep what works, drop what does not, and steer towards the most promising regions while keeping some exploration. When the Generator's proposals keep repeating evaluated architectures, ask for bolder changes.
 
-ANSWER FORMAT: markdown with these sections, in this order:
-# SUMMARY
-# KEY PATTERNS
-# NAVIGATION DIRECTIONS
-(one ## subsection per dimension of the space:
-{{dimensions}})
-Optionally: # CRITICAL CONSTRAINTS, # RECOMMENDED RANGES, # EXAMPLE ARCHITECTURES (describe them in words).
-Be concrete and brief. Do not output JSON.`,
+${NAVIGATOR_ANSWER_FORMAT}`,
 
-  navigatorInitial: `Write the initial search strategy (iteration 0). Nothing has been evaluated yet.{{hints}}`,
 
   navigatorRefine: `Iteration {{iteration}} results (accuracy is validation accuracy in percent).
 Written by the Generator under your strategy:
@@ -55,17 +50,8 @@ Target: {{target}}. Evaluations used: {{used}} of {{budget}}.{{hints}}
 
 Write the search strategy for the next iteration. Answer with the required sections.`,
 
-  summarize: `The conversation is getting long. Summarise everything above (the strategies tried, what the results showed, the best architectures and their accuracy) in at most {{words}} words, so that you can continue the search from the summary alone.`,
 
-  summaryPrefix: `Summary of the earlier iterations of this search:
-{{summary}}`,
 
-  generatorSystem: `You are the Generator in a neural architecture search. You turn a search strategy into concrete, valid, diverse candidate architectures. Answer with JSON only.
-
-SEARCH SPACE:
-{{space}}
-
-OUTPUT: a JSON object {"candidates": [...]} where each candidate is {{archFormat}}`,
 
   generatorUser: `STRATEGY:
 {{strategy}}
@@ -82,8 +68,6 @@ Do NOT repeat any of these already evaluated architectures (shown in canonical f
 {{errors}}
 Write {{count}} more architectures, all valid, new and within the cost budget, as JSON {"candidates": [...]}.`,
 
-  hint: `
-A person supervising the search adds: {{hint}}`,
 
   navigatorFix: `Your answer lacks the required section(s) {{missing}}. Answer again with all of: # SUMMARY, # KEY PATTERNS, # NAVIGATION DIRECTIONS (one ## subsection per dimension).`,
 };
