@@ -3,6 +3,7 @@
  * searches on a throwaway dev server, exported as the CLI's history JSON.
  * Run after an intentional change to the workflow's commands:
  *   npm run fixtures:record
+ *   npm run fixtures:record -- collm-v2-embedded      (only the fixtures named)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,13 +35,18 @@ const FIXTURES: { name: string; config: Record<string, unknown>; drive?: (h: Wor
     config: {
       budget: 20,
       batchSize: 10,
-      strategy: 'collm',
+      strategy: { name: 'collm', promptVersion: 'collm-v1' },
       llm: { provider: 'local', roles: { navigator: { maxTokens: 120 } } },
       seed: 4,
     },
     drive: async (h) => {
       await h.signal(steerSignal, 'Favour 3x3 convolutions on the paths to the output.');
     },
+  },
+  {
+    // The same with the current prompts: a Navigator answer may be asked for once more.
+    name: 'collm-v2-embedded',
+    config: { budget: 20, batchSize: 10, strategy: { name: 'collm', promptVersion: 'collm-v2' }, llm: { provider: 'local', roles: { navigator: { maxTokens: 120 } } }, seed: 5 },
   },
 ];
 
@@ -49,7 +55,8 @@ async function main(): Promise<void> {
   await withHarness(
     { port: 7320, name: 'fixtures', devices: ['d0', 'd1', 'd2', 'd3', 'd4'], simulateMs: 50, logLevel: 'WARN' },
     async ({ client, controlQueue, evalQueue }) => {
-      for (const f of FIXTURES) {
+      const only = process.argv.slice(2);
+      for (const f of FIXTURES.filter((x) => only.length === 0 || only.includes(x.name))) {
         const handle = await startSearch(client, { ...f.config, evaluation: { taskQueue: evalQueue } }, { taskQueue: controlQueue, workflowId: `fixture-${f.name}` });
         if (f.drive) await f.drive(handle);
         await handle.result();

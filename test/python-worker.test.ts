@@ -219,7 +219,7 @@ test('a TypeScript search whose evaluations the Python worker serves equals the 
 test("a failure no retry can fix ends the search with the Python evaluator's message", async () => {
   await pythonWorker(); // its own failure to start is not the failure this test expects
   const failed = await search(
-    { budget: 5, strategy: 'random', constraint: { metric: 'latency', max: 10, device: 'no_such_device' }, evaluation: { taskQueue: q.eval } },
+    { budget: 5, strategy: 'random', constraint: { metric: 'latency', max: 10, device: 'hwnb_no_such_device' }, evaluation: { taskQueue: q.eval } },
     'py-faildev',
   ).then(
     () => assert.fail('expected the search to fail'),
@@ -228,7 +228,7 @@ test("a failure no retry can fix ends the search with the Python evaluator's mes
   assert.ok(failed instanceof WorkflowFailedError);
   const cause = failed.cause as Error & { type?: string };
   assert.equal(cause.type, 'TableError');
-  assert.match(cause.message, /constraint\.device: unknown device 'no_such_device'; use one of .*hwnb_pixel3/);
+  assert.match(cause.message, /constraint\.device: unknown device 'hwnb_no_such_device'; use one of .*hwnb_pixel3/);
 });
 
 test('SIGTERM shuts the Python worker down cleanly', async () => {

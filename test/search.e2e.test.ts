@@ -111,7 +111,7 @@ test('an evaluation error that no retry can fix fails the search with the evalua
   await workers.run(async () => {
     const handle = await startSearch(
       env.client,
-      { budget: 5, strategy: 'random', constraint: { metric: 'latency', max: 10, device: 'no_such_device' }, evaluation: { taskQueue: q.eval } },
+      { budget: 5, strategy: 'random', constraint: { metric: 'latency', max: 10, device: 'hwnb_no_such_device' }, evaluation: { taskQueue: q.eval } },
       { taskQueue: q.control, workflowId: uniqueId('faildev') },
     );
     const err = await handle.result().then(
@@ -119,7 +119,7 @@ test('an evaluation error that no retry can fix fails the search with the evalua
       (e: unknown) => e,
     );
     assert.ok(err instanceof WorkflowFailedError);
-    assert.match(String((err.cause as Error).message), /constraint\.device: unknown device 'no_such_device'; use one of .*hwnb_pixel3/);
+    assert.match(String((err.cause as Error).message), /constraint\.device: unknown device 'hwnb_no_such_device'; use one of .*hwnb_pixel3/);
     const desc = await handle.describe();
     assert.equal(desc.status.name, 'FAILED');
   });

@@ -166,3 +166,16 @@ test('the result keeps the Pareto front of accuracy against each known cost', as
   }
   assert.equal(r.pareto.flops!.at(-1)!.valAcc, Math.max(...r.history.map((e) => e.valAcc)), 'the most accurate closes the front');
 });
+
+test('a config resolved by an earlier release (without options added since) runs with their defaults', async () => {
+  const config = resolveSearchConfig({ budget: 10, strategy: 'collm', seed: 1 });
+  const { llms: _llms, onLlmFailure: _fail, ...earlier } = config.strategy;
+  const engine = createEngine({ ...config, strategy: earlier as typeof config.strategy });
+  let calls = 0;
+  const llm = () => {
+    calls++;
+    return Promise.resolve({ text: '# SUMMARY\nx', json: { candidates: [] }, model: 'm', tokensIn: 1, tokensOut: 1, latencyMs: 1 });
+  };
+  await engine.propose(engine.init(), { llm });
+  assert.ok(calls > 0, 'the LLMs are on, as they were before the llms option existed');
+});

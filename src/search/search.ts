@@ -59,8 +59,12 @@ export function remaining(state: SearchState): number {
 
 export function createEngine(config: SearchConfig): SearchEngine {
   const space = getSpace(config.space);
-  const { name, ...options } = config.strategy;
-  const strategy: Strategy<any> = STRATEGIES.get(name).create(options, { config, space });
+  const { name, ...resolved } = config.strategy;
+  const plugin = STRATEGIES.get(name);
+  // Options added to a strategy after a search started take their defaults
+  // (chosen to keep the earlier behaviour); what the search resolved stays.
+  const options = plugin.options.safeParse(resolved);
+  const strategy: Strategy<any> = plugin.create(options.success ? options.data : resolved, { config, space });
   const isFeasible = (arch: unknown): boolean => meetsConstraint(space.cost(arch, config.dataset), config.constraint);
   const context = (state: SearchState, rng: Rng, io: SearchIo): ObserveContext => ({
     space,
