@@ -22,6 +22,8 @@ test('there are recorded histories to replay, a real CoLLM-NAS search among them
   const collm = readFileSync(join(DIR, 'collm-embedded.json'), 'utf8');
   assert.match(collm, /"name": "llmChat"/, 'its LLM exchanges are in the history');
   assert.match(collm, /"signalName": "steer"/);
+  // The current prompts, whose Navigator may be asked for its sections once more.
+  assert.match(Buffer.from(readFileSync(join(DIR, 'collm-v2-embedded.json'), 'utf8')).toString(), /"name": "llmChat"/);
 });
 
 test('every recorded search replays without nondeterminism', async () => {
