@@ -8,7 +8,7 @@ export { acceptNavigator, acceptSummary, navigatorCall, summaryCall } from './na
 export { generatorCall, rememberGenerator, retryCall } from './generator';
 export { conversationBudget, generatorMaxTokens, generatorPromptLimits, generatorSchema } from './context';
 export { checkGenerated, type Checked } from './answers';
-export { fillWithMutations, FILL_PARENTS, FILL_TOURNAMENT } from './fill';
+export { fillWithMutations } from './fill';
 
 /** CoLLM-NAS: a Navigator LLM writes the strategy, a Generator LLM the candidates, the Coordinator checks them. */
 export const collmStrategy: StrategyPlugin<CollmOptions> = {

@@ -29,6 +29,15 @@ export const collmOptions = z
      * unknown model always ends it.
      */
     onLlmFailure: z.enum(['fill', 'fail']).default('fill'),
+    /**
+     * The fill: mutations of the better of `tournament` picked among the
+     * `parents` best. The defaults were chosen by scripts/tune-fill.ts on
+     * seeds the benchmarks do not use (100-129); see BENCHMARKS.md.
+     */
+    fill: z
+      .object({ parents: z.number().int().min(1).default(5), tournament: z.number().int().min(1).default(2) })
+      .strict()
+      .default({ parents: 5, tournament: 2 }),
   })
   .strict();
 
