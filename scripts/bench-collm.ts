@@ -75,7 +75,7 @@ async function main(): Promise<void> {
         const test = meanStd(results.map((r) => r.best!.testAcc!));
         const val = meanStd(results.map((r) => r.best!.valAcc));
         if (method !== 'collm') {
-          lines.push(`| ${method} | ${dataset} | ${seeds} | ${fmt(test)} | ${fmt(val)} | - | - | - | - | - | - |`);
+          lines.push(`| ${method} | ${dataset} | ${seeds} | ${fmt(test)} | ${fmt(val)} | - | - | - | - | - | - | - | - |`);
           continue;
         }
         const sum = (f: (r: SearchResult) => number): number => results.reduce((a, r) => a + f(r), 0);
@@ -84,19 +84,22 @@ async function main(): Promise<void> {
         const generated = Math.max(1, sum(stat('generated')));
         const evaluated = sum((r) => r.evaluated);
         const pct = (x: number, of: number): string => `${((100 * x) / of).toFixed(0)}%`;
+        const llmCount = (o: Partial<Record<string, number>>): number => (o.llm ?? 0) + (o['llm-retry'] ?? 0);
+        const fromLlm = (r: SearchResult): number => llmCount(r.origins.evaluated);
         lines.push(
           `| collm (${modelName}) | ${dataset} | ${seeds} | ${fmt(test)} | ${fmt(val)} | ${(calls / seeds).toFixed(1)} | ` +
             `${(sum(stat('tokensIn')) / seeds / 1000).toFixed(1)}k / ${(sum(stat('tokensOut')) / seeds / 1000).toFixed(1)}k | ` +
             `${(sum(stat('llmMs')) / calls / 1000).toFixed(1)} | ${pct(sum(stat('illegal')), generated)} | ` +
-            `${pct(sum(stat('duplicate')), generated)} | ${pct(sum(stat('mutationFilled')), evaluated)} |`,
+            `${pct(sum(stat('duplicate')), generated)} | ${pct(sum(stat('mutationFilled')), evaluated)} | ` +
+            `${pct(sum(fromLlm), evaluated)} | ${(sum((r) => llmCount(r.origins.topK)) / seeds).toFixed(1)} of ${results[0]!.topK.length} |`,
         );
         console.log(lines[lines.length - 1]);
       }
     }
   });
   console.log(`\nbudget ${budget}, batch ${batchSize}; accuracy of the best-by-validation architecture, mean ± std over seeds ${firstSeed}-${firstSeed + seeds - 1}`);
-  console.log('| method | dataset | seeds | test acc | val acc | LLM calls/search | tokens in / out per search | s/call | illegal (of generated) | duplicate (of generated) | filled by mutation (of evaluated) |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('| method | dataset | seeds | test acc | val acc | LLM calls/search | tokens in / out per search | s/call | illegal (of generated) | duplicate (of generated) | filled by mutation (of evaluated) | evaluated from LLM proposals | top-k from LLM proposals |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const l of lines) console.log(l);
 }
 
