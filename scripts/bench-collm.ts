@@ -84,7 +84,7 @@ async function main(): Promise<void> {
         const generated = Math.max(1, sum(stat('generated')));
         const evaluated = sum((r) => r.evaluated);
         const pct = (x: number, of: number): string => `${((100 * x) / of).toFixed(0)}%`;
-        const llmCount = (o: Partial<Record<string, number>>): number => (o.llm ?? 0) + (o['llm-retry'] ?? 0);
+        const llmCount = (o: Partial<Record<string, number>>): number => (o.llm ?? 0) + (o['llm-retry'] ?? 0) + (o['llm-repair'] ?? 0);
         const fromLlm = (r: SearchResult): number => llmCount(r.origins.evaluated);
         lines.push(
           `| collm (${modelName}) | ${dataset} | ${seeds} | ${fmt(test)} | ${fmt(val)} | ${(calls / seeds).toFixed(1)} | ` +

@@ -230,7 +230,7 @@ test('collm is a strategy like the others: runSearch runs it in process with a s
         : answer('# SUMMARY\nconvolutions everywhere'),
     );
   };
-  const config = { budget: 25, batchSize: 5, seed: 2, strategy: { name: 'collm', maxIterations: 4 } };
+  const config = { budget: 25, batchSize: 5, seed: 2, strategy: { name: 'collm', maxIterations: 4, promptVersion: 'collm-v1' } };
   const r = await runInProcess(config, { llm: scripted });
   assert.equal(r.stopReason, 'iterations');
   assert.equal(r.evaluated, 20);
@@ -359,4 +359,43 @@ test('memory "both" on a small context keeps only the Generator turns that fit',
   const messages = generatorCall(k, state, collm, 10).call.request.messages;
   assert.ok(messages.length < 2 + 6, `${messages.length - 2} memory turns kept`);
   assert.equal((messages.length - 2) % 2, 0, 'whole exchanges only');
+});
+
+test('collm-v2 repairs a repeated proposal by mutating it, not the best', async () => {
+  const { runInProcess } = await import('./helpers');
+  const cell = Array(6).fill('nor_conv_3x3') as string[];
+  const port: LlmPort = (call) =>
+    Promise.resolve(call.purpose === 'generator' ? answer('{}', { candidates: Array(5).fill(cell) }) : answer('# SUMMARY\ns\n# KEY PATTERNS\nk\n# NAVIGATION DIRECTIONS\nd'));
+  const r = await runInProcess({ budget: 20, batchSize: 5, seed: 3, strategy: 'collm' }, { llm: port });
+  const repaired = r.history.filter((e) => e.origin === 'llm-repair');
+  assert.ok(repaired.length >= 10, r.history.map((e) => e.origin).join());
+  assert.equal(r.stats!.repaired, repaired.length);
+  // Each repair is one change away from the cell the Generator wrote.
+  for (const e of repaired) {
+    const ops = nb201Space.parse(e.arch);
+    assert.equal(ops.filter((op, i) => op !== cell[i]).length, 1, e.arch);
+  }
+});
+
+test('edit mode: the Generator edits the numbered best; every edit the schema admits is a legal neighbour', async () => {
+  const { runInProcess } = await import('./helpers');
+  const requests: string[] = [];
+  const port: LlmPort = (call) => {
+    if (call.purpose !== 'generator') return Promise.resolve(answer('# SUMMARY\ns\n# KEY PATTERNS\nk\n# NAVIGATION DIRECTIONS\nd'));
+    const user = call.request.messages.at(-1)!.content;
+    requests.push(user);
+    const n = Number(/Write exactly (\d+)/.exec(user)![1]);
+    if (!/numbered/.test(user)) return Promise.resolve(answer('{}', { candidates: Array.from({ length: n }, (_, i) => Array(6).fill(['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3'][i % 5])) }));
+    const edits = Array.from({ length: n }, (_, i) => ({ parent: 1 + (i % 3), changes: [{ position: i % 6, value: i % 2 ? 'nor_conv_3x3' : 'nor_conv_1x1' }] }));
+    return Promise.resolve(answer('{}', { candidates: edits }));
+  };
+  const r = await runInProcess({ budget: 30, batchSize: 10, seed: 4, strategy: { name: 'collm', generatorMode: 'edit' } }, { llm: port });
+  assert.equal(r.evaluated, 30);
+  assert.match(requests[0]!, /Write exactly 10 diverse/, 'nothing to edit before the first evaluation: whole architectures');
+  assert.match(requests[1]!, /THE BEST ARCHITECTURES SO FAR, numbered[\s\S]*1\. \[/);
+  assert.ok(r.history.slice(10).some((e) => e.origin === 'llm'), 'edits were evaluated');
+  assert.equal(r.stats!.illegal, 0);
+  // Spaces without independent choices, and prompts without an edit mode, are refused up front.
+  assert.throws(() => resolveSearchConfig({ space: 'ofa-mbv3-w12', budget: 5, strategy: { name: 'collm', generatorMode: 'edit' } }), /edit mode needs a space of independent choices/);
+  assert.throws(() => resolveSearchConfig({ budget: 5, strategy: { name: 'collm', generatorMode: 'edit', promptVersion: 'collm-v1' } }), /prompts collm-v1 have no edit mode/);
 });

@@ -154,9 +154,11 @@ test('collm: malformed JSON gets one retry with the errors, then mutations fill 
     assert.equal(llm.retries, 1);
     assert.equal(llm.illegal, 1);
     assert.equal(llm.duplicate, 1);
-    assert.equal(llm.accepted, 2);
-    assert.equal(llm.mutationFilled, 8);
-    assert.deepEqual(result.history.map((e) => e.origin).sort(), [...Array(2).fill('llm-retry'), ...Array(8).fill('fill')].sort());
+    // The repeated cell is repaired into a neighbour of itself (collm-v2); the fill does the rest.
+    assert.equal(llm.repaired, 1);
+    assert.equal(llm.accepted, 3);
+    assert.equal(llm.mutationFilled, 7);
+    assert.deepEqual(result.history.map((e) => e.origin).sort(), [...Array(2).fill('llm-retry'), 'llm-repair', ...Array(7).fill('fill')].sort());
     const retry = fake.seen.filter((s) => s.role === 'generator')[1]!;
     assert.match(retry.body.messages.at(-1)!.content, /not a JSON object/);
     assert.equal(retry.body.messages.at(-2)!.role, 'assistant');

@@ -23,7 +23,7 @@ test('there are recorded histories to replay, a real CoLLM-NAS search among them
   assert.match(collm, /"name": "llmChat"/, 'its LLM exchanges are in the history');
   assert.match(collm, /"signalName": "steer"/);
   // The current prompts, whose Navigator may be asked for its sections once more.
-  assert.match(Buffer.from(readFileSync(join(DIR, 'collm-v2-embedded.json'), 'utf8')).toString(), /"name": "llmChat"/);
+  assert.match(readFileSync(join(DIR, 'collm-v2-embedded.json'), 'utf8'), /"name": "llmChat"/);
 });
 
 test('every recorded search replays without nondeterminism', async () => {

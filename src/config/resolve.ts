@@ -23,7 +23,8 @@ export function resolveSearchConfig(input: unknown): SearchConfig {
   problems.push(...evaluation.problems);
 
   const strategy = STRATEGIES.get(core.strategy.name);
-  const unsupported = strategy.unsupported?.(space);
+  const { name: _name, ...strategyOptions } = core.strategy;
+  const unsupported = strategy.unsupported?.(space, strategyOptions);
   if (unsupported) problems.push(`strategy.name: ${unsupported}`);
   const llm = resolveLlms(core.llm, strategy.llmRoles ?? [], strategy.name);
   problems.push(...llm.problems);

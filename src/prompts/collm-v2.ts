@@ -69,5 +69,18 @@ Do NOT repeat any of these already evaluated architectures (shown in canonical f
 Write {{count}} more architectures, all valid, new and within the cost budget, as JSON {"candidates": [...]}.`,
 
 
+  generatorEditUser: `STRATEGY:
+{{strategy}}
+
+COST BUDGET: {{costBudget}}. Architectures over it are refused before evaluation.
+THE BEST ARCHITECTURES SO FAR, numbered (accuracy, cost):
+{{parents}}
+
+Write exactly {{count}} different edits that follow the strategy. Each edit is {{editFormat}}.
+An edit that gives an architecture already evaluated is wasted; these were evaluated (canonical form; equivalent encodings count as the same):
+{{visited}}`,
+
+  repairDuplicates: true,
+
   navigatorFix: `Your answer lacks the required section(s) {{missing}}. Answer again with all of: # SUMMARY, # KEY PATTERNS, # NAVIGATION DIRECTIONS (one ## subsection per dimension).`,
 };

@@ -20,4 +20,12 @@ export interface PromptSet {
   hint: string;
   /** Asked once when the Navigator's answer lacks required sections; absent: answers are taken as they come. */
   navigatorFix?: string;
+  /** The Generator's turn in edit mode (edits of the numbered best); absent: the version has no edit mode. */
+  generatorEditUser?: string;
+  /**
+   * The Coordinator repairs a proposal that repeats an evaluated
+   * architecture by mutating it (rather than dropping it and filling from the
+   * best). Part of the version, so a recorded search replays as it ran.
+   */
+  repairDuplicates?: boolean;
 }

@@ -18,6 +18,8 @@ export type Origin =
   /** Written by the Generator LLM (first answer, or the follow-up with errors). */
   | 'llm'
   | 'llm-retry'
+  /** A Generator proposal that repeated an evaluated architecture, mutated into a new one. */
+  | 'llm-repair'
   /** Mutation of a best architecture, filling a batch the Generator left short. */
   | 'fill';
 

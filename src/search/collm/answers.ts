@@ -1,8 +1,12 @@
+import type { Rng } from '../../lib/rng';
 import type { ChatResponse } from '../../llm/types';
 import { meetsConstraint } from '../constraint';
 import type { Candidate } from '../types';
 import { costBudget, costText } from './describe';
+import { readArchitecture, type ItemReader } from './generator';
 import { tally, type Collm, type CollmStats } from './state';
+
+const REPAIR_TRIES = 20;
 
 export interface Checked {
   accepted: Candidate[];
@@ -22,6 +26,9 @@ export function checkGenerated(
   want: number,
   stats: CollmStats,
   origin: Candidate['origin'],
+  read: ItemReader = readArchitecture(k.space),
+  /** Given, a duplicate is mutated (up to REPAIR_TRIES times) into a new, feasible neighbour of itself. */
+  repair?: Rng,
 ): Checked {
   const { config, space } = k;
   stats = tally(stats, response, 'generatorCalls');
@@ -34,33 +41,47 @@ export function checkGenerated(
   }
   const accepted: Candidate[] = [];
   const seen = new Set(taken);
-  let { illegal, duplicate, infeasible } = stats;
+  let { illegal, duplicate, infeasible, repaired } = stats;
+  const feasible = (a: unknown): boolean => meetsConstraint(space.cost(a, config.dataset), config.constraint);
   list.forEach((item, i) => {
     const where = `candidates[${i}]`;
-    const parsed = space.schema.safeParse(item);
-    if (!parsed.success) {
+    const parsed = read(item);
+    if ('error' in parsed) {
       illegal++;
-      errors.push(`${where} ${JSON.stringify(item)} is not valid: ${parsed.error.issues.map((x) => `${x.path.join('.') || 'value'}: ${x.message}`).join('; ')}`);
+      errors.push(`${where} ${JSON.stringify(item)} is not valid: ${parsed.error}`);
       return;
     }
-    const key = space.key(parsed.data);
+    const arch = parsed.arch;
+    const key = space.key(arch);
     if (seen.has(key)) {
       duplicate++;
       errors.push(`${where} ${JSON.stringify(item)} was already evaluated or repeats another candidate`);
+      if (repair && accepted.length < want) {
+        // A near miss of the Generator's, not of the global best: its own neighbour.
+        for (let t = 0; t < REPAIR_TRIES; t++) {
+          const child = space.mutate(arch, repair);
+          const childKey = space.key(child);
+          if (seen.has(childKey) || !feasible(child)) continue;
+          seen.add(childKey);
+          repaired++;
+          accepted.push({ arch: space.format(child), key: childKey, origin: 'llm-repair' });
+          break;
+        }
+      }
       return;
     }
-    const cost = space.cost(parsed.data, config.dataset);
+    const cost = space.cost(arch, config.dataset);
     if (!meetsConstraint(cost, config.constraint)) {
       infeasible++;
       errors.push(`${where} ${JSON.stringify(item)} exceeds the cost budget: ${costText({ cost }, config)}, the budget is ${costBudget(config)}`);
       return;
     }
     seen.add(key);
-    if (accepted.length < want) accepted.push({ arch: space.format(parsed.data), key, origin });
+    if (accepted.length < want) accepted.push({ arch: space.format(arch), key, origin });
   });
   return {
     accepted,
     errors,
-    stats: { ...stats, generated: stats.generated + list.length, illegal, duplicate, infeasible, accepted: stats.accepted + accepted.length },
+    stats: { ...stats, generated: stats.generated + list.length, illegal, duplicate, infeasible, repaired, accepted: stats.accepted + accepted.length },
   };
 }

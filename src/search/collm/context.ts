@@ -25,11 +25,11 @@ export function conversationBudget(k: Collm): number {
   return Math.min(k.options.contextBudgetChars, Math.max(1000, fits));
 }
 
-/** The JSON Schema the Generator's answer must match, derived from the space's zod schema. */
-export function generatorSchema(space: SearchSpace<unknown>, count: number): Record<string, unknown> {
+/** The JSON Schema the Generator's answer must match: `count` items of the space's schema (or of an edit's). */
+export function generatorSchema(item: { schema: z.ZodType }, count: number): Record<string, unknown> {
   // Exactly `count`: a grammar-constrained small model otherwise stops after one.
   const n = Math.max(1, count);
-  const schema = z.object({ candidates: z.array(space.schema).min(n).max(n) });
+  const schema = z.object({ candidates: z.array(item.schema).min(n).max(n) });
   const json = z.toJSONSchema(schema) as Record<string, unknown>;
   delete json.$schema;
   return json;
@@ -41,9 +41,9 @@ export function generatorSchema(space: SearchSpace<unknown>, count: number): Rec
  * answer the schema admits is never cut off mid-JSON; a configured maxTokens
  * below it only turned long answers into wasted calls.
  */
-export function generatorMaxTokens(k: Collm, count: number): number {
+export function generatorMaxTokens(k: Collm, count: number, item: { schema: z.ZodType } = k.space): number {
   if (!k.generator.capabilities.grammar) return k.generator.maxTokens;
-  const bound = compactJson(generatorSchema(k.space, count))?.maxChars ?? Infinity;
+  const bound = compactJson(generatorSchema(item, count))?.maxChars ?? Infinity;
   return Number.isFinite(bound) ? bound : k.generator.maxTokens;
 }
 

@@ -1,8 +1,11 @@
+import type { z } from 'zod';
 import { render } from '../../prompts';
+import type { SearchSpace } from '../../spaces/types';
 import type { ChatMessage, ChatResponse, LlmCall } from '../../llm/types';
 import type { SearchState } from '../types';
 import { estimateTokens, generatorMaxTokens, generatorPromptLimits, generatorSchema, RETRY_ERRORS_SHOWN } from './context';
 import { costBudget, costText, fmtAcc } from './describe';
+import { applyEdit, editFormat, editSchema } from './edit';
 import { prompts, type Collm, type CollmState } from './state';
 
 /** The Generator's turns: stateless (unless memory "both"), one strategy in, JSON candidates out. */
@@ -45,17 +48,18 @@ export function generatorCall(
   search: SearchState,
   state: CollmState,
   count: number,
-): { call: LlmCall; messages: ChatMessage[] } {
+): GeneratorTurn {
   const { space } = k;
   const p = prompts(state);
   const system: ChatMessage = { role: 'system', content: render(p.generatorSystem, { space: space.description, archFormat: space.jsonFormat }) };
   const best = search.evaluated.slice().sort((a, b) => b.valAcc - a.valAcc);
-  const bestList =
-    best
-      .filter((e) => e.feasible)
-      .slice(0, 5)
-      .map((e) => `- ${JSON.stringify(canonicalJson(k, e.arch))}  accuracy ${fmtAcc(e.valAcc)}, ${costText(e, k.config)}`)
-      .join('\n') || '(none yet)';
+  const top = best.filter((e) => e.feasible).slice(0, SHOWN_BEST);
+  const line = (e: (typeof top)[number]) => `${JSON.stringify(canonicalJson(k, e.arch))}  accuracy ${fmtAcc(e.valAcc)}, ${costText(e, k.config)}`;
+  const bestList = top.map((e) => `- ${line(e)}`).join('\n') || '(none yet)';
+  // Edit mode needs a parent to edit: before the first evaluation it writes whole architectures.
+  const edit = k.options.generatorMode === 'edit' && top.length > 0 && p.generatorEditUser !== undefined;
+  const parents = edit ? top.map((e) => space.parse(e.arch)) : [];
+  const item = edit ? { schema: editSchema(space, parents.length) } : space;
   const memory = k.options.memory === 'both' ? memoryThatFits(k, state.generator.slice(-6)) : [];
   // What the prompt holds besides the strategy and the visited list sizes the rest.
   const limits = generatorPromptLimits(k, count, [system.content, bestList, ...memory.map((m) => m.content)].join('\n'));
@@ -68,12 +72,14 @@ export function generatorCall(
   const strategy = state.strategy ?? '';
   const user: ChatMessage = {
     role: 'user',
-    content: render(p.generatorUser, {
+    content: render(edit ? p.generatorEditUser! : p.generatorUser, {
       strategy: strategy.length > limits.strategyChars ? `${strategy.slice(0, limits.strategyChars)} [...]` : strategy,
       count,
       visited: shown.size > 0 ? [...shown].join('\n') : '(none yet)',
       costBudget: costBudget(k.config),
       bestList,
+      parents: top.map((e, i) => `${i + 1}. ${line(e)}`).join('\n'),
+      editFormat: edit ? editFormat(space) : '',
     }),
   };
   const messages = [system, ...memory, user];
@@ -84,17 +90,51 @@ export function generatorCall(
       llm,
       request: {
         messages,
-        jsonSchema: { name: 'candidates', schema: generatorSchema(space, count) },
+        jsonSchema: { name: 'candidates', schema: generatorSchema(item, count) },
         temperature: llm.temperature,
-        maxTokens: generatorMaxTokens(k, count),
+        maxTokens: generatorMaxTokens(k, count, item),
       },
     },
     messages,
+    read: edit ? readEdit(space, item.schema, parents) : readArchitecture(space),
+    item,
+  };
+}
+
+/** The Generator's turn: the call, what it said, and how its answer's items become architectures. */
+export interface GeneratorTurn {
+  call: LlmCall;
+  messages: ChatMessage[];
+  /** One item of the answer as an architecture, or why it is not one. */
+  read: ItemReader;
+  /** The schema of one item (an architecture, or an edit), for the follow-up. */
+  item: { schema: z.ZodType };
+}
+
+export type ItemReader = (item: unknown) => { arch: unknown } | { error: string };
+
+/** How many of the best architectures the Generator sees (and, in edit mode, may edit). */
+const SHOWN_BEST = 5;
+
+const issues = (e: z.ZodError): string => e.issues.map((x) => `${x.path.join('.') || 'value'}: ${x.message}`).join('; ');
+
+export function readArchitecture(space: SearchSpace<unknown>): ItemReader {
+  return (item) => {
+    const parsed = space.schema.safeParse(item);
+    return parsed.success ? { arch: parsed.data } : { error: issues(parsed.error) };
+  };
+}
+
+function readEdit(space: SearchSpace<unknown>, schema: z.ZodType, parents: readonly unknown[]): ItemReader {
+  return (item) => {
+    const parsed = schema.safeParse(item);
+    if (!parsed.success) return { error: issues(parsed.error) };
+    return applyEdit(space, parents, parsed.data as Parameters<typeof applyEdit>[2]);
   };
 }
 
 /** The one follow-up the Generator gets, with the exact validation errors. */
-export function retryCall(k: Collm, first: LlmCall, firstAnswer: ChatResponse, errors: readonly string[], count: number, state: CollmState): LlmCall {
+export function retryCall(k: Collm, first: LlmCall, firstAnswer: ChatResponse, errors: readonly string[], count: number, state: CollmState, item: { schema: z.ZodType } = k.space): LlmCall {
   const p = prompts(state);
   const n = RETRY_ERRORS_SHOWN;
   const shown = errors.slice(0, n).map((e) => `- ${e}`).join('\n') + (errors.length > n ? `\n- ... and ${errors.length - n} more` : '');
@@ -107,7 +147,7 @@ export function retryCall(k: Collm, first: LlmCall, firstAnswer: ChatResponse, e
         { role: 'assistant', content: firstAnswer.text },
         { role: 'user', content: render(p.generatorRetry, { errors: shown || '- too few candidates', count }) },
       ],
-      jsonSchema: { name: 'candidates', schema: generatorSchema(k.space, count) },
+      jsonSchema: { name: 'candidates', schema: generatorSchema(item, count) },
     },
   };
 }

@@ -1,11 +1,14 @@
 import type { StrategyPlugin } from '../strategies/types';
+import { LATEST_PROMPTS, PROMPTS } from '../../prompts';
+import { editable } from './edit';
 import { collmOptions, type CollmOptions } from './options';
 import { createCollm } from './strategy';
 
 export { collmOptions, type CollmOptions } from './options';
 export { initCollm, type Collm, type CollmState, type CollmStats } from './state';
 export { acceptNavigator, acceptSummary, navigatorCall, summaryCall } from './navigator';
-export { generatorCall, rememberGenerator, retryCall } from './generator';
+export { generatorCall, rememberGenerator, retryCall, type GeneratorTurn } from './generator';
+export { applyEdit, editSchema } from './edit';
 export { conversationBudget, generatorMaxTokens, generatorPromptLimits, generatorSchema } from './context';
 export { checkGenerated, type Checked } from './answers';
 export { fillWithMutations } from './fill';
@@ -16,5 +19,10 @@ export const collmStrategy: StrategyPlugin<CollmOptions> = {
   description: 'CoLLM-NAS: a Navigator LLM plans, a Generator LLM writes candidates, deterministic code checks them',
   options: collmOptions,
   llmRoles: ['navigator', 'generator'],
+  unsupported: (space, options) => {
+    if (options.generatorMode !== 'edit') return undefined;
+    if (!PROMPTS[options.promptVersion ?? LATEST_PROMPTS]?.generatorEditUser) return `strategy.generatorMode: prompts ${options.promptVersion} have no edit mode; use collm-v2 or later`;
+    return editable(space);
+  },
   create: createCollm,
 };

@@ -30,6 +30,13 @@ export const collmOptions = z
      */
     onLlmFailure: z.enum(['fill', 'fail']).default('fill'),
     /**
+     * What the Generator writes: "free", complete architectures (the
+     * paper's); "edit", one or two changes to one of the best architectures
+     * shown (spaces of independent choices only), so every answer the grammar
+     * admits is a legal neighbour of a good architecture.
+     */
+    generatorMode: z.enum(['free', 'edit']).default('free'),
+    /**
      * The fill: mutations of the better of `tournament` picked among the
      * `parents` best. The defaults were chosen by scripts/tune-fill.ts on
      * seeds the benchmarks do not use (100-129); see BENCHMARKS.md.

@@ -36,6 +36,8 @@ export interface CollmStats {
   llmFailures: number;
   /** Navigator answers asked for once more because they lacked required sections. */
   navigatorFixes: number;
+  /** Duplicate proposals mutated into new architectures (counted in duplicate too). */
+  repaired: number;
 }
 
 export interface CollmState {
@@ -89,7 +91,7 @@ export function initCollm(options: CollmOptions): CollmState {
     pendingHints: [],
     stats: {
       llmCalls: 0, navigatorCalls: 0, generatorCalls: 0, summaries: 0, tokensIn: 0, tokensOut: 0, llmMs: 0,
-      generated: 0, invalidJson: 0, illegal: 0, duplicate: 0, infeasible: 0, retries: 0, mutationFilled: 0, accepted: 0, llmFailures: 0, navigatorFixes: 0,
+      generated: 0, invalidJson: 0, illegal: 0, duplicate: 0, infeasible: 0, retries: 0, mutationFilled: 0, accepted: 0, llmFailures: 0, navigatorFixes: 0, repaired: 0,
     },
   };
 }

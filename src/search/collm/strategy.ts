@@ -6,7 +6,7 @@ import { fillWithMutations } from './fill';
 import { generatorCall, rememberGenerator, retryCall } from './generator';
 import { acceptFix, acceptNavigator, acceptSummary, fixCall, navigatorCall, summaryCall } from './navigator';
 import type { CollmOptions } from './options';
-import { initCollm, proposalCounts, type Collm, type CollmState } from './state';
+import { initCollm, prompts, proposalCounts, type Collm, type CollmState } from './state';
 
 /**
  * CoLLM-NAS as a strategy: the Coordinator's pure functions decide, the LLM
@@ -44,7 +44,8 @@ export function createCollm(options: CollmOptions, setup: StrategySetup): Strate
     const before = held.state.stats;
     const first = generatorCall(k, ctx.search, held.state, count);
     const answer = await llm(first.call);
-    let checked = checkGenerated(k, answer, ctx.taken, count, held.state.stats, 'llm');
+    const repair = prompts(held.state).repairDuplicates ? ctx.rng : undefined;
+    let checked = checkGenerated(k, answer, ctx.taken, count, held.state.stats, 'llm', first.read, repair);
     held.state = rememberGenerator(k, { ...held.state, stats: checked.stats }, first.messages, answer);
     checked.accepted.forEach((x) => ctx.taken.add(x.key));
     out.push(...checked.accepted);
@@ -52,8 +53,8 @@ export function createCollm(options: CollmOptions, setup: StrategySetup): Strate
     if (out.length >= count) return;
     // One more try, told exactly what was wrong.
     const short = count - out.length;
-    const second = await llm(retryCall(k, first.call, answer, checked.errors, short, held.state));
-    checked = checkGenerated(k, second, ctx.taken, short, { ...held.state.stats, retries: held.state.stats.retries + 1 }, 'llm-retry');
+    const second = await llm(retryCall(k, first.call, answer, checked.errors, short, held.state, first.item));
+    checked = checkGenerated(k, second, ctx.taken, short, { ...held.state.stats, retries: held.state.stats.retries + 1 }, 'llm-retry', first.read, repair);
     held.state = { ...held.state, stats: checked.stats, lastProposals: proposalCounts(before, checked.stats) };
     checked.accepted.forEach((x) => ctx.taken.add(x.key));
     out.push(...checked.accepted);

@@ -74,8 +74,8 @@ export interface StrategyPlugin<O = any> {
   readonly options: z.ZodType<O>;
   /** Roles it asks an LLM to play, e.g. ["navigator", "generator"]; none for classic strategies. */
   readonly llmRoles?: readonly string[];
-  /** Why it cannot search this space (checked when the config is resolved), or undefined when it can. */
-  unsupported?(space: SearchSpace<unknown>): string | undefined;
+  /** Why it cannot search this space with these options (checked when the config is resolved), or undefined when it can. */
+  unsupported?(space: SearchSpace<unknown>, options: O): string | undefined;
   create(options: O, setup: StrategySetup): Strategy<any>;
 }
 
