@@ -52,3 +52,18 @@ test('the replay check catches a change in what the workflow does', async () => 
     DeterminismViolationError,
   );
 });
+
+test('every prompt of the recorded collm-v2 search names neither the benchmark nor the dataset', () => {
+  const raw = JSON.parse(readFileSync(join(DIR, 'collm-v2-embedded.json'), 'utf8')) as { events: Record<string, any>[] };
+  let prompts = 0;
+  for (const e of raw.events) {
+    const s = e.activityTaskScheduledEventAttributes;
+    if (s?.activityType?.name !== 'llmChat') continue;
+    const call = JSON.parse(Buffer.from(s.input.payloads[0].data, 'base64').toString('utf8')) as { request: { messages: { content: string }[] } };
+    for (const m of call.request.messages) {
+      prompts++;
+      assert.doesNotMatch(m.content, /NAS-?Bench|\b201\b|NATS|HW-NAS|cifar|imagenet|hwnb/i, m.content.slice(0, 200));
+    }
+  }
+  assert.ok(prompts > 10, `${prompts} prompts scanned`);
+});
