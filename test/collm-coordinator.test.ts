@@ -399,3 +399,25 @@ test('edit mode: the Generator edits the numbered best; every edit the schema ad
   assert.throws(() => resolveSearchConfig({ space: 'ofa-mbv3-w12', budget: 5, strategy: { name: 'collm', generatorMode: 'edit' } }), /edit mode needs a space of independent choices/);
   assert.throws(() => resolveSearchConfig({ budget: 5, strategy: { name: 'collm', generatorMode: 'edit', promptVersion: 'collm-v1' } }), /prompts collm-v1 have no edit mode/);
 });
+
+test('LLM ranking: a pool larger than the batch, ranked by the LLM; only its top is evaluated, the rest may come back', async () => {
+  const { runInProcess } = await import('./helpers');
+  const OPS = ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3'];
+  let pool: string[] = [];
+  const port: LlmPort = (call) => {
+    const user = call.request.messages.at(-1)!.content;
+    if (call.purpose === 'ranker') {
+      pool = user.split('\n').filter((l) => /^\d+\. \[/.test(l)).map((l) => l.replace(/^\d+\. /, '').split('  ')[0]!);
+      // The last five of the pool, last first.
+      return Promise.resolve(answer('{}', { candidates: [pool.length, pool.length - 1, pool.length - 2, pool.length - 3, pool.length - 4] }));
+    }
+    if (call.purpose !== 'generator') return Promise.resolve(answer('# SUMMARY\ns\n# KEY PATTERNS\nk\n# NAVIGATION DIRECTIONS\nd'));
+    const n = Number(/Write exactly (\d+)/.exec(user)![1]);
+    return Promise.resolve(answer('{}', { candidates: Array.from({ length: n }, (_, i) => [0, 1, 2, 3, 4, 5].map((e) => OPS[(Math.floor(i / 5 ** e) + e) % 5])) }));
+  };
+  const r = await runInProcess({ budget: 5, batchSize: 5, seed: 1, strategy: { name: 'collm', rankPool: 15 } }, { llm: port });
+  assert.equal(pool.length, 15, 'the pool is rankPool large');
+  assert.deepEqual(r.history.map((e) => e.arch), pool.slice(10).reverse().map((cell) => nb201Space.format(JSON.parse(cell) as Nb201Arch)), 'the ranking\'s five, in its order');
+  assert.equal(r.stats!.rankCalls, 1);
+  assert.throws(() => resolveSearchConfig({ budget: 5, strategy: { name: 'collm', rankPool: 20, promptVersion: 'collm-v1' } }), /strategy\.rankPool: prompts collm-v1 cannot rank/);
+});

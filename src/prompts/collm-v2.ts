@@ -80,6 +80,17 @@ Write exactly {{count}} different edits that follow the strategy. Each edit is {
 An edit that gives an architecture already evaluated is wasted; these were evaluated (canonical form; equivalent encodings count as the same):
 {{visited}}`,
 
+  rankUser: `STRATEGY:
+{{strategy}}
+
+BEST SO FAR (accuracy, cost):
+{{best}}
+
+CANDIDATES, numbered (cost):
+{{pool}}
+
+Only {{count}} of these candidates can be evaluated. Rank them: answer with the numbers of the {{count}} you expect to be most accurate within the budget, best first, as JSON {"candidates": [numbers]}.`,
+
   repairDuplicates: true,
 
   navigatorFix: `Your answer lacks the required section(s) {{missing}}. Answer again with all of: # SUMMARY, # KEY PATTERNS, # NAVIGATION DIRECTIONS (one ## subsection per dimension).`,

@@ -22,6 +22,8 @@ export interface PromptSet {
   navigatorFix?: string;
   /** The Generator's turn in edit mode (edits of the numbered best); absent: the version has no edit mode. */
   generatorEditUser?: string;
+  /** The ranking turn (rankPool): a numbered pool to rank; absent: the version cannot rank. */
+  rankUser?: string;
   /**
    * The Coordinator repairs a proposal that repeats an evaluated
    * architecture by mutating it (rather than dropping it and filling from the

@@ -20,8 +20,10 @@ export const collmStrategy: StrategyPlugin<CollmOptions> = {
   options: collmOptions,
   llmRoles: ['navigator', 'generator'],
   unsupported: (space, options) => {
+    const p = PROMPTS[options.promptVersion ?? LATEST_PROMPTS];
+    if ((options.rankPool ?? 0) > 0 && !p?.rankUser) return `strategy.rankPool: prompts ${options.promptVersion} cannot rank; use collm-v2 or later`;
     if (options.generatorMode !== 'edit') return undefined;
-    if (!PROMPTS[options.promptVersion ?? LATEST_PROMPTS]?.generatorEditUser) return `strategy.generatorMode: prompts ${options.promptVersion} have no edit mode; use collm-v2 or later`;
+    if (!p?.generatorEditUser) return `strategy.generatorMode: prompts ${options.promptVersion} have no edit mode; use collm-v2 or later`;
     return editable(space);
   },
   create: createCollm,

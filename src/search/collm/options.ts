@@ -37,6 +37,12 @@ export const collmOptions = z
      */
     generatorMode: z.enum(['free', 'edit']).default('free'),
     /**
+     * LLM ranking: with a pool larger than the batch, the Generator's
+     * candidates and mutations of the best make a pool of this many, the
+     * LLM ranks it, and only the top `batchSize` are evaluated. 0: no ranking.
+     */
+    rankPool: z.number().int().min(0).max(200).default(0),
+    /**
      * The fill: mutations of the better of `tournament` picked among the
      * `parents` best. The defaults were chosen by scripts/tune-fill.ts on
      * seeds the benchmarks do not use (100-129); see BENCHMARKS.md.

@@ -38,6 +38,8 @@ export interface CollmStats {
   navigatorFixes: number;
   /** Duplicate proposals mutated into new architectures (counted in duplicate too). */
   repaired: number;
+  /** Ranking calls (rankPool). */
+  rankCalls: number;
 }
 
 export interface CollmState {
@@ -91,7 +93,7 @@ export function initCollm(options: CollmOptions): CollmState {
     pendingHints: [],
     stats: {
       llmCalls: 0, navigatorCalls: 0, generatorCalls: 0, summaries: 0, tokensIn: 0, tokensOut: 0, llmMs: 0,
-      generated: 0, invalidJson: 0, illegal: 0, duplicate: 0, infeasible: 0, retries: 0, mutationFilled: 0, accepted: 0, llmFailures: 0, navigatorFixes: 0, repaired: 0,
+      generated: 0, invalidJson: 0, illegal: 0, duplicate: 0, infeasible: 0, retries: 0, mutationFilled: 0, accepted: 0, llmFailures: 0, navigatorFixes: 0, repaired: 0, rankCalls: 0,
     },
   };
 }

@@ -1,4 +1,4 @@
-import { LlmUnavailable, type LlmPort } from '../../llm/types';
+import { LlmUnavailable, type ChatResponse, type LlmPort } from '../../llm/types';
 import type { ObserveContext, ProposeContext, Strategy, StrategySetup } from '../strategies/types';
 import type { Candidate, Observation, SearchState } from '../types';
 import { checkGenerated } from './answers';
@@ -6,6 +6,7 @@ import { fillWithMutations } from './fill';
 import { generatorCall, rememberGenerator, retryCall } from './generator';
 import { acceptFix, acceptNavigator, acceptSummary, fixCall, navigatorCall, summaryCall } from './navigator';
 import type { CollmOptions } from './options';
+import { acceptRanking, pickRanked, rankCall } from './rank';
 import { initCollm, prompts, proposalCounts, type Collm, type CollmState } from './state';
 
 /**
@@ -71,8 +72,11 @@ export function createCollm(options: CollmOptions, setup: StrategySetup): Strate
   return {
     init: () => initCollm(options),
 
-    async propose(state, ctx: ProposeContext, count) {
-      const candidates: Candidate[] = [];
+    async propose(state, ctx: ProposeContext, batch) {
+      // With ranking, a larger pool is built and the LLM picks the batch from it.
+      const ranking = llmsOn && options.rankPool > batch;
+      const count = ranking ? options.rankPool : batch;
+      let candidates: Candidate[] = [];
       // Counts for the Navigator are this iteration's only: none until the Generator answers.
       const { lastProposals: _previous, ...fresh } = state;
       state = fresh;
@@ -90,6 +94,19 @@ export function createCollm(options: CollmOptions, setup: StrategySetup): Strate
         const fill = fillWithMutations(k, ctx.search, ctx.taken, count - candidates.length, ctx.rng);
         state = { ...state, stats: { ...state.stats, mutationFilled: state.stats.mutationFilled + fill.length } };
         candidates.push(...fill);
+      }
+      if (ranking && candidates.length > batch) {
+        let answer: ChatResponse | undefined;
+        try {
+          answer = await portOf(ctx)(rankCall(k, ctx.search, state, candidates, batch));
+          state = acceptRanking(state, answer);
+        } catch (err) {
+          state = rideOut(state, err);
+        }
+        const picked = pickRanked(candidates, batch, answer);
+        // What was not picked goes back: it was never evaluated and may be proposed again.
+        for (const c of candidates) if (!picked.includes(c)) ctx.taken.delete(c.key);
+        candidates = picked;
       }
       // Checked candidates are already new, legal and feasible: the core takes them in their text form.
       return { state, proposals: candidates.map((c) => ({ arch: setup.space.parse(c.arch), origin: c.origin })) };

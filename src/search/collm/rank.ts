@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import type { ChatResponse, LlmCall } from '../../llm/types';
+import { render } from '../../prompts';
+import type { Candidate, SearchState } from '../types';
+import { generatorSchema } from './context';
+import { costText, fmtAcc } from './describe';
+import { prompts, tally, type Collm, type CollmState } from './state';
+
+/**
+ * LLM ranking (rankPool): the Generator's candidates and mutations of the
+ * best make a pool larger than the batch; the LLM ranks it and only the top
+ * of its ranking is evaluated, to spend evaluations where the model expects
+ * gains. Pure functions: the call to make and how its answer picks the batch.
+ */
+
+export function rankCall(k: Collm, search: SearchState, state: CollmState, pool: readonly Candidate[], count: number): LlmCall {
+  const p = prompts(state);
+  const llm = k.generator;
+  const best = search.evaluated
+    .filter((e) => e.feasible)
+    .sort((a, b) => b.valAcc - a.valAcc)
+    .slice(0, 5)
+    .map((e) => `- ${JSON.stringify(k.space.parse(e.arch))}  accuracy ${fmtAcc(e.valAcc)}, ${costText(e, k.config)}`)
+    .join('\n');
+  const numbered = pool
+    .map((c, i) => {
+      const arch = k.space.parse(c.arch);
+      return `${i + 1}. ${JSON.stringify(arch)}  ${costText({ cost: k.space.cost(arch, k.config.dataset) }, k.config)}`;
+    })
+    .join('\n');
+  const item = { schema: z.number().int().min(1).max(pool.length) };
+  return {
+    purpose: 'ranker',
+    llm,
+    request: {
+      messages: [
+        { role: 'system', content: render(p.generatorSystem, { space: k.space.description, archFormat: k.space.jsonFormat }) },
+        { role: 'user', content: render(p.rankUser!, { strategy: state.strategy ?? '', best: best || '(none yet)', pool: numbered, count }) },
+      ],
+      // The same shape as the Generator's answer: {"candidates": [numbers]}.
+      jsonSchema: { name: 'candidates', schema: generatorSchema(item, count) },
+      temperature: Math.min(llm.temperature, 0.3),
+      maxTokens: Math.max(64, count * 4 + 32),
+    },
+  };
+}
+
+/**
+ * The batch the ranking picks: the numbers it gives, in its order, each
+ * once and in range; what it leaves short is taken from the pool's own order.
+ */
+export function pickRanked(pool: readonly Candidate[], count: number, response: ChatResponse | undefined): Candidate[] {
+  const chosen: number[] = [];
+  const list = (response?.json as { candidates?: unknown } | undefined)?.candidates;
+  for (const n of Array.isArray(list) ? list : []) {
+    const i = typeof n === 'number' && Number.isInteger(n) ? n - 1 : -1;
+    if (i >= 0 && i < pool.length && !chosen.includes(i) && chosen.length < count) chosen.push(i);
+  }
+  for (let i = 0; chosen.length < Math.min(count, pool.length) && i < pool.length; i++) if (!chosen.includes(i)) chosen.push(i);
+  return chosen.map((i) => pool[i]!);
+}
+
+export function acceptRanking(state: CollmState, response: ChatResponse): CollmState {
+  const stats = tally(state.stats, response, 'generatorCalls');
+  return { ...state, stats: { ...stats, generatorCalls: state.stats.generatorCalls, rankCalls: state.stats.rankCalls + 1 } };
+}
