@@ -27,7 +27,8 @@ export function createEvaluators(
   const required = new Set([...(serve ?? []), ...Object.keys(settings)].map((name) => EVALUATORS.get(name).name));
   const served = new Map<string, Evaluator>();
   const skipped: string[] = [];
-  for (const name of serve ?? EVALUATORS.names) {
+  // Evaluators another worker serves (the Python one) are left out unless asked for by name.
+  for (const name of serve ?? EVALUATORS.list().filter((p) => !p.servedBy).map((p) => p.name)) {
     const evaluator = EVALUATORS.get(name).create(settings[name]);
     if (check) {
       try {

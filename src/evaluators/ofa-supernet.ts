@@ -29,10 +29,9 @@ export const ofaSupernetEvaluator: EvaluatorPlugin<z.output<typeof options>> = {
   accuracyLabel: 'ImageNet validation top-1 (inherited OFA weights)',
   spaces: ['ofa-mbv3-w12', 'ofa-mbv3-w10'],
   options,
+  servedBy: 'the Python eval worker (python -m collm_eval)',
   create: () => ({
-    check() {
-      throw new EvaluationError('served by the Python eval worker (python -m collm_eval), not by this one', false, 'ServedElsewhere');
-    },
+    check() {},
     evaluate() {
       return Promise.reject(
         new EvaluationError(

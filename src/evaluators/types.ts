@@ -55,6 +55,8 @@ export interface EvaluatorPlugin<O = any, W = any> {
   readonly spaces: readonly string[] | 'any';
   /** What its accuracy is, for people: "validation accuracy", "predicted top-1 (...)", "NASWOT score"... */
   readonly accuracyLabel: string;
+  /** Who serves it when a TypeScript eval worker does not, e.g. "the Python eval worker (python -m collm_eval)". */
+  readonly servedBy?: string;
   /** It measures costs and scores no accuracy: usable only as `evaluation.costEvaluator`. */
   readonly measuresOnly?: true;
   /** Whether it reports a latency for the device a latency constraint names; absent: it reports none. */
