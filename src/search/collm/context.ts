@@ -25,6 +25,20 @@ export function conversationBudget(k: Collm): number {
   return Math.min(k.options.contextBudgetChars, Math.max(1000, fits));
 }
 
+/**
+ * Tokens the Navigator's conversation may hold, measured in tokens, on a
+ * model with a known context: room must stay for the next turn (a batch of
+ * results, each an architecture and ~25 tokens of accuracy and cost, plus
+ * ~400 of wording), its answer, and a summary's answer. Spaces whose
+ * architectures are long (an OFA subnet's JSON is ~110 tokens) leave less.
+ */
+export function conversationTokenBudget(k: Collm): number | undefined {
+  const { contextTokens } = k.navigator.capabilities;
+  if (contextTokens === undefined) return undefined;
+  const nextTurn = k.config.batchSize * (archTokens(k.space) + 25) + 400;
+  return contextTokens - nextTurn - 2 * k.navigator.maxTokens - 200;
+}
+
 /** The JSON Schema the Generator's answer must match: `count` items of the space's schema (or of an edit's). */
 export function generatorSchema(item: { schema: z.ZodType }, count: number): Record<string, unknown> {
   // Exactly `count`: a grammar-constrained small model otherwise stops after one.
@@ -64,7 +78,7 @@ export function estimateTokens(text: string): number {
 }
 
 /** Tokens one architecture of the space takes in a prompt: the most of a few samples, plus a line break's worth. */
-function archTokens(space: SearchSpace<unknown>): number {
+export function archTokens(space: SearchSpace<unknown>): number {
   const rng = Rng.fromSeed(0);
   let most = 0;
   for (let i = 0; i < 8; i++) most = Math.max(most, estimateTokens(JSON.stringify(space.sample(rng))));

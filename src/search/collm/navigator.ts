@@ -1,7 +1,7 @@
 import { render, type PromptSet } from '../../prompts';
 import type { ChatMessage, ChatResponse, LlmCall } from '../../llm/types';
 import type { Observation, SearchState } from '../types';
-import { conversationBudget } from './context';
+import { conversationBudget, conversationTokenBudget, estimateTokens } from './context';
 import { common, describeConstraint, describeEval, fmtAcc, hintsText } from './describe';
 import { prompts, tally, type Collm, type CollmState } from './state';
 
@@ -90,9 +90,12 @@ const chars = (messages: readonly ChatMessage[]): number =>
  */
 export function summaryCall(k: Collm, state: CollmState): LlmCall | undefined {
   const budget = conversationBudget(k);
-  if (k.options.memory === 'none' || chars(state.navigator) <= budget) return undefined;
+  const tokenBudget = conversationTokenBudget(k);
+  const overTokens = tokenBudget !== undefined && estimateTokens(state.navigator.map((m) => m.content).join('\n')) > tokenBudget;
+  if (k.options.memory === 'none' || (chars(state.navigator) <= budget && !overTokens)) return undefined;
   const p = prompts(state);
-  const words = Math.max(60, Math.floor(budget / 24));
+  // A summary well under the budget: about 24 characters, or 6 tokens, per word allowed.
+  const words = Math.max(60, Math.floor(Math.min(budget / 24, (tokenBudget ?? Infinity) / 6)));
   const llm = k.navigator;
   return {
     purpose: 'summary',
