@@ -12,6 +12,7 @@ import type { LlmProvider } from '../types';
 import { createLocalProvider } from './provider';
 
 export { loadedModelCount, unloadLocalModels } from './runtime';
+export { localModelStats, type LocalModelStats } from './provider';
 
 /** The model `npm run setup` extracts; COLLM_LOCAL_MODEL points elsewhere. */
 export const DEFAULT_LOCAL_MODEL = resolve(
@@ -55,9 +56,14 @@ export const localPlugin: LlmProviderPlugin<LocalOptions> = {
     }),
 };
 
-/** The embedded provider built directly (tests, scripts): the plug-in's defaults apply. */
-export function localProvider(config: z.input<typeof localOptions> & { temperature?: number; maxTokens?: number; seed?: number }): LlmProvider {
-  const { temperature, maxTokens, seed, ...rest } = config;
+/**
+ * The embedded provider built directly (tests, scripts): the plug-in's defaults apply.
+ * `reusePrefix: false` reads every prompt whole (the same answers, slower; for comparisons).
+ */
+export function localProvider(
+  config: z.input<typeof localOptions> & { temperature?: number; maxTokens?: number; seed?: number; reusePrefix?: boolean },
+): LlmProvider {
+  const { temperature, maxTokens, seed, reusePrefix, ...rest } = config;
   const options = localOptions.parse(rest);
   return createLocalProvider({
     modelPath: options.modelPath ?? DEFAULT_LOCAL_MODEL,
@@ -66,5 +72,6 @@ export function localProvider(config: z.input<typeof localOptions> & { temperatu
     maxTokens: maxTokens ?? localPlugin.defaults.maxTokens,
     ...(options.threads !== undefined ? { threads: options.threads } : {}),
     ...(seed !== undefined ? { seed } : {}),
+    ...(reusePrefix !== undefined ? { reusePrefix } : {}),
   });
 }

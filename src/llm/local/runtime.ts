@@ -7,19 +7,29 @@
  * max(4, cores) threads; on a 2-core machine that is 4 spin-waiting threads
  * on 2 cores and generation slows from ~100 tokens/s to a crawl (minutes for
  * 200 tokens). See `defaultThreads`.
+ *
+ * Each sequence keeps the tokens it evaluated between calls, and the context
+ * batches evaluations so that a kept prompt prefix is bit-identical to a fresh
+ * read of it: prefix.ts says how and why.
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import type { ChatWrapper, GbnfJsonSchema, Llama, LlamaContext, LlamaGrammar, LlamaModel } from 'node-llama-cpp';
+import type { ChatWrapper, GbnfJsonSchema, Llama, LlamaContext, LlamaContextSequence, LlamaGrammar, LlamaModel, Token } from 'node-llama-cpp';
 import { compactJson } from '../../lib/json-grammar';
 import { LlmError, type ChatRequest } from '../types';
 import { SequencePool } from './pool';
+import { canonicalBatches, TILED_ROWS } from './prefix';
 
 /**
  * Sequences per model: how many calls generate at once; more calls queue.
- * Two sequences decode in one batch, so concurrency costs no extra threads.
+ * Their generated tokens decode in one batch, so concurrency costs no extra
+ * threads (a prompt is read in decodes of its own: prefix.ts). Each keeps its
+ * last prompt, and a call goes to the one that shares most of its prompt.
  */
 const POOL_SIZE = 2;
+
+/** Tokens per decode (node-llama-cpp's default); prefix.ts needs at least 2 * TILED_ROWS. */
+const BATCH_SIZE = Math.max(512, 2 * TILED_ROWS);
 
 type NodeLlamaCpp = typeof import('node-llama-cpp');
 
@@ -34,7 +44,14 @@ export interface LoadedModel {
   context: LlamaContext;
   /** Resolved once: resolving the model's chat template costs ~300 ms per LlamaChat. */
   chatWrapper: ChatWrapper;
-  pool: SequencePool;
+  pool: SequencePool<PooledSequence>;
+}
+
+/** A sequence of the pool and what of its cache a later call may reuse (prefix.ts). */
+export interface PooledSequence {
+  sequence: LlamaContextSequence;
+  /** A prompt the sequence holds, evaluated as prefix.ts requires; [] when none. Always a prefix of its context tokens. */
+  kept: Token[];
 }
 
 /** How a model is loaded; the first caller's settings apply to the shared copy. */
@@ -119,8 +136,12 @@ export function loadModel(modelPath: string, config: LoadSettings): Promise<Load
         contextSize: config.contextSize,
         sequences: POOL_SIZE,
         threads: config.threads ?? defaultThreads(),
+        batchSize: BATCH_SIZE,
+        // Explicit rather than "auto": prefix.ts relies on how the CPU flash attention sums.
+        ...(model.flashAttentionSupported ? { flashAttention: true } : {}),
+        batching: { itemPrioritizationStrategy: canonicalBatches },
       });
-      const sequences = Array.from({ length: POOL_SIZE }, () => context.getSequence());
+      const sequences = Array.from({ length: POOL_SIZE }, (): PooledSequence => ({ sequence: context.getSequence(), kept: [] }));
       const chatWrapper = runtime.lib.resolveChatWrapper(model);
       loadCount++;
       return { runtime, model, context, chatWrapper, pool: new SequencePool(sequences) };
