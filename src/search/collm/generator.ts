@@ -6,7 +6,7 @@ import type { SearchState } from '../types';
 import { estimateTokens, generatorMaxTokens, generatorPromptLimits, generatorSchema, RETRY_ERRORS_SHOWN } from './context';
 import { costBudget, costText, fmtAcc } from './describe';
 import { applyEdit, editFormat, editSchema } from './edit';
-import { prompts, type Collm, type CollmState } from './state';
+import { callSeed, prompts, type Collm, type CollmState } from './state';
 
 /** The Generator's turns: stateless (unless memory "both"), one strategy in, JSON candidates out. */
 
@@ -93,6 +93,7 @@ export function generatorCall(
         jsonSchema: { name: 'candidates', schema: generatorSchema(item, count) },
         temperature: llm.temperature,
         maxTokens: generatorMaxTokens(k, count, item),
+        seed: callSeed(k, search.iteration, 'generator'),
       },
     },
     messages,

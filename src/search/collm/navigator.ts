@@ -3,7 +3,7 @@ import type { ChatMessage, ChatResponse, LlmCall } from '../../llm/types';
 import type { Observation, SearchState } from '../types';
 import { conversationBudget, conversationTokenBudget, estimateTokens } from './context';
 import { common, describeConstraint, describeEval, fmtAcc, hintsText } from './describe';
-import { prompts, tally, type Collm, type CollmState } from './state';
+import { callSeed, prompts, tally, type Collm, type CollmState } from './state';
 
 /** The Navigator's turns: it reads the history and writes the strategy, never architectures. */
 
@@ -64,7 +64,7 @@ export function navigatorCall(
   const messages: ChatMessage[] = [system, ...keep, { role: 'user', content: user }];
   const llm = k.navigator;
   return {
-    call: { purpose: 'navigator', llm, request: { messages, temperature: llm.temperature, maxTokens: llm.maxTokens } },
+    call: { purpose: 'navigator', llm, request: { messages, temperature: llm.temperature, maxTokens: llm.maxTokens, seed: callSeed(k, search.iteration, 'navigator') } },
     state: { ...state, navigator: messages, pendingHints: [] },
   };
 }

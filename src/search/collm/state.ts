@@ -115,3 +115,14 @@ export function tally(stats: CollmStats, r: ChatResponse, field: 'navigatorCalls
     llmMs: stats.llmMs + r.latencyMs,
   };
 }
+
+/**
+ * The sampling seed of one LLM call: from the search's seed, the iteration
+ * and the call's purpose, so that a re-run with the same seed and model asks
+ * for the same answers.
+ */
+export function callSeed(k: Collm, iteration: number, purpose: string): number {
+  let h = (k.config.seed * 1_000_003 + iteration * 7919) >>> 0;
+  for (let i = 0; i < purpose.length; i++) h = (Math.imul(h ^ purpose.charCodeAt(i), 16777619) >>> 0);
+  return h;
+}
