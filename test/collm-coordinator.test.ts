@@ -9,6 +9,7 @@ import {
   checkGenerated,
   collmOptions,
   conversationBudget,
+  evaluationWindow,
   fillWithMutations,
   generatorCall,
   generatorPromptLimits,
@@ -306,7 +307,7 @@ test('the result says where the evaluated architectures and the top-k came from'
 });
 
 test('collm-v2: the Navigator is credited only with its strategy\'s candidates; the fill is listed apart, with the proposal counts', () => {
-  const { k, state } = searchWith(12);
+  const { k, state } = searchWith(12, { promptVersion: 'collm-v2' });
   const batch = state.evaluated.slice(0, 6).map((e, i) => ({ ...e, origin: i < 2 ? ('llm' as const) : ('fill' as const) }));
   const collm = { ...initCollm(k.options), strategy: '# SUMMARY\nx', lastProposals: { generated: 10, duplicate: 7, illegal: 1, infeasible: 0 } };
   const user = navigatorCall(k, state, collm, batch).call.request.messages.at(-1)!.content;
@@ -318,7 +319,7 @@ test('collm-v2: the Navigator is credited only with its strategy\'s candidates; 
 });
 
 test('collm-v2: the Generator sees the cost budget in numbers, the best with accuracy and cost, and canonical visited cells', () => {
-  const { k, state } = searchWith(30, {}, { constraint: { metric: 'flops', max: 150 } });
+  const { k, state } = searchWith(30, { promptVersion: 'collm-v2' }, { constraint: { metric: 'flops', max: 150 } });
   const user = generatorCall(k, state, { ...initCollm(k.options), strategy: 'go' }, 10).call.request.messages.at(-1)!.content;
   assert.match(user, /COST BUDGET: at most 150 MFLOPs/);
   assert.match(user, /BEST SO FAR[^\n]*\n- \[[^\n]+\] {2}accuracy \d+\.\d\d%, \d+\.\d MFLOPs/);
@@ -333,6 +334,36 @@ test('collm-v2: the Generator sees the cost budget in numbers, the best with acc
   const big = Array(6).fill('nor_conv_3x3');
   const checked = checkGenerated(k, answer('x', { candidates: [big] }), new Set(), 1, initCollm(k.options).stats, 'llm');
   assert.match(checked.errors[0]!, /exceeds the cost budget: 220\.1 MFLOPs, the budget is at most 150 MFLOPs/);
+});
+
+test('collm-v3 (the default): one iteration\'s Generator prompt is a prefix of the next one\'s up to the newly evaluated architectures', () => {
+  const { k, state } = searchWith(40, {}, { constraint: { metric: 'flops', max: 150 } });
+  assert.equal(k.options.promptVersion, 'collm-v3');
+  const at = (n: number, strategy: string) => generatorCall(k, { ...state, evaluated: state.evaluated.slice(0, n) }, { ...initCollm(k.options), strategy }, 10).call.request.messages;
+  const [system1, user1] = at(30, 'Prefer convolutions.');
+  const [system2, user2] = at(40, 'Now try pooling on the first edge.');
+  assert.equal(system2!.content, system1!.content);
+  // Everything before the best list only grew: the next prompt starts with it.
+  const head = user1!.content.split('\n\nBEST SO FAR')[0]!;
+  assert.ok(user2!.content.startsWith(head), 'the second prompt starts with the first one\'s budget and visited list');
+  assert.match(head, /^COST BUDGET: at most 150 MFLOPs/);
+  // The visited list is canonical and in evaluation order; the strategy and the request come last.
+  const visited = user2!.content.split('in the order they were evaluated:\n')[1]!.split('\n\n')[0]!.split('\n');
+  assert.deepEqual(visited, state.evaluated.slice(0, 40).map((e) => JSON.stringify(nb201Space.parse(nb201Space.key(nb201Space.parse(e.arch))))));
+  assert.match(user2!.content, /STRATEGY:\nNow try pooling on the first edge\.\n\nWrite exactly 10 [^\n]*$/);
+});
+
+test('the visited window moves in blocks of half its size, so the list before it stays a prefix', () => {
+  const list = Array.from({ length: 100 }, (_, i) => i);
+  assert.deepEqual(evaluationWindow(list.slice(0, 50), 60), list.slice(0, 50));
+  assert.deepEqual(evaluationWindow(list.slice(0, 61), 60), list.slice(30, 61));
+  assert.deepEqual(evaluationWindow(list.slice(0, 90), 60), list.slice(30, 90));
+  assert.deepEqual(evaluationWindow(list.slice(0, 91), 60), list.slice(60, 91));
+  for (let n = 0; n <= 100; n++) {
+    const w = evaluationWindow(list.slice(0, n), 7);
+    assert.ok(w.length <= 7 && (n === 0 || w.at(-1) === n - 1), `n ${n}`);
+  }
+  assert.deepEqual(evaluationWindow(list, 0), []);
 });
 
 test('collm-v2: a strategy without its sections is asked for once more, and the corrected one kept', async () => {

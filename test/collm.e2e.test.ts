@@ -17,7 +17,7 @@ const env = useTemporal();
 /** The strategy and LLM fields of a collm search config talking to the fake endpoint. */
 const collm = (fake: FakeLlm) => ({
   strategy: 'collm',
-  llm: { provider: 'openai', baseUrl: fake.baseUrl, model: 'fake-model', apiKeyEnv: 'COLLM_TEST_KEY', timeoutMs: 2000 },
+  llm: { provider: 'openai', baseUrl: fake.baseUrl, model: 'fake-model', apiKeyEnv: 'COLLM_LLM_API_KEY_TEST', timeoutMs: 2000 },
 });
 
 async function search(config: Record<string, unknown>, id = uniqueId('collm')): Promise<{ result: SearchResult; id: string }> {
@@ -47,7 +47,7 @@ test('collm: Navigator strategy in, Generator JSON out, every exchange in the hi
     assertLegalAndUnique(result);
     assert.ok(result.history.filter((e) => e.origin === 'llm').length >= 25, result.history.map((e) => e.origin).join());
     const llm = result.stats as unknown as CollmStats & { promptVersion: string };
-    assert.equal(llm.promptVersion, 'collm-v2');
+    assert.equal(llm.promptVersion, 'collm-v3');
     assert.equal(llm.navigatorCalls, 3, 'initial strategy + a refinement after each batch but the last');
     assert.ok(llm.generatorCalls >= 3);
     assert.equal(llm.invalidJson, 0);
@@ -63,7 +63,7 @@ test('collm: Navigator strategy in, Generator JSON out, every exchange in the hi
     assert.match(nav[1]!.body.messages.at(-1)!.content, /Iteration 1 results[\s\S]*accuracy \d+\.\d\d%/);
     assert.ok(!JSON.stringify(nav[1]!.body.messages).includes('<think>'), 'reasoning is stripped from the kept strategy');
     // The Generator is stateless: system + one user turn, with the strategy and structured output.
-    const firstAttempts = gen.filter((g) => g.body.messages.at(-1)!.content.startsWith('STRATEGY:'));
+    const firstAttempts = gen.filter((g) => g.body.messages.at(-1)!.content.startsWith('COST BUDGET:'));
     assert.ok(firstAttempts.length >= 3);
     for (const g of firstAttempts) assert.equal(g.body.messages.length, 2);
     assert.match(gen[0]!.body.messages[1]!.content, /Explore convolution-heavy cells first/);
@@ -192,7 +192,7 @@ test('collm: 429 and a timeout are retried by Temporal; the search completes', a
 
 test('collm: a wrong API key ends the search with what to fix, and the key appears nowhere', async () => {
   const secret = 'sk-test-DO-NOT-LEAK-123456';
-  process.env.COLLM_TEST_KEY = secret;
+  process.env.COLLM_LLM_API_KEY_TEST = secret;
   const fake = await startFakeLlm(() => ({ status: 401, error: `Incorrect API key provided: ${secret}` }));
   try {
     const id = uniqueId('auth');
@@ -202,7 +202,7 @@ test('collm: a wrong API key ends the search with what to fix, and the key appea
     );
     assert.ok(err instanceof WorkflowFailedError);
     const message = (err.cause as Error).message;
-    assert.match(message, /COLLM_TEST_KEY/);
+    assert.match(message, /COLLM_LLM_API_KEY_TEST/);
     assert.doesNotMatch(message, new RegExp(secret));
     assert.equal(fake.seen.length, 1, 'an auth error is not retried');
     assert.equal(fake.seen[0]!.authorization, `Bearer ${secret}`);
@@ -210,7 +210,7 @@ test('collm: a wrong API key ends the search with what to fix, and the key appea
     assert.equal((await handle.describe()).status.name, 'FAILED');
     assert.ok(!historyToJSON(await handle.fetchHistory()).includes(secret), 'the key is not in the history');
   } finally {
-    delete process.env.COLLM_TEST_KEY;
+    delete process.env.COLLM_LLM_API_KEY_TEST;
     await fake.close();
   }
 });

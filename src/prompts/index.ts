@@ -1,5 +1,6 @@
 import { COLLM_V1 } from './collm-v1';
 import { COLLM_V2 } from './collm-v2';
+import { COLLM_V3 } from './collm-v3';
 import type { PromptSet } from './types';
 
 export type { PromptSet } from './types';
@@ -8,9 +9,10 @@ export type { PromptSet } from './types';
 export const PROMPTS: Readonly<Record<string, PromptSet>> = {
   [COLLM_V1.version]: COLLM_V1,
   [COLLM_V2.version]: COLLM_V2,
+  [COLLM_V3.version]: COLLM_V3,
 };
 
-export const LATEST_PROMPTS = COLLM_V2.version;
+export const LATEST_PROMPTS = COLLM_V3.version;
 
 /** Replaces each {{name}}; a missing value is a bug, so it throws rather than leave a hole. */
 export function render(template: string, values: Record<string, string | number>): string {

@@ -30,4 +30,11 @@ export interface PromptSet {
    * best). Part of the version, so a recorded search replays as it ran.
    */
   repairDuplicates?: boolean;
+  /**
+   * The Generator's visited list is in evaluation order, its window moved in
+   * blocks, so one call's prompt is a prefix of the next one's up to the
+   * newly evaluated architectures (a KV cache serves the rest). Absent: the
+   * best and the most recent first.
+   */
+  visitedInEvaluationOrder?: boolean;
 }

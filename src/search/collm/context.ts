@@ -90,19 +90,19 @@ export function archTokens(space: SearchSpace<unknown>): number {
  * the strategy it quotes. On a small context the whole exchange, including
  * the follow-up that repeats the first answer and quotes the refused
  * candidates, must fit: the fixed text (system prompt, best list, memory
- * turns), two answers of up to
+ * turns, or `fixedTokens` set aside for them), two answers of up to
  * maxTokens, the follow-up's errors (an architecture and ~30 tokens each),
  * the listed architectures, ~2.5 characters per token of strategy. An OFA
  * subnet takes three times the tokens of a NAS-Bench-201 cell, so the sizes
  * come from the space's own architectures.
  */
-export function generatorPromptLimits(k: Collm, count: number, fixedText = ''): { visited: number; strategyChars: number } {
+export function generatorPromptLimits(k: Collm, count: number, fixedText = '', fixedTokens = 0): { visited: number; strategyChars: number } {
   const { contextTokens } = k.generator.capabilities;
   if (contextTokens === undefined) return { visited: k.options.visitedInPrompt, strategyChars: Infinity };
   const strategyChars = 2000;
   const perArch = archTokens(k.space);
   const errors = RETRY_ERRORS_SHOWN * (perArch + 30);
   // 300 tokens of margin: the user turns' fixed wording and the chat template's own tokens.
-  const room = contextTokens - 2 * generatorMaxTokens(k, count) - estimateTokens(fixedText) - strategyChars / 2.5 - errors - 300;
+  const room = contextTokens - 2 * generatorMaxTokens(k, count) - estimateTokens(fixedText) - fixedTokens - strategyChars / 2.5 - errors - 300;
   return { visited: Math.max(0, Math.min(k.options.visitedInPrompt, Math.floor(room / perArch))), strategyChars };
 }

@@ -3,7 +3,7 @@ import { render } from '../../prompts';
 import type { SearchSpace } from '../../spaces/types';
 import type { ChatMessage, ChatResponse, LlmCall } from '../../llm/types';
 import type { SearchState } from '../types';
-import { estimateTokens, generatorMaxTokens, generatorPromptLimits, generatorSchema, RETRY_ERRORS_SHOWN } from './context';
+import { archTokens, estimateTokens, generatorMaxTokens, generatorPromptLimits, generatorSchema, RETRY_ERRORS_SHOWN } from './context';
 import { costBudget, costText, fmtAcc } from './describe';
 import { applyEdit, editFormat, editSchema } from './edit';
 import { callSeed, prompts, type Collm, type CollmState } from './state';
@@ -61,11 +61,17 @@ export function generatorCall(
   const parents = edit ? top.map((e) => space.parse(e.arch)) : [];
   const item = edit ? { schema: editSchema(space, parents.length) } : space;
   const memory = k.options.memory === 'both' ? memoryThatFits(k, state.generator.slice(-6)) : [];
-  // What the prompt holds besides the strategy and the visited list sizes the rest.
-  const limits = generatorPromptLimits(k, count, [system.content, bestList, ...memory.map((m) => m.content)].join('\n'));
-  // Show the best and the most recent evaluated architectures: the ones a Generator is likeliest to repeat.
+  const inOrder = p.visitedInEvaluationOrder === true;
+  // What the prompt holds besides the strategy and the visited list sizes the rest. In evaluation
+  // order the best list is allowed for at its largest, so the window's size does not move with it.
+  const fixed = [system.content, inOrder ? '' : bestList, ...memory.map((m) => m.content)].join('\n');
+  const limits = generatorPromptLimits(k, count, fixed, inOrder ? SHOWN_BEST * (archTokens(space) + 30) : 0);
   const shown = new Set<string>();
-  for (const e of [...best.slice(0, Math.ceil(limits.visited / 2)), ...search.evaluated.slice().reverse()]) {
+  const visited = inOrder
+    ? evaluationWindow(search.evaluated, limits.visited)
+    : // The best and the most recent evaluated architectures: the ones a Generator is likeliest to repeat.
+      [...best.slice(0, Math.ceil(limits.visited / 2)), ...search.evaluated.slice().reverse()];
+  for (const e of visited) {
     if (shown.size >= limits.visited) break;
     shown.add(JSON.stringify(canonicalJson(k, e.arch)));
   }
@@ -100,6 +106,20 @@ export function generatorCall(
     read: edit ? readEdit(space, item.schema, parents) : readArchitecture(space),
     item,
   };
+}
+
+/**
+ * The last `limit` or fewer evaluated architectures, in evaluation order, the
+ * window's start moved in blocks of half the limit: from one iteration to the
+ * next the list only grows at its end until the window moves, so the prompt
+ * before it stays a prefix a KV cache can serve.
+ */
+export function evaluationWindow<T>(evaluated: readonly T[], limit: number): readonly T[] {
+  if (limit <= 0) return [];
+  if (evaluated.length <= limit) return evaluated;
+  const block = Math.max(1, Math.ceil(limit / 2));
+  const start = Math.ceil((evaluated.length - limit) / block) * block;
+  return evaluated.slice(start);
 }
 
 /** The Generator's turn: the call, what it said, and how its answer's items become architectures. */

@@ -7,7 +7,7 @@ import { createCollm } from './strategy';
 export { collmOptions, type CollmOptions } from './options';
 export { initCollm, type Collm, type CollmState, type CollmStats } from './state';
 export { acceptNavigator, acceptSummary, navigatorCall, summaryCall } from './navigator';
-export { generatorCall, rememberGenerator, retryCall, type GeneratorTurn } from './generator';
+export { evaluationWindow, generatorCall, rememberGenerator, retryCall, type GeneratorTurn } from './generator';
 export { applyEdit, editSchema } from './edit';
 export { conversationBudget, generatorMaxTokens, generatorPromptLimits, generatorSchema } from './context';
 export { checkGenerated, type Checked } from './answers';
