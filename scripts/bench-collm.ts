@@ -3,6 +3,7 @@
  *   npm run bench:collm                                   # embedded SmolLM2-135M, 3 datasets x 10 seeds, budget 100
  *   npm run bench:collm -- --seeds 3 --datasets cifar10
  *   npm run bench:collm -- --seeds 5 --first-seed 5 --port 7360   # seeds 5-9, e.g. beside a run of 0-4
+ *   npm run bench:collm -- --collm '{"generatorMode":"edit"}'   # collm options for the collm row
  *   npm run bench:collm -- --base-url http://127.0.0.1:8000/v1 --model Qwen/Qwen3-30B-A3B [--api-key-env OPENAI_API_KEY]
  *
  * Prints, on the same seeds, collm, the same loop with the LLMs off (the fill
@@ -38,7 +39,8 @@ async function pool<T>(jobs: (() => Promise<T>)[], concurrency: number): Promise
 }
 
 /** The same collm loop with the LLMs off (the fill alone) is the control for what the LLMs add. */
-const strategyOf = (method: string): unknown => (method === 'llms-off' ? { name: 'collm', llms: 'off' } : method);
+const strategyOf = (method: string, collm: Record<string, unknown>): unknown =>
+  method === 'llms-off' ? { name: 'collm', llms: 'off' } : method === 'collm' ? { name: 'collm', ...collm } : method;
 
 async function main(): Promise<void> {
   const seeds = Number(arg('seeds', '10'));
@@ -53,6 +55,7 @@ async function main(): Promise<void> {
   const llm = baseUrl
     ? { provider: 'openai', baseUrl, model: model ?? 'default', apiKeyEnv: arg('api-key-env', 'OPENAI_API_KEY') }
     : { provider: 'local', ...(arg('navigator-tokens') ? { roles: { navigator: { maxTokens: Number(arg('navigator-tokens')) } } } : {}) };
+  const collmOptions = JSON.parse(arg('collm', '{}')!) as Record<string, unknown>;
   const modelName = baseUrl ? `${model} at ${baseUrl}` : 'embedded SmolLM2-135M-Instruct Q4_1';
 
   const lines: string[] = [];
@@ -63,7 +66,7 @@ async function main(): Promise<void> {
           const t0 = performance.now();
           const handle = await startSearch(
             client,
-            { budget, batchSize, seed, dataset, strategy: strategyOf(method), ...(method === 'collm' ? { llm } : {}), evaluation: { taskQueue: evalQueue } },
+            { budget, batchSize, seed, dataset, strategy: strategyOf(method, collmOptions), ...(method === 'collm' ? { llm } : {}), evaluation: { taskQueue: evalQueue } },
             { taskQueue: controlQueue, workflowId: `benchc-${method}-${dataset}-${seed}-${Date.now()}` },
           );
           const r = (await handle.result()) as SearchResult;
@@ -97,7 +100,7 @@ async function main(): Promise<void> {
       }
     }
   });
-  console.log(`\nbudget ${budget}, batch ${batchSize}; accuracy of the best-by-validation architecture, mean ± std over seeds ${firstSeed}-${firstSeed + seeds - 1}`);
+  console.log(`\ncollm options ${JSON.stringify(collmOptions)}; budget ${budget}, batch ${batchSize}; accuracy of the best-by-validation architecture, mean ± std over seeds ${firstSeed}-${firstSeed + seeds - 1}`);
   console.log('| method | dataset | seeds | test acc | val acc | LLM calls/search | tokens in / out per search | s/call | illegal (of generated) | duplicate (of generated) | filled by mutation (of evaluated) | evaluated from LLM proposals | top-k from LLM proposals |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const l of lines) console.log(l);
