@@ -18,6 +18,39 @@ const BAD: [string, unknown, RegExp][] = [
     { budget: 10, seedArchitectures: ['|nor_conv_3x3~0|+|none~0|none~1|+|none~0|sep_conv_5x5~1|none~2|'] },
     /seedArchitectures\[0\]: node 3, input 1: unknown operation 'sep_conv_5x5'/,
   ],
+  [
+    'a wrong type or a number out of range says what was expected and what came',
+    { budget: 10, batchSize: 'ten', targetAccuracy: 150 },
+    /batchSize: expected an integer from 1 to 1000, got string "ten"\n\s+- targetAccuracy: must be at most 100, got 150/,
+  ],
+  [
+    'every bad field in one report: core fields, seed architectures, evaluator options, LLM',
+    {
+      budget: 10,
+      batchSize: 0,
+      dataset: 'mnist',
+      seedArchitectures: ['|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|none~2|', '|conv~0|+|none~0|none~1|+|none~0|none~1|none~2|'],
+      evaluation: { options: { table: '/x.csv' } },
+      strategy: 'collm',
+      llm: { provider: 'openai', model: 'm' },
+    },
+    new RegExp(
+      [
+        /batchSize: must be at least 1, got 0/,
+        /dataset: unknown dataset 'mnist' for space nb201/,
+        /seedArchitectures\[1\]: node 1, input 0: unknown operation 'conv'/,
+        /evaluation\.options: unknown field\(s\) 'table'/,
+        /llm\.baseUrl: must be the endpoint URL/,
+      ]
+        .map((r) => `(?=[\\s\\S]*${r.source})`)
+        .join(''),
+    ),
+  ],
+  [
+    'credentials in the LLM endpoint URL',
+    { budget: 10, strategy: 'collm', llm: { provider: 'openai', baseUrl: 'https://llm.example/v1?api_key=k', model: 'm' } },
+    /llm\.baseUrl: must not carry credentials \(the query parameter 'api_key'\)/,
+  ],
 ];
 
 for (const [what, input, message] of BAD) {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -17,6 +17,7 @@ import type { EvalContext, EvalRequest } from '../src/evaluators/types';
 import { EvaluationError } from '../src/evaluators/types';
 import { problemsOf } from '../src/search/config';
 import { costNb201, parseNb201 } from '../src/spaces/nb201';
+import { SPACES } from '../src/spaces';
 
 // The user's program is a boundary we do not own: these tests run small real programs.
 const FIXTURES = join(__dirname, 'fixtures', 'command');
@@ -274,6 +275,47 @@ test('hostile candidate text travels verbatim on stdin and runs nothing', async 
     assert.equal(input.split('\n').length, 2);
   }
   assert.equal(existsSync(marker), false);
+});
+
+test('a hostile candidate never changes what runs: refused by its space before any process starts, no shell anywhere', async () => {
+  // Shell syntax that would delete or create files if any string reached a shell.
+  const victim = join(tmp, 'victim');
+  mkdirSync(victim);
+  writeFileSync(join(victim, 'keep'), 'still here');
+  const pwned = join(tmpdir(), `collm-pwned-${process.pid}-${Date.now()}`);
+  const hostile = [
+    `; rm -rf ${victim}`,
+    `$(touch ${pwned})`,
+    `\`touch ${pwned}\``,
+    `|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|none~2|\ntouch ${pwned}`,
+    `{"r": 224}; touch ${pwned}`,
+    `depth=12 && rm -rf ${victim}`,
+    `0000 | sh -c 'touch ${pwned}'`,
+  ];
+  const record = join(tmp, 'ran.json');
+  for (const space of SPACES.list()) {
+    for (const arch of hostile) {
+      const err = await evaluator
+        .evaluate({ ...request({ argv: node('record-run.mjs', record) }), space: space.name, dataset: space.datasets[0]!, arch }, makeContext('cpu').context)
+        .then(() => assert.fail(`${space.name} evaluated ${JSON.stringify(arch)}`), (e: unknown) => e as Error & { retryable?: boolean });
+      assert.equal(err.name, 'ArchitectureError', `${space.name}: ${err.message}`);
+      assert.equal(err.retryable, false, 'an illegal architecture is not retried');
+      assert.equal(existsSync(record), false, `${space.name}: the program started for ${JSON.stringify(arch)}`);
+    }
+  }
+
+  // The same strings as arguments of the search's own command: each one argument, as written.
+  const args = hostile;
+  const legal = await evaluator.evaluate(request({ argv: node('record-run.mjs', record, ...args) }), makeContext('cpu').context);
+  assert.equal(legal.valAcc, 50);
+  const seen = JSON.parse(readFileSync(record, 'utf8')) as { argv: string[]; stdin: string };
+  assert.deepEqual(seen.argv, args);
+  // The candidate itself travels as one line of JSON data on stdin.
+  assert.equal((JSON.parse(seen.stdin) as { arch: string }).arch, ARCH);
+  assert.equal(seen.stdin.split('\n').length, 2);
+
+  assert.equal(existsSync(pwned), false, `${pwned} was created: a shell ran`);
+  assert.equal(readFileSync(join(victim, 'keep'), 'utf8'), 'still here');
 });
 
 test('allowedPrograms limits argv[0] and the variables that would load other code', async () => {

@@ -274,6 +274,16 @@ describe('openAiProvider', () => {
     assert.ok(!p.id.includes('S3CRET'));
   });
 
+  test('an endpoint that echoes the key into its answer: redacted before the answer leaves the provider', async () => {
+    const secret = 'sk-test-ECHOED-0123456789abcdef';
+    script = [completion(`{"cell": 3, "debug": "Authorization: Bearer ${secret}"}`, { reasoning_content: `the header was ${secret}` }, `model-${secret}`)];
+    const res = await provider({ apiKeyEnv: 'COLLM_LLM_API_KEY' }, { COLLM_LLM_API_KEY: secret }).chat(ask(SCHEMA));
+    assert.equal(received[0]?.authorization, `Bearer ${secret}`, 'the key was sent');
+    assert.ok(!JSON.stringify(res).includes(secret), JSON.stringify(res));
+    assert.deepEqual(res.json, { cell: 3, debug: 'Authorization: Bearer [redacted]' });
+    assert.equal(res.reasoning, 'the header was [redacted]');
+  });
+
   test('404: not_found names the model and base URL', async () => {
     script = [json(404, { error: { message: 'The model `test-model` does not exist.' } })];
     const err = await llmError(provider().chat(ask()));

@@ -1,4 +1,5 @@
 import { EVALUATORS } from '../evaluators/registry';
+import { clip, EXPLAINED } from '../lib/zod-messages';
 import { resolveLlms } from '../llm/config';
 import type { EvaluatorPlugin } from '../evaluators/types';
 import { ConfigError, parseCoreConfig, problemsOf, type CoreConfig } from '../search/config';
@@ -15,20 +16,24 @@ import { SPACES } from '../spaces';
  * a running search), benchmarks and tests before running in process.
  */
 export function resolveSearchConfig(input: unknown): SearchConfig {
-  const { config: core, problems } = parseCoreConfig(input);
-  if (!core) throw new ConfigError(problems);
-  const space = SPACES.get(core.space);
+  // The plug-in checks run on whichever fields are valid on their own, so one report lists every bad field.
+  const { config: core, fields, problems } = parseCoreConfig(input);
+  const space = fields.space !== undefined && SPACES.has(fields.space) ? SPACES.get(fields.space) : undefined;
 
-  const evaluation = resolveEvaluation(core, space.defaultEvaluator);
-  problems.push(...evaluation.problems);
+  const evaluation = space && fields.evaluation ? resolveEvaluation({ ...fields, space: space.name, evaluation: fields.evaluation }, space.defaultEvaluator) : undefined;
+  problems.push(...(evaluation?.problems ?? []));
 
-  const strategy = STRATEGIES.get(core.strategy.name);
-  const { name: _name, ...strategyOptions } = core.strategy;
-  const unsupported = strategy.unsupported?.(space, strategyOptions);
-  if (unsupported) problems.push(`strategy.name: ${unsupported}`);
-  const llm = resolveLlms(core.llm, strategy.llmRoles ?? [], strategy.name);
-  problems.push(...llm.problems);
-  if (problems.length > 0) throw new ConfigError(problems);
+  let llm: ReturnType<typeof resolveLlms> | undefined;
+  if (fields.strategy) {
+    const strategy = STRATEGIES.get(fields.strategy.name);
+    const { name: _name, ...strategyOptions } = fields.strategy;
+    const unsupported = space && strategy.unsupported?.(space, strategyOptions);
+    if (unsupported) problems.push(`strategy.name: ${unsupported}`);
+    llm = resolveLlms(fields.llm, strategy.llmRoles ?? [], strategy.name);
+    problems.push(...llm.problems);
+  }
+  // Roles that share `llm` report its problems once each.
+  if (!core || !space || !evaluation || !llm || problems.length > 0) throw new ConfigError([...new Set(problems)]);
 
   const { llm: _raw, dataset, ...rest } = core;
   return {
@@ -46,13 +51,13 @@ const scores = (e: EvaluatorPlugin, space: string): boolean => e.spaces === 'any
 /** A plug-in by name with its options, or the problems naming the field. */
 function plugin(name: string, field: string, rawOptions: unknown, optionsField: string[], space: string) {
   const problems: string[] = [];
-  if (!EVALUATORS.has(name)) return { problems: [`evaluation.${field}: unknown evaluator '${name}'; ${EVALUATORS.hint}`] };
+  if (!EVALUATORS.has(name)) return { problems: [`evaluation.${field}: unknown evaluator '${clip(name)}'; ${EVALUATORS.hint}`] };
   const p = EVALUATORS.get(name);
   if (!scores(p, space)) {
     const fit = EVALUATORS.list().filter((e) => scores(e, space) && !e.measuresOnly === (field === 'evaluator')).map((e) => e.name);
     problems.push(`evaluation.${field}: ${name} does not evaluate space ${space}; use one of ${fit.join(', ') || '(none registered)'}`);
   }
-  const options = p.options.safeParse(rawOptions ?? {});
+  const options = p.options.safeParse(rawOptions ?? {}, EXPLAINED);
   if (!options.success) problems.push(...problemsOf(options.error, optionsField));
   return { plugin: p, options: options.success ? (options.data as Record<string, unknown>) : {}, problems };
 }
@@ -63,7 +68,7 @@ function plugin(name: string, field: string, rawOptions: unknown, optionsField: 
  * for a latency device the evaluator does not measure, one that does (e.g.
  * onnx-cost for "onnx:cpu").
  */
-function resolveEvaluation(core: CoreConfig, defaultEvaluator: string): { value: Pick<EvaluationConfig, 'evaluator' | 'options' | 'costEvaluator' | 'costOptions' | 'latencyFrom'>; problems: string[] } {
+function resolveEvaluation(core: Pick<CoreConfig, 'evaluation' | 'constraint' | 'space'>, defaultEvaluator: string): { value: Pick<EvaluationConfig, 'evaluator' | 'options' | 'costEvaluator' | 'costOptions' | 'latencyFrom'>; problems: string[] } {
   const { evaluation, constraint, space } = core;
   const evaluatorName = evaluation.evaluator ?? defaultEvaluator;
   const main = plugin(evaluatorName, 'evaluator', evaluation.options, ['evaluation', 'options'], space);

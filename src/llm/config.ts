@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { clip, EXPLAINED } from '../lib/zod-messages';
 import { LLM_PROVIDERS } from './registry';
 import type { ResolvedLlm } from './types';
 
@@ -70,23 +71,23 @@ export function resolveLlms(
       );
       continue;
     }
-    const generic = sampling.safeParse(merged);
+    const generic = sampling.safeParse(merged, EXPLAINED);
     if (!generic.success) {
       problems.push(...generic.error.issues.map((i) => `${describeField([...where, ...i.path])}: ${i.message}`));
       continue;
     }
     const { provider: name = DEFAULT_LLM.provider, temperature, maxTokens, ...rest } = generic.data;
     if (!LLM_PROVIDERS.has(name)) {
-      problems.push(`${describeField([...where, 'provider'])}: unknown LLM provider '${name}'; ${LLM_PROVIDERS.hint}`);
+      problems.push(`${describeField([...where, 'provider'])}: unknown LLM provider '${clip(name)}'; ${LLM_PROVIDERS.hint}`);
       continue;
     }
     const provider = LLM_PROVIDERS.get(name);
-    const options = provider.options.safeParse(rest);
+    const options = provider.options.safeParse(rest, EXPLAINED);
     if (!options.success) {
       problems.push(
         ...options.error.issues.map((i) =>
           i.code === 'unrecognized_keys'
-            ? `${describeField([...where, ...i.path])}: unknown field(s) ${i.keys.map((k) => `'${k}'`).join(', ')} for provider ${name}; remove them or check the spelling`
+            ? `${describeField([...where, ...i.path])}: unknown field(s) ${i.keys.map((k) => `'${clip(k)}'`).join(', ')} for provider ${name}; remove them or check the spelling`
             : `${describeField([...where, ...i.path])}: ${i.message}`,
         ),
       );

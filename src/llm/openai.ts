@@ -9,6 +9,7 @@ import type {
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
 import { z } from 'zod';
+import { redactUrl, redactUrlsIn, urlCredentials } from '../lib/url-secrets';
 import { extractJson, stripReasoning } from './json';
 import type { LlmProviderPlugin } from './plugin';
 import { LlmError, type ChatMessage, type ChatRequest, type ChatResponse, type LlmProvider } from './types';
@@ -17,7 +18,13 @@ import { LlmError, type ChatMessage, type ChatRequest, type ChatResponse, type L
 export const openAiOptions = z
   .object({
     /** e.g. "https://api.openai.com/v1" or "http://localhost:8000/v1" (vLLM). */
-    baseUrl: z.url({ error: 'must be the endpoint URL, e.g. "http://127.0.0.1:8000/v1"' }),
+    baseUrl: z
+      .url({ protocol: /^https?$/, error: 'must be the endpoint URL, e.g. "http://127.0.0.1:8000/v1"' })
+      .refine((url) => urlCredentials(url) === undefined, {
+        error: (i) =>
+          `must not carry credentials (${urlCredentials(String(i.input))}): the URL is stored in the workflow history; ` +
+          'put the key in an environment variable of the worker that calls the LLM and name it in apiKeyEnv',
+      }),
     model: z.string({ error: 'must name the model, e.g. "Qwen/Qwen3-30B-A3B"' }).min(1),
     /** Per request; the activity's startToCloseTimeout must be longer. */
     timeoutMs: z.number().int().positive().default(300_000),
@@ -53,6 +60,7 @@ export const openAiPlugin: LlmProviderPlugin<OpenAiOptions> = {
   defaults: { maxTokens: 4096 },
   // Hosted models have large contexts; structured output is asked for, not guaranteed.
   describe: (o) => ({ model: o.model, capabilities: { grammar: false } }),
+  reaches: (o) => ({ endpoints: [o.baseUrl], keyEnvs: [o.apiKeyEnv] }),
   create: (llm, env) => openAiProvider({ ...llm.options, temperature: llm.temperature, maxTokens: llm.maxTokens }, env),
 };
 
@@ -75,7 +83,8 @@ export function openAiProvider(input: OpenAiProviderConfig, env: NodeJS.ProcessE
   let schemaRejected = false;
 
   const errorContext: ErrorContext = {
-    baseUrl: config.baseUrl,
+    // The options refuse credentials in the URL; redacted all the same, since messages reach logs and history.
+    baseUrl: redactUrl(config.baseUrl),
     model: config.model,
     keyEnv,
     keySet: secret !== undefined,
@@ -105,7 +114,7 @@ export function openAiProvider(input: OpenAiProviderConfig, env: NodeJS.ProcessE
   }
 
   return {
-    id: `openai:${config.model}@${config.baseUrl}`,
+    id: `openai:${config.model}@${redactUrl(config.baseUrl)}`,
     async chat(request: ChatRequest, signal?: AbortSignal): Promise<ChatResponse> {
       const started = performance.now();
       const wire = chooseWire(request, mode, schemaRejected);
@@ -118,7 +127,7 @@ export function openAiProvider(input: OpenAiProviderConfig, env: NodeJS.ProcessE
           schemaRejected = true;
           completion = await send(request, 'prompt', signal);
         }
-        return toResponse(completion, request, config.model, performance.now() - started, config.baseUrl);
+        return toResponse(completion, request, config.model, performance.now() - started, errorContext.baseUrl, secret);
       } catch (err) {
         throw toLlmError(err, errorContext);
       }
@@ -169,19 +178,21 @@ function toResponse(
   model: string,
   latencyMs: number,
   baseUrl: string,
+  secret: string | undefined,
 ): ChatResponse {
   const message = Array.isArray(completion?.choices) ? completion.choices[0]?.message : undefined;
   if (!message) throw new LlmError('server', `${baseUrl} answered without a choice (not an OpenAI-compatible response?)`);
   // vLLM and DeepSeek return reasoning beside the content; the field is not in the OpenAI types.
   const extra = message as unknown as Record<string, unknown>;
+  // An endpoint that echoes the request (a debugging proxy) must not put the key into the history.
   const fieldReasoning = [extra['reasoning_content'], extra['reasoning']].find(
     (r): r is string => typeof r === 'string' && r.trim() !== '',
   );
-  const stripped = stripReasoning(message.content ?? '');
-  const reasoning = [fieldReasoning?.trim(), stripped.reasoning].filter((r) => r !== undefined).join('\n\n');
+  const stripped = stripReasoning(withoutSecret(message.content ?? '', secret));
+  const reasoning = [fieldReasoning && withoutSecret(fieldReasoning, secret).trim(), stripped.reasoning].filter((r) => r !== undefined).join('\n\n');
   const response: ChatResponse = {
     text: stripped.text,
-    model: completion.model || model,
+    model: withoutSecret(completion.model || model, secret),
     tokensIn: completion.usage?.prompt_tokens ?? 0,
     tokensOut: completion.usage?.completion_tokens ?? 0,
     latencyMs: Math.round(latencyMs),
@@ -254,8 +265,12 @@ function causeText(err: Error): string {
  * servers may echo request headers, and OpenAI quotes a masked key on 401.
  */
 function redact(text: string, secret: string | undefined): string {
-  const masked = secret ? text.split(secret).join('[redacted]') : text;
+  const masked = redactUrlsIn(withoutSecret(text, secret));
   return masked.replace(/Bearer\s+\S+/gi, 'Bearer [redacted]').replace(/\b(sk|pk|rk)-[\w*.-]{4,}/g, '[redacted]');
+}
+
+function withoutSecret(text: string, secret: string | undefined): string {
+  return secret ? text.split(secret).join('[redacted]') : text;
 }
 
 /**

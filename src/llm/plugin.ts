@@ -28,6 +28,13 @@ export interface LlmProviderPlugin<O = any> {
   readonly roleDefaults?: Readonly<Record<string, SamplingDefaults>>;
   /** The model's name for people and what the core may rely on. Pure: no I/O. */
   describe(options: O): { model: string; capabilities: LlmCapabilities };
+  /**
+   * What a call with these options sends out of the worker: the endpoint URLs
+   * it contacts and the worker's environment variables it sends there (API
+   * keys). The worker checks both against its allow-list before each call,
+   * since a search config names them. Absent: the provider contacts nothing.
+   */
+  reaches?(options: O): { endpoints: string[]; keyEnvs: string[] };
   /** The runtime, on the worker that makes the calls; secrets come from its environment. */
   create(llm: ResolvedLlm & { options: O }, env: NodeJS.ProcessEnv): LlmProvider;
 }

@@ -44,7 +44,8 @@ export type LlmErrorKind =
   | 'rate_limit' // 429
   | 'timeout'
   | 'server' // 5xx, connection reset
-  | 'config'; // our own configuration is wrong (missing key variable, missing model file)
+  | 'config' // our own configuration is wrong (missing key variable, missing model file)
+  | 'not_allowed'; // the worker's allow-list refuses the endpoint or the key variable
 
 const RETRYABLE: ReadonlySet<LlmErrorKind> = new Set(['rate_limit', 'timeout', 'server']);
 

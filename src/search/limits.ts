@@ -1,0 +1,32 @@
+/**
+ * Sizes of what people and LLMs send into a search. All of it lands in the
+ * workflow history (a config is stored as the input, the resolved config,
+ * the memo and every continue-as-new's input; a hint as a signal; an answer
+ * as an activity result), where Temporal refuses a payload over 2 MB and
+ * every replay reads it again, so anything larger is refused with a message
+ * before it gets there. Plain numbers: the workflow reads them too.
+ */
+
+/** A search config as JSON text, in characters. The largest real configs are a few KB. */
+export const MAX_CONFIG_CHARS = 256 * 1024;
+
+/** `seedArchitectures` entries: far more than a search evaluates first. */
+export const MAX_SEED_ARCHITECTURES = 1000;
+
+/** One architecture's text; every space's is a few hundred characters at most. */
+export const MAX_ARCH_CHARS = 4000;
+
+/** A steering hint (`steer` signal); the Navigator reads it in its prompt. */
+export const MAX_HINT_CHARS = 2000;
+
+/** Hints waiting for the Navigator's next turn; more are dropped (they cross continue-as-new). */
+export const MAX_PENDING_HINTS = 20;
+
+/** An LLM's answer text; far above any `maxTokens` an answer is asked for with. */
+export const MAX_LLM_ANSWER_CHARS = 256 * 1024;
+
+/** Reasoning kept beside an answer for the search log; the rest is cut. */
+export const MAX_LLM_REASONING_CHARS = 64 * 1024;
+
+/** A search's evaluation budget, extensions included: far beyond any search, low enough that arithmetic stays exact. */
+export const MAX_BUDGET = 1_000_000;
