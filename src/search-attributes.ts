@@ -11,6 +11,13 @@ export const NAS_STRATEGY = defineSearchAttributeKey('NasStrategy', SearchAttrib
 export const NAS_EVALUATED = defineSearchAttributeKey('NasEvaluated', SearchAttributeType.INT);
 export const NAS_BEST_VAL_ACC = defineSearchAttributeKey('NasBestValAcc', SearchAttributeType.DOUBLE);
 
+/**
+ * Set by Temporal itself on every run a schedule starts: the schedule's id.
+ * It finds a schedule's runs (`scheduledRunsQuery`) and tells a run which
+ * schedule started it; it is built in, so it is not registered below.
+ */
+export const TEMPORAL_SCHEDULED_BY_ID = defineSearchAttributeKey('TemporalScheduledById', SearchAttributeType.KEYWORD);
+
 /** Name and CLI type of each, for registering them on a server. */
 export const NAS_SEARCH_ATTRIBUTES: readonly { name: string; cliType: string }[] = [
   { name: NAS_SPACE.name, cliType: 'Keyword' },
@@ -35,4 +42,17 @@ export function progressAttributes(evaluated: number, bestValAcc: number | undef
     { key: NAS_EVALUATED, value: evaluated },
     ...(bestValAcc !== undefined ? [{ key: NAS_BEST_VAL_ACC, value: bestValAcc }] : []),
   ];
+}
+
+/** A schedule id goes into visibility queries between single quotes, so it may not contain quotes or backslashes. */
+export const SCHEDULE_ID_PATTERN = /^[^'"\\]+$/;
+
+/**
+ * Visibility query for the `nasSearch` runs a schedule started, e.g. the
+ * completed ones a warm start reads: `TemporalScheduledById = 'nightly' AND
+ * ExecutionStatus = 'Completed'`.
+ */
+export function scheduledRunsQuery(scheduleId: string, status?: 'Running' | 'Completed' | 'Failed' | 'Terminated' | 'Canceled' | 'TimedOut'): string {
+  if (!SCHEDULE_ID_PATTERN.test(scheduleId)) throw new Error(`schedule id ${JSON.stringify(scheduleId)}: quotes and backslashes are not allowed`);
+  return [`${TEMPORAL_SCHEDULED_BY_ID.name} = '${scheduleId}'`, `WorkflowType = 'nasSearch'`, ...(status ? [`ExecutionStatus = '${status}'`] : [])].join(' AND ');
 }

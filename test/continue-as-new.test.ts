@@ -27,9 +27,12 @@ test('with a low history threshold a search crosses several runs and returns the
     const markers: number[] = [];
     for await (const wf of env.client.workflow.list({ query: `WorkflowId = "${id}"` })) {
       const history = await env.client.workflow.getHandle(id, wf.runId).fetchHistory();
-      markers.push((history.events ?? []).filter((e) => e.markerRecordedEventAttributes).length);
+      markers.push((history.events ?? []).filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length);
     }
     assert.equal(markers.filter((n) => n > 0).length, 1, `runs with a resolveConfig marker: ${markers.join(',')}`);
+    // The memo set at the first run is still there on the last.
+    const memo = (await env.client.workflow.getHandle(id).describe()).memo as { config?: { budget: number } } | undefined;
+    assert.equal(memo?.config?.budget, 120);
     return r;
   });
   assert.equal(result.evaluated, 120);

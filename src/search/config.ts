@@ -1,6 +1,9 @@
 import { z } from 'zod';
+import { clip, describeValue, EXPLAINED } from '../lib/zod-messages';
+import { SCHEDULE_ID_PATTERN } from '../search-attributes';
 import { SPACES } from '../spaces';
 import { EVAL_TASK_QUEUE } from '../task-queues';
+import { MAX_ARCH_CHARS, MAX_BUDGET, MAX_CONFIG_CHARS, MAX_SEED_ARCHITECTURES } from './limits';
 import { STRATEGIES } from './strategies';
 import type { SearchConfig, StrategyConfig } from './types';
 
@@ -26,10 +29,10 @@ const strategySchema = z.preprocess(
     .transform((raw, ctx): StrategyConfig => {
       const { name, ...rest } = raw;
       if (!STRATEGIES.has(name)) {
-        ctx.addIssue({ code: 'custom', path: ['name'], message: `unknown strategy '${name}'; ${STRATEGIES.hint}` });
+        ctx.addIssue({ code: 'custom', path: ['name'], message: `unknown strategy '${clip(name)}'; ${STRATEGIES.hint}` });
         return z.NEVER;
       }
-      const options = STRATEGIES.get(name).options.safeParse(rest);
+      const options = STRATEGIES.get(name).options.safeParse(rest, EXPLAINED);
       if (!options.success) {
         for (const issue of options.error.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issueMessage(issue) });
         return z.NEVER;
@@ -100,13 +103,32 @@ export const llmCallsSchema = z
   })
   .strict();
 
+/**
+ * `warmStart`: a scheduled search begins with the best architectures of the
+ * last completed run of a schedule (found through Temporal's visibility), so
+ * a nightly search builds on the night before instead of starting over.
+ */
+export const warmStartSchema = z
+  .object({
+    /** The schedule whose last completed run seeds this one; true: the schedule that started this run. */
+    fromSchedule: z
+      .union([
+        z.literal(true),
+        z.string().min(1).regex(SCHEDULE_ID_PATTERN, 'must be a schedule id without quotes or backslashes'),
+      ], { error: 'must be true (the schedule that started the run) or a schedule id' })
+      .default(true),
+    /** How many of that run's best feasible architectures to evaluate first. */
+    top: z.number().int().min(1).max(100).default(5),
+  })
+  .strict();
+
 export const coreConfigSchema = z
   .object({
     /** Free-form label shown in the Web UI. */
     name: z.string().max(200).optional(),
     space: z
       .string({ error: `must be a string naming a search space; ${SPACES.hint}` })
-      .refine((s) => SPACES.has(s), { error: (i) => `unknown search space '${String(i.input)}'; ${SPACES.hint}` })
+      .refine((s) => SPACES.has(s), { error: (i) => `unknown search space '${clip(String(i.input))}'; ${SPACES.hint}` })
       .default('nb201'),
     dataset: z.string({ error: 'must be a string naming a dataset' }).optional(),
     strategy: strategySchema.default({ name: 'evolution' }),
@@ -115,43 +137,37 @@ export const coreConfigSchema = z
     llmCalls: llmCallsSchema.default(LLM_CALLS_DEFAULTS),
     /** Number of unique architectures to evaluate. */
     budget: z
-      .number({ error: 'must be a whole number of architectures to evaluate, e.g. 100' })
-      .int({ error: 'must be a whole number of architectures to evaluate, e.g. 100' })
+      .number({ error: (i) => `must be a whole number of architectures to evaluate, e.g. 100, got ${describeValue(i.input)}` })
+      .int({ error: (i) => `must be a whole number of architectures to evaluate, e.g. 100, got ${describeValue(i.input)}` })
       .min(1, { error: 'must be at least 1: it is the number of architectures to evaluate, e.g. 100' })
-      .max(1_000_000),
+      .max(MAX_BUDGET, { error: `must be at most ${MAX_BUDGET.toLocaleString('en-US')}` }),
     /** Candidates evaluated in parallel per iteration. */
     batchSize: z.number().int().min(1).max(1000).default(10),
-    seed: z.number({ error: 'must be an integer' }).int({ error: 'must be an integer' }).default(0),
+    seed: z
+      .number({ error: (i) => `must be an integer, got ${describeValue(i.input)}` })
+      .int({ error: (i) => `must be an integer, got ${describeValue(i.input)}` })
+      .default(0),
     constraint: constraintSchema.optional(),
     /** Stop as soon as the best feasible validation accuracy reaches this (percent). */
     targetAccuracy: z.number().min(0).max(100).optional(),
     /** Architectures (text format) evaluated first, e.g. a known good design. */
-    seedArchitectures: z.array(z.string()).default([]),
+    seedArchitectures: z
+      .array(z.string().max(MAX_ARCH_CHARS), { error: 'must be an array of architectures in the space\'s text format' })
+      .max(MAX_SEED_ARCHITECTURES, {
+        error: (i) =>
+          `at most ${MAX_SEED_ARCHITECTURES} architectures, got ${(i.input as unknown[]).length}: the config is stored in the workflow history; ` +
+          'seed with the best few and let the search find the rest',
+      })
+      .default([]),
+    /** Seed from the last completed run of a schedule; see `warmStartSchema`. No default: without it a run starts cold. */
+    warmStart: warmStartSchema.optional(),
     evaluation: evaluationSchema.default(EVALUATION_DEFAULTS),
     /** Continue-as-new after this many history events even if the server has not suggested it. */
     continueAsNewAfterEvents: z.number().int().min(50).optional(),
     /** How many best architectures `progress` and the result list. */
     topK: z.number().int().min(1).max(100).default(5),
   })
-  .strict()
-  .superRefine((c, ctx) => {
-    if (!SPACES.has(c.space)) return; // already reported on the field
-    const space = SPACES.get(c.space);
-    if (c.dataset !== undefined && !space.datasets.includes(c.dataset)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['dataset'],
-        message: `unknown dataset '${c.dataset}' for space ${c.space}; use one of ${space.datasets.join(', ')}`,
-      });
-    }
-    c.seedArchitectures.forEach((text, i) => {
-      try {
-        space.parse(text);
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', path: ['seedArchitectures', i], message: (err as Error).message });
-      }
-    });
-  });
+  .strict();
 
 export type SearchConfigInput = z.input<typeof coreConfigSchema>;
 export type CoreConfig = z.output<typeof coreConfigSchema>;
@@ -171,7 +187,7 @@ export function describePath(path: readonly PropertyKey[]): string {
 
 function issueMessage(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys') {
-    return `unknown field(s) ${issue.keys.map((k) => `'${k}'`).join(', ')}; remove them or check the spelling`;
+    return `unknown field(s) ${issue.keys.map((k) => `'${clip(k)}'`).join(', ')}; remove them or check the spelling`;
   }
   return issue.message;
 }
@@ -181,13 +197,90 @@ export function problemsOf(error: z.ZodError, prefix: readonly PropertyKey[] = [
   return error.issues.map((issue) => `${describePath([...prefix, ...issue.path])}: ${issueMessage(issue)}`);
 }
 
-/** The core fields, checked; the rest of `SearchConfig` is filled in by src/config. */
-export function parseCoreConfig(input: unknown): { config?: CoreConfig; problems: string[] } {
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    return { problems: ['(config): must be a JSON object such as {"space": "nb201", "dataset": "cifar10", "budget": 100}'] };
+/** How many bad seed architectures a report lists; the rest are counted. */
+const SEEDS_LISTED = 10;
+
+/**
+ * Checks across fields (the dataset and the seed architectures belong to the
+ * space), on whichever fields parsed, so that they are reported beside the
+ * problems of other fields rather than after those are fixed.
+ */
+function crossFieldProblems(fields: Partial<CoreConfig>): string[] {
+  if (fields.space === undefined || !SPACES.has(fields.space)) return []; // reported on the field
+  const space = SPACES.get(fields.space);
+  const problems: string[] = [];
+  if (fields.dataset !== undefined && !space.datasets.includes(fields.dataset)) {
+    problems.push(`dataset: unknown dataset '${clip(fields.dataset)}' for space ${space.name}; use one of ${space.datasets.join(', ')}`);
   }
-  const result = coreConfigSchema.safeParse(input);
-  return result.success ? { config: result.data, problems: [] } : { problems: problemsOf(result.error) };
+  const bad: string[] = [];
+  (fields.seedArchitectures ?? []).forEach((text, i) => {
+    try {
+      space.parse(text);
+    } catch (err) {
+      bad.push(`seedArchitectures[${i}]: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  });
+  problems.push(...bad.slice(0, SEEDS_LISTED));
+  if (bad.length > SEEDS_LISTED) problems.push(`seedArchitectures: ${bad.length - SEEDS_LISTED} more invalid architecture(s) not listed`);
+  return problems;
+}
+
+/** Each top-level field parsed on its own: what a failed whole still lets the other checks see. */
+function parseEachField(input: Record<string, unknown>): Partial<CoreConfig> {
+  const fields: Record<string, unknown> = {};
+  for (const [name, schema] of Object.entries(coreConfigSchema.shape)) {
+    const result = (schema as z.ZodType).safeParse(input[name], EXPLAINED);
+    if (result.success) fields[name] = result.data;
+  }
+  return fields as Partial<CoreConfig>;
+}
+
+/** The config's size as JSON text, or undefined for what JSON cannot hold (a cycle, a bigint). */
+function jsonChars(input: unknown): number | undefined {
+  try {
+    return JSON.stringify(input)?.length;
+  } catch {
+    return undefined;
+  }
+}
+
+const size = (chars: number): string => (chars >= 1024 * 1024 ? `${(chars / 1024 / 1024).toFixed(1)} MB` : `${Math.ceil(chars / 1024)} KB`);
+
+/**
+ * A config that is not a plain JSON object, or too large to store in the
+ * history; checked before anything else reads it (a 10 MB config is not
+ * parsed field by field).
+ */
+function shapeProblems(input: unknown): string[] {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    return ['(config): must be a JSON object such as {"space": "nb201", "dataset": "cifar10", "budget": 100}'];
+  }
+  const chars = jsonChars(input);
+  if (chars === undefined) return ['(config): must be plain JSON (no cycles, no bigints)'];
+  if (chars <= MAX_CONFIG_CHARS) return [];
+  const problems = [
+    `(config): is ${size(chars)} of JSON, more than the ${size(MAX_CONFIG_CHARS)} a search config may be: ` +
+      'it is stored in the workflow history (input, memo, every continue-as-new); keep large data on the workers',
+  ];
+  const seeds = (input as Record<string, unknown>)['seedArchitectures'];
+  if (Array.isArray(seeds) && seeds.length > MAX_SEED_ARCHITECTURES) {
+    problems.push(`seedArchitectures: at most ${MAX_SEED_ARCHITECTURES} architectures, got ${seeds.length}`);
+  }
+  return problems;
+}
+
+/**
+ * The core fields, checked; the rest of `SearchConfig` is filled in by
+ * src/config. `fields` holds every top-level field that is valid on its own,
+ * for the checks one layer up, so that one report lists every bad field.
+ */
+export function parseCoreConfig(input: unknown): { config?: CoreConfig; fields: Partial<CoreConfig>; problems: string[] } {
+  const refused = shapeProblems(input);
+  if (refused.length > 0) return { fields: {}, problems: refused };
+  const result = coreConfigSchema.safeParse(input, EXPLAINED);
+  const fields = result.success ? result.data : parseEachField(input as Record<string, unknown>);
+  const problems = [...(result.success ? [] : problemsOf(result.error)), ...crossFieldProblems(fields)];
+  return result.success && problems.length === 0 ? { config: result.data, fields, problems } : { fields, problems };
 }
 
 export type { SearchConfig };

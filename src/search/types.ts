@@ -88,10 +88,19 @@ export interface SearchConfig {
   targetAccuracy?: number;
   /** Architectures (text format) evaluated first, e.g. a known good design. */
   seedArchitectures: string[];
+  /** Seed from the best architectures of a schedule's last completed run (scheduled searches). */
+  warmStart?: WarmStartConfig;
   /** Continue-as-new after this many history events even if the server has not suggested it. */
   continueAsNewAfterEvents?: number;
   /** How many best architectures `progress` and the result list. */
   topK: number;
+}
+
+export interface WarmStartConfig {
+  /** The schedule whose last completed run seeds this one; true: the schedule that started this run. */
+  fromSchedule: true | string;
+  /** How many of that run's best feasible architectures to evaluate first. */
+  top: number;
 }
 
 /** A candidate about to be evaluated. */

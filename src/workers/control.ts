@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createConfigActivities } from '../activities/config';
 import { createLlmActivities } from '../activities/llm';
+import { llmAllowListFromEnv } from '../llm/allow-list';
+import { createWarmStartActivities } from '../activities/warm-start';
 import { CONTROL_TASK_QUEUE } from '../task-queues';
 import { WORKFLOW_BUNDLE } from '../temporal/paths';
 import { runWorkerProcess } from './run';
@@ -18,9 +20,9 @@ export interface ControlWorkerOptions {
 }
 
 /**
- * The control worker runs `nasSearch` workflows, the config resolution they
- * start with, and the LLM calls of strategies that make them. Evaluations run
- * on the eval queue.
+ * The control worker runs `nasSearch` workflows, the config resolution and
+ * warm start they begin with, and the LLM calls of strategies that make them.
+ * Evaluations run on the eval queue.
  */
 export async function createControlWorker(options: ControlWorkerOptions): Promise<Worker> {
   const bundle = options.workflowBundlePath ?? (bundleIsFresh(WORKFLOW_BUNDLE) ? WORKFLOW_BUNDLE : undefined);
@@ -31,8 +33,9 @@ export async function createControlWorker(options: ControlWorkerOptions): Promis
     ...(bundle
       ? { workflowBundle: { codePath: bundle } }
       : { workflowsPath: require.resolve('../workflows') }),
-    // resolveConfig runs as a local activity of nasSearch, so it must live on this worker.
-    activities: { ...createConfigActivities(), ...(options.activities ?? createLlmActivities()) },
+    // resolveConfig runs as a local activity of nasSearch, so it must live on this worker; so does
+    // findWarmStart, which nasSearch schedules on its own queue and which reads the server through this worker's client.
+    activities: { ...createConfigActivities(), ...createWarmStartActivities(), ...(options.activities ?? createLlmActivities()) },
     // LLM calls are slow and heavy (the embedded model uses the CPU): a few at a time.
     maxConcurrentActivityTaskExecutions: 4,
     // A crashed worker's cached workflows move to another worker after this long.
@@ -64,6 +67,12 @@ if (require.main === module) {
       taskQueue,
       ...(process.env.WORKFLOW_BUNDLE ? { workflowBundlePath: process.env.WORKFLOW_BUNDLE } : {}),
     });
+    const allow = llmAllowListFromEnv();
+    // Says where this worker may send LLM requests and keys, and how to change it, before any search asks.
+    console.log(
+      `control worker: LLM hosts allowed: ${allow.hosts.join(', ')} (COLLM_LLM_ALLOWED_HOSTS); ` +
+        `key variables: ${allow.keyEnvs.join(', ')} (COLLM_LLM_ALLOWED_KEY_ENVS)`,
+    );
     return { worker, banner: `control worker: polling ${taskQueue}` };
   });
 }

@@ -1,4 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { WarmStart } from '../activities/warm-start';
 import type { CostMetric, ParetoPoint } from '../search/summary';
 import type { SearchConfig, SearchState, StopReason } from '../search/types';
 
@@ -29,6 +30,15 @@ export interface SearchProgress {
   /** The strategy's own figures: LLM calls, tokens, failures ridden out... */
   stats?: Record<string, number | string>;
   stopReason?: StopReason;
+}
+
+/** The memo a search sets at its first run, for the Web UI and scripts. */
+export interface SearchMemo {
+  name: string | null;
+  /** The config as resolved at the first run, before any warm-start seeds. */
+  config: SearchConfig;
+  /** Where the seeds of a warm start came from (only when the config has `warmStart`). */
+  warmStart?: WarmStart;
 }
 
 /** What one run hands the next across continue-as-new. */

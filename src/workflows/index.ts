@@ -11,4 +11,5 @@ export {
   extendBudgetUpdate,
   type SearchProgress,
   type CarriedState,
+  type SearchMemo,
 } from './api';

@@ -1,8 +1,11 @@
 import {
   allHandlersFinished,
+  ApplicationFailure,
   condition,
   continueAsNew,
   log,
+  makeContinueAsNewFunc,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -15,6 +18,7 @@ import type { EvalActivities } from '../activities/evaluate';
 import type { LlmActivities } from '../activities/llm';
 import type { LlmPort } from '../llm/types';
 import { identityAttributes, progressAttributes } from '../search-attributes';
+import { MAX_BUDGET, MAX_HINT_CHARS, MAX_PENDING_HINTS } from '../search/limits';
 import { createEngine, type SearchEngine, type SearchIo } from '../search/search';
 import { best, paretoFronts, topK, type SearchResult } from '../search/summary';
 import type { Candidate, EvalResult, SearchConfig, SearchState, StopReason } from '../search/types';
@@ -26,9 +30,11 @@ import {
   steerSignal,
   stopSignal,
   type CarriedState,
+  type SearchMemo,
   type SearchStatus,
 } from './api';
 import { backoff, evaluationFailure, isFatal, llmFailures, surfaceFailures } from './failures';
+import { warmStart, withSeeds } from './warm-start';
 
 /**
  * A neural architecture search as one durable workflow. Each iteration
@@ -39,6 +45,10 @@ import { backoff, evaluationFailure, isFatal, llmFailures, surfaceFailures } fro
  * with the config resolved at the first run.
  */
 export async function nasSearch(input: unknown, carried?: CarriedState): Promise<SearchResult> {
+  // Carried state is trusted (its config was resolved by an earlier run), so only continue-as-new may pass it.
+  if (carried !== undefined && !workflowInfo().continuedFromExecutionRunId) {
+    throw ApplicationFailure.nonRetryable('nasSearch takes one argument, the search config; the second is passed only by continue-as-new', 'BadInput');
+  }
   let paused = carried?.paused ?? false;
   let stopRequested = carried?.stopRequested ?? false;
   const runs = carried?.runs ?? 0;
@@ -47,11 +57,19 @@ export async function nasSearch(input: unknown, carried?: CarriedState): Promise
   setHandler(pauseSignal, () => void (paused = true));
   setHandler(resumeSignal, () => void (paused = false));
   setHandler(stopSignal, () => void (stopRequested = true));
+  // A signal is in the history before this runs, so a bad hint can only be left out (the client refuses
+  // it before sending); the pending ones are capped because they cross continue-as-new.
   setHandler(steerSignal, (hint) => {
-    if (typeof hint === 'string' && hint.trim()) hints.push(hint.trim().slice(0, 2000));
+    if (typeof hint !== 'string' || !hint.trim()) return;
+    if (hints.length >= MAX_PENDING_HINTS) return void log.warn('steering hint dropped: too many waiting for the Navigator', { pending: hints.length });
+    hints.push(hint.trim().slice(0, MAX_HINT_CHARS));
   });
 
-  const config = carried?.config ?? (await resolveConfig(input));
+  const resolved = carried?.config ?? (await resolveConfig(input));
+  // Asked once, at the first run and only when the config wants it: histories without it replay unchanged.
+  const warm = !carried && resolved.warmStart ? await warmStart({ ...resolved, warmStart: resolved.warmStart }) : undefined;
+  // The seeds join the config that crosses continue-as-new; the memo keeps the config as resolved.
+  const config = warm ? withSeeds(resolved, warm.architectures) : resolved;
   const engine = createEngine(config);
   let state = carried?.state ?? engine.init();
   let inFlight = 0;
@@ -104,13 +122,16 @@ export async function nasSearch(input: unknown, carried?: CarriedState): Promise
         if (!Number.isInteger(extra) || extra < 1) {
           throw new Error(`extendBudget: expected a positive whole number of evaluations to add, got ${String(extra)}`);
         }
+        if (state.budget + extra > MAX_BUDGET) {
+          throw new Error(`extendBudget: the budget would be ${state.budget + extra}, above the limit of ${MAX_BUDGET}; add at most ${MAX_BUDGET - state.budget}`);
+        }
       },
     },
   );
 
   if (runs === 0) {
     upsertSearchAttributes(identityAttributes(config));
-    upsertMemo({ name: config.name ?? null, config });
+    upsertMemo({ name: config.name ?? null, config: resolved, ...(warm ? { warmStart: warm } : {}) } satisfies SearchMemo);
   }
 
   for (;;) {
@@ -146,7 +167,11 @@ export async function nasSearch(input: unknown, carried?: CarriedState): Promise
 
     if (shouldContinueAsNew(config) && goesOn()) {
       await condition(allHandlersFinished);
-      return continueAsNew<typeof nasSearch>(input, { config, state, paused, stopRequested, runs: runs + 1, hints });
+      // Temporal does not carry an upserted memo across continue-as-new: the next run gets it (config,
+      // warm start) here. Behind a patch, as histories recorded before continued without it.
+      const memo = workflowInfo().memo;
+      const next = patched('memo-across-continue-as-new') && memo ? makeContinueAsNewFunc<typeof nasSearch>({ memo }) : continueAsNew<typeof nasSearch>;
+      return next(input, { config, state, paused, stopRequested, runs: runs + 1, hints });
     }
   }
   // A stop with budget left still reports what was found.
