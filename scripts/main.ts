@@ -12,13 +12,14 @@ import type { Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { describeLlm, withDefaultLlm } from '../src/client/llm-defaults';
 import { resolveSearchConfig } from '../src/config/resolve';
-import { formatResult, progressLine, startSearch, watchSearch } from '../src/client/search';
+import { loadConfig } from '../src/client/config-file';
+import { formatResult, startSearch, watchSearch } from '../src/client/search';
+import { createProgressView } from '../src/cli/progress';
 import { ConfigError } from '../src/search/config';
 import { connectClient, connectWorker, temporalTarget, webUiLink } from '../src/temporal/connection';
 import { ensureDevServer, ensureSearchAttributes } from '../src/temporal/dev-server';
 import { createControlWorker } from '../src/workers/control';
 import { createEvalWorker, parseDevices } from '../src/workers/eval';
-import { loadConfig } from './nas';
 
 async function main(argv: string[]): Promise<void> {
   // Warnings matter (failed evaluations); the two about each worker serving one kind of task do not.
@@ -42,7 +43,7 @@ async function main(argv: string[]): Promise<void> {
     const server = await ensureDevServer({ port: Number(target.address.split(':')[1]), detached: true });
     console.log(
       server.started
-        ? `Temporal dev server started on ${server.address} (state in .data/; stop it with npm run server:stop)`
+        ? `Temporal dev server started on ${server.address} (state in .data/; stop it with npx collm-nas server stop)`
         : `using the Temporal server already on ${server.address}`,
     );
   }
@@ -62,7 +63,6 @@ async function main(argv: string[]): Promise<void> {
     simulateMs: Number(process.env.EVAL_SIMULATE_MS ?? 0),
   });
 
-  const tty = process.stdout.isTTY;
   const search = async (): Promise<void> => {
     const handle = await startSearch(client, rawConfig);
     console.log(`search ${handle.workflowId} started from ${file}`);
@@ -70,17 +70,9 @@ async function main(argv: string[]): Promise<void> {
     if (llm) console.log(llm);
     const link = webUiLink(target, handle.workflowId);
     if (link) console.log(`Web UI: ${link}`);
-    let last = '';
-    const result = await watchSearch(
-      handle,
-      (p) => {
-        const line = progressLine(p);
-        if (line !== last) process.stdout.write(tty ? `\r${line}` : `${line}\n`);
-        last = line;
-      },
-      200,
-    );
-    if (tty) process.stdout.write('\n');
+    const view = createProgressView();
+    const result = await watchSearch(handle, (p) => view.update(p), 200);
+    view.finish();
     console.log(formatResult(result));
   };
   // The eval worker runs until the search is done; a failed search fails the job.

@@ -1,0 +1,78 @@
+import type { SearchProgress } from '../workflows/api';
+
+/**
+ * The live view of a running search: a bar with evaluated/budget, the best
+ * accuracy so far and an ETA, redrawn in place on a terminal; one plain line
+ * per change when stdout is a file or a pipe (logs, CI), without the ETA's
+ * second-by-second churn.
+ */
+export interface ProgressView {
+  update(p: SearchProgress): void;
+  /** Ends the line being redrawn, before anything else is printed. */
+  finish(): void;
+}
+
+/** Time left from the pace of the evaluations seen so far (the last few minutes of them). */
+export function createEta(windowMs = 5 * 60_000): (p: SearchProgress, now: number) => string {
+  let samples: { t: number; evaluated: number }[] = [];
+  return (p, now) => {
+    if (p.status === 'paused') {
+      samples = []; // time spent paused says nothing about the pace
+      return 'paused';
+    }
+    if (p.evaluated >= p.budget) return 'finishing';
+    const last = samples[samples.length - 1];
+    if (!last || last.evaluated !== p.evaluated) samples.push({ t: now, evaluated: p.evaluated });
+    while (samples.length > 2 && now - samples[0]!.t > windowMs) samples.shift();
+    const first = samples[0]!;
+    const newest = samples[samples.length - 1]!;
+    if (newest.evaluated <= first.evaluated || newest.t <= first.t) return 'ETA -';
+    const msPerEval = (newest.t - first.t) / (newest.evaluated - first.evaluated);
+    const left = Math.max(0, (p.budget - p.evaluated) * msPerEval - (now - newest.t));
+    return `ETA ${formatDuration(left)}`;
+  };
+}
+
+export function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+export function progressBar(p: SearchProgress, eta: string, width = 30): string {
+  const frac = p.budget > 0 ? Math.min(1, p.evaluated / p.budget) : 0;
+  const filled = Math.round(frac * width);
+  const bar = '#'.repeat(filled) + '-'.repeat(width - filled);
+  const best = p.best ? `best ${p.best.valAcc.toFixed(2)}%` : 'best -';
+  const failed = p.failed > 0 ? `, ${p.failed} failed` : '';
+  return `[${bar}] ${p.evaluated}/${p.budget} evaluated  ${best}  ${eta ? `${eta}  ` : ''}(iteration ${p.iteration}, ${p.status}${failed})`;
+}
+
+export function createProgressView(out: NodeJS.WriteStream = process.stdout, now: () => number = Date.now): ProgressView {
+  const eta = createEta();
+  const tty = Boolean(out.isTTY);
+  let drawn = false;
+  let lastKey = '';
+  return {
+    update(p) {
+      const line = progressBar(p, eta(p, now()));
+      if (tty) {
+        // Clear the whole line (a shorter status must not leave the end of a longer one)
+        // and stay within one row, since \r cannot climb back over a wrapped line.
+        const columns = out.columns ?? 0;
+        out.write(`\r\x1b[2K${columns > 1 ? line.slice(0, columns - 1) : line}`);
+        drawn = true;
+        return;
+      }
+      const key = `${p.evaluated}|${p.budget}|${p.status}|${p.iteration}|${p.best?.valAcc ?? ''}|${p.failed}`;
+      if (key === lastKey) return;
+      lastKey = key;
+      out.write(`${line}\n`);
+    },
+    finish() {
+      if (drawn) out.write('\n');
+      drawn = false;
+    },
+  };
+}
