@@ -30,7 +30,8 @@ function roleOf(messages: { role: string; content: string }[]): LlmRequestSeen['
   return 'other';
 }
 
-export async function startFakeLlm(reply: (req: LlmRequestSeen, index: number) => Reply): Promise<FakeLlm> {
+/** `port` 0 (the default) takes any free port; a script confined to a port range names one. */
+export async function startFakeLlm(reply: (req: LlmRequestSeen, index: number) => Reply, port = 0): Promise<FakeLlm> {
   const seen: LlmRequestSeen[] = [];
   const pending = new Set<http.ServerResponse>();
   const server = http.createServer((req, res) => {
@@ -73,7 +74,7 @@ export async function startFakeLlm(reply: (req: LlmRequestSeen, index: number) =
       else send();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return {
     baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
     seen,
