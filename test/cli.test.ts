@@ -5,9 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { test } from 'node:test';
+import { ScheduleNotFoundError } from '@temporalio/client';
 import { COMMANDS } from '../src/cli/commands';
 import { noServerMessage } from '../src/cli/errors';
 import { createEta, formatDuration, progressBar } from '../src/cli/progress';
+import { listSearchSchedules, type SearchScheduleInfo } from '../src/client/schedule';
 import { startSearch } from '../src/client/search';
 import type { SearchResult } from '../src/search/summary';
 import { findTemporalCli } from '../src/temporal/cli';
@@ -135,13 +137,16 @@ test('no server: exit 3 and advice naming the address and what to run', async ()
   );
 });
 
-test('an unknown workflow id: exit 4 and a pointer to list, for reads, signals, updates and exports', async () => {
+test('an unknown workflow id: exit 4 and a pointer to list, for reads, signals, updates, exports and reports', async () => {
   const id = uniqueId('nosuch');
-  for (const args of [['result', id], ['progress', id, '--json'], ['pause', id], ['extend', id, '5'], ['steer', id, 'a hint'], ['export', id], ['log', id]]) {
+  const out = mkdtempSync(join(tmpdir(), 'collm-cli-'));
+  for (const args of [['result', id], ['progress', id, '--json'], ['pause', id], ['extend', id, '5'], ['steer', id, 'a hint'], ['export', id], ['log', id], ['report', id, '--out', out]]) {
     const r = await cli(args);
     assert.equal(r.code, 4, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, new RegExp(`no search with workflow id '${id}' in namespace 'default' at ${ADDRESS}: \`collm-nas list\` shows the searches there`), args.join(' '));
   }
+  assert.deepEqual(readdirSync(out), [], 'report wrote nothing');
+  rmSync(out, { recursive: true, force: true });
 });
 
 test('a search that ended badly: result and watch exit 4 and say how it ended', async () => {
@@ -218,6 +223,67 @@ test('start --watch --json gives the result the in-process run gives; list, resu
   assert.equal(bad.code, 5);
   assert.match(bad.stdout, /NOT deterministic/);
   assert.match(bad.stdout, /Nondeterminism error/);
+});
+
+test('report writes a finished search\'s page with its candidates as CSV and JSON and says what to open; --json lists the files', async () => {
+  const q = queues('clireport');
+  const id = uniqueId('clireport');
+  const workers = await inProcessWorkers(env.native, q);
+  const config = { space: 'nb201', strategy: 'random', budget: 12, seed: 6, evaluation: { taskQueue: q.eval } };
+  await workers.run(async () => (await startSearch(env.client, config, { taskQueue: q.control, workflowId: id })).result());
+  const dir = mkdtempSync(join(tmpdir(), 'collm-cli-'));
+  const files = ['.html', '.candidates.csv', '.candidates.json', '.config.json'].map((ext) => join(dir, `${id}${ext}`));
+  const printed = (await ok(['report', id, '--out', dir])).trim().split('\n');
+  assert.deepEqual(printed.slice(0, -1), files);
+  assert.match(printed.at(-1)!, new RegExp(`^open file://.*/${id}\\.html in a browser`));
+  assert.match(readFileSync(files[0]!, 'utf8'), new RegExp(`collm-nas start \\S*${id}\\.config\\.json`), 'the reproduce line uses the CLI');
+  assert.equal(readFileSync(files[1]!, 'utf8').trim().split('\n').length, 1 + 12);
+  assert.equal((JSON.parse(readFileSync(files[2]!, 'utf8')) as unknown[]).length, 12);
+  assert.deepEqual(JSON.parse(readFileSync(files[3]!, 'utf8')), config);
+  assert.deepEqual(JSON.parse(await ok(['report', id, '--out', dir, '--json'])), { files });
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('schedule create, describe, list and delete from the command line; bad flags or a bad config create nothing (exit 2)', async () => {
+  const id = uniqueId('clisched');
+  const dir = mkdtempSync(join(tmpdir(), 'collm-cli-'));
+  const file = join(dir, 'nightly.json');
+  const config = { space: 'nb201', strategy: 'random', budget: 5, warmStart: { fromSchedule: true, top: 3 } };
+  writeFileSync(file, JSON.stringify(config));
+  const refused = await Promise.all([
+    cli(['schedule', 'create', id, file, '--every', '24']),
+    cli(['schedule', 'create', id, file, '--every', '1h', '--overlap', 'sometimes']),
+    cli(['schedule', 'create', id, file]),
+    cli(['schedule', 'create', id, file, '--every', '1h', '--set', 'budget=0']),
+  ]);
+  for (const r of refused) assert.equal(r.code, 2, r.stderr);
+  assert.match(refused[0]!.stderr, /--every <duration>' argument '24' is invalid\. expected a duration with its unit, e\.g\. 24h/);
+  assert.match(refused[1]!.stderr, /expected one of skip, buffer-one, buffer-all, cancel-other, terminate-other, allow-all/);
+  assert.match(refused[2]!.stderr, /say when runs start: --cron/);
+  assert.match(refused[3]!.stderr, /budget: must be at least 1/);
+  await assert.rejects(env.client.schedule.getHandle(id).describe(), ScheduleNotFoundError);
+  try {
+    assert.equal((JSON.parse(await ok(['schedule', 'create', id, file, '--every', '1h', '--paused', '--json'])) as { scheduleId: string }).scheduleId, id);
+    // Listing is eventually consistent: waited for here (while describe runs), then the CLI asked once.
+    const [describedText] = await Promise.all([
+      ok(['schedule', 'describe', id, '--json']),
+      waitFor('the schedule listed', async () => ((await listSearchSchedules(env.client)).some((s) => s.scheduleId === id) ? true : undefined), 30_000),
+    ]);
+    const described = JSON.parse(describedText) as SearchScheduleInfo;
+    assert.deepEqual(described.spec.intervals, [{ every: 3_600_000 }]);
+    assert.equal(described.overlap, 'SKIP');
+    assert.equal(described.paused, true);
+    assert.deepEqual(described.config, config);
+    const listed = JSON.parse(await ok(['schedule', 'list', '--json'])) as { scheduleId: string; paused: boolean }[];
+    assert.equal(listed.find((s) => s.scheduleId === id)?.paused, true);
+    assert.deepEqual(JSON.parse(await ok(['schedule', 'delete', id, '--json'])), { scheduleId: id, deleted: true });
+    const gone = await cli(['schedule', 'describe', id]);
+    assert.equal(gone.code, 4);
+    assert.equal(gone.stderr.trim(), `collm-nas: no schedule with id '${id}' in namespace 'default' at ${ADDRESS}: \`collm-nas schedule list\` shows the schedules there`);
+  } finally {
+    await env.client.schedule.getHandle(id).delete().catch(() => {});
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 /** The search's progress, asked directly (faster than a CLI process per poll). */

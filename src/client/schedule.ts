@@ -185,7 +185,9 @@ export async function unpauseSearchSchedule(client: Client, scheduleId: string, 
 
 /** Starts a run now; by default under the schedule's overlap policy (with SKIP, none while one is going). */
 export async function triggerSearchSchedule(client: Client, scheduleId: string, overlap?: ScheduleOverlapPolicy): Promise<void> {
-  await client.schedule.getHandle(scheduleId).trigger(overlap);
+  const handle = client.schedule.getHandle(scheduleId);
+  // The SDK sends ALLOW_ALL when no policy is given, so the schedule's own is looked up and passed.
+  await handle.trigger(overlap ?? (await handle.describe()).policies.overlap);
 }
 
 /**

@@ -9,8 +9,10 @@ import { logCommand } from './log';
 import { pauseCommand } from './pause';
 import { progressCommand } from './progress';
 import { replayCommand } from './replay';
+import { reportCommand } from './report';
 import { resultCommand } from './result';
 import { resumeCommand } from './resume';
+import { scheduleCommand } from './schedule';
 import { serverCommand } from './server';
 import { startCommand } from './start';
 import { steerCommand } from './steer';
@@ -31,6 +33,8 @@ export const COMMANDS = createRegistry<CliCommand>('command', [
   steerCommand,
   exportCommand,
   logCommand,
+  reportCommand,
+  scheduleCommand,
   replayCommand,
   costCommand,
   evaluateCommand,
