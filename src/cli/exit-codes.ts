@@ -19,7 +19,7 @@ const MEANING: Record<keyof typeof EXIT, string> = {
   error: 'error: the message says what went wrong and what to do',
   usage: 'usage error: unknown command or flag, missing or malformed value, invalid config field',
   noServer: 'no Temporal server answers at the address in use',
-  searchFailed: 'search not found, already finished (pause, resume, stop, steer, extend), or failed',
+  searchFailed: 'search or schedule not found, search already finished (pause, resume, stop, steer, extend), or failed',
   nondeterministic: "replay: the history does not replay with today's workflow code",
   interrupted: 'interrupted (Ctrl-C); a watched search keeps running',
 };
