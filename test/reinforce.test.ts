@@ -31,7 +31,8 @@ async function searchState(input: Record<string, unknown>, carryAsJson = false):
 
 test('reinforce: never proposes an architecture twice and spends exactly the budget', async () => {
   for (const budget of [1, 37, 600]) {
-    const r = await runInProcess({ budget, strategy: 'reinforce', seed: 11, batchSize: 7 });
+    // resultHistory: every evaluation in the result, not the last 500.
+    const r = await runInProcess({ budget, strategy: 'reinforce', seed: 11, batchSize: 7, resultHistory: 2000 });
     assert.equal(r.evaluated, budget);
     assert.equal(uniqueKeys(r), budget);
     assert.equal(r.stopReason, 'budget');

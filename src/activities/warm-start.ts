@@ -80,10 +80,12 @@ async function lastCompletedRun(client: Client, scheduleId: string): Promise<{ w
  * may have changed since), not repeating each other or the config's seeds,
  * and meeting its cost constraint where the space knows the cost up front.
  */
-export function pickSeeds(request: WarmStartRequest, result: Pick<SearchResult, 'history'>): Pick<WarmStart, 'architectures' | 'dropped'> {
+export function pickSeeds(request: WarmStartRequest, result: Pick<SearchResult, 'history'> & Partial<Pick<SearchResult, 'historyTruncated' | 'topK'>>): Pick<WarmStart, 'architectures' | 'dropped'> {
   const space = getSpace(request.space);
   const keys = new Set(request.seedArchitectures.map((text) => space.key(space.parse(text))));
-  const ranked = result.history
+  // A long search's history holds only its last evaluations; its best are in topK, best first.
+  const listed = result.historyTruncated && Array.isArray(result.topK) ? [...result.topK, ...result.history.filter((e) => !result.topK!.some((t) => t.arch === e.arch))] : result.history;
+  const ranked = listed
     .map((e, i) => ({ e, i }))
     .filter(({ e }) => e.feasible && typeof e.arch === 'string' && Number.isFinite(e.valAcc))
     .sort((a, b) => b.e.valAcc - a.e.valAcc || a.i - b.i)

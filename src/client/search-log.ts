@@ -3,16 +3,18 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import type { ChatResponse, LlmCall } from '../llm/types';
 import type { EvalResult } from '../search/types';
+import type { Cost } from '../spaces/types';
 
 /**
  * The search log: every LLM exchange (prompt, answer, model, tokens, latency)
  * and every evaluation, read back from the workflow history of all of a
  * search's runs. Nothing is logged elsewhere, so the log cannot disagree with
- * what the search actually did.
+ * what the search actually did. It is where a long search's evaluations are
+ * all listed: its result keeps only the last ones (`historyTruncated`).
  */
 export type LogEntry =
   | { kind: 'llm'; run: string; purpose: LlmCall['purpose']; model: string; tokensIn: number; tokensOut: number; latencyMs: number; messages: LlmCall['request']['messages']; answer: string; reasoning?: string }
-  | { kind: 'evaluation'; run: string; arch: string; valAcc: number; testAcc?: number; device?: string; ms?: number; metrics?: Record<string, number>; log?: string }
+  | { kind: 'evaluation'; run: string; arch: string; valAcc: number; testAcc?: number; cost: Cost; device?: string; ms?: number; metrics?: Record<string, number>; log?: string }
   | { kind: 'evaluation-failed'; run: string; arch: string; error: string };
 
 type Event = temporal.api.history.v1.IHistoryEvent;
@@ -51,6 +53,7 @@ export function logFromHistory(run: string, events: readonly Event[]): LogEntry[
       entries.push({
         kind: 'evaluation', run, arch: req.arch, valAcc: r.valAcc,
         ...(r.testAcc !== undefined ? { testAcc: r.testAcc } : {}),
+        cost: r.cost,
         ...(r.device ? { device: r.device } : {}),
         ...(r.ms !== undefined ? { ms: r.ms } : {}),
         ...(r.metrics ? { metrics: r.metrics } : {}),

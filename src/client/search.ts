@@ -1,4 +1,4 @@
-import { Client, WorkflowHandle } from '@temporalio/client';
+import { Client, WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { resolveSearchConfig } from '../config/resolve';
 import { identityAttributes } from '../search-attributes';
@@ -29,7 +29,7 @@ export async function startSearch(
   client: Client,
   rawConfig: unknown,
   options: StartOptions = {},
-): Promise<WorkflowHandle<(input: unknown) => Promise<SearchResult>>> {
+): Promise<WorkflowHandleWithFirstExecutionRunId<(input: unknown) => Promise<SearchResult>>> {
   const config = resolveSearchConfig(rawConfig);
   return client.workflow.start('nasSearch', {
     taskQueue: options.taskQueue ?? CONTROL_TASK_QUEUE,
@@ -88,7 +88,8 @@ export function formatResult(r: SearchResult): string {
       `  ${accuracyLabel(r.evaluator)} ${b.valAcc.toFixed(2)}%` + (b.testAcc !== undefined ? `, test accuracy ${b.testAcc.toFixed(2)}%` : ''),
       `  cost ${b.cost.flopsM.toFixed(2)} MFLOPs, ${b.cost.paramsM.toFixed(3)} M params` +
         (b.cost.latencyMs !== undefined ? `, ${b.cost.latencyMs.toFixed(2)} ms` : ''),
-      `  found after ${r.history.findIndex((e) => e.key === b.key) + 1} evaluations`,
+      // The curve's last point is the best's: the history may no longer hold it.
+      `  found after ${r.trajectory.at(-1)?.evaluated ?? r.history.findIndex((e) => e.key === b.key) + 1} evaluations`,
     );
   } else {
     lines.push('no architecture met the constraint');
@@ -102,6 +103,8 @@ export function formatResult(r: SearchResult): string {
         `${first.valAcc.toFixed(2)}% at ${first.cost.toFixed(2)} to ${last.valAcc.toFixed(2)}% at ${last.cost.toFixed(2)}`,
     );
   }
-  if (r.failed.length > 0) lines.push(`${r.failed.length} candidate(s) failed to evaluate`);
+  const failed = r.failedTotal ?? r.failed.length;
+  if (failed > 0) lines.push(`${failed} candidate(s) failed to evaluate`);
+  if (r.historyTruncated) lines.push(`the result lists the last ${r.history.length} evaluations; the search log has all ${r.evaluated}`);
   return lines.join('\n');
 }

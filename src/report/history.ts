@@ -3,6 +3,7 @@ import { optionalTsToDate } from '@temporalio/common/lib/time';
 import type { temporal } from '@temporalio/proto';
 import type { ChatResponse, LlmCall } from '../llm/types';
 import { meetsConstraint } from '../search/constraint';
+import { unpackState } from '../search/pack';
 import type { SearchResult } from '../search/summary';
 import type { EvalResult, SearchConfig } from '../search/types';
 import type { CarriedState } from '../workflows/api';
@@ -101,7 +102,8 @@ export function reportFromHistories(workflowId: string, runs: readonly RunHistor
       closeEvent(data, e, at);
     }
   }
-  data.evaluations = data.result ? data.result.history : unfinished(carried, lastRun, data.config);
+  // A long search's result lists only its last evaluations; the rest are read from the histories.
+  data.evaluations = data.result && !data.result.historyTruncated ? data.result.history : unfinished(carried, lastRun, data.config, data.result);
   return data;
 }
 
@@ -129,22 +131,24 @@ function closeEvent(data: SearchReportData, e: Event, at: string): void {
 }
 
 /**
- * The evaluations of a search without a result (running, failed, terminated):
- * those carried into its last run, with their origins, then the last run's
- * own, whose origins only the workflow's state knew. One batch per workflow
- * task that scheduled it, in the order it was proposed (as the search records
- * a batch), not the order its evaluations finished.
+ * The evaluations of a search without a result (running, failed, terminated),
+ * or whose result lists only the last ones: those carried into its last run,
+ * with their origins, then the last run's own, whose origins only the
+ * workflow's state knew, except those the result lists. One batch per
+ * workflow task that scheduled it, in the order it was proposed (as the
+ * search records a batch), not the order its evaluations finished.
  */
 function unfinished(
   carried: CarriedState | undefined,
   lastRun: readonly LastRunEvaluation[],
   config: SearchConfig | undefined,
+  result?: SearchResult,
 ): ReportEvaluation[] {
-  const before: ReportEvaluation[] = carried?.state.evaluated ?? [];
+  const before: ReportEvaluation[] = carried ? unpackState(carried).evaluated : [];
   const proposed = lastRun.slice().sort((a, b) => a.order - b.order);
   const batches = [...new Set(proposed.map((r) => r.batch))];
   const firstIteration = (carried?.state.iteration ?? 0) + 1;
-  return before.concat(
+  const all = before.concat(
     proposed.map(({ arch, result, batch }) => ({
       arch,
       key: arch,
@@ -156,4 +160,7 @@ function unfinished(
       iteration: firstIteration + batches.indexOf(batch),
     })),
   );
+  // The result's evaluations are the last of these, as the search recorded them.
+  if (result && all.length === result.evaluated && result.history.length <= all.length) all.splice(all.length - result.history.length, result.history.length, ...result.history);
+  return all;
 }

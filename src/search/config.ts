@@ -3,7 +3,7 @@ import { clip, describeValue, EXPLAINED } from '../lib/zod-messages';
 import { SCHEDULE_ID_PATTERN } from '../search-attributes';
 import { SPACES } from '../spaces';
 import { EVAL_TASK_QUEUE } from '../task-queues';
-import { MAX_ARCH_CHARS, MAX_BUDGET, MAX_CONFIG_CHARS, MAX_SEED_ARCHITECTURES } from './limits';
+import { MAX_ARCH_CHARS, MAX_BUDGET, MAX_CONFIG_CHARS, MAX_RESULT_HISTORY, MAX_SEED_ARCHITECTURES } from './limits';
 import { STRATEGIES } from './strategies';
 import type { SearchConfig, StrategyConfig } from './types';
 
@@ -166,6 +166,17 @@ export const coreConfigSchema = z
     continueAsNewAfterEvents: z.number().int().min(50).optional(),
     /** How many best architectures `progress` and the result list. */
     topK: z.number().int().min(1).max(100).default(5),
+    /**
+     * How many of the most recent evaluations the result lists in `history`
+     * (default 500, DEFAULT_RESULT_HISTORY); the search log has every one. No
+     * default in the resolved config, so configs resolved before it existed read the same.
+     */
+    resultHistory: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_RESULT_HISTORY, { error: `must be at most ${MAX_RESULT_HISTORY}: the result is one payload in the workflow history; the search log lists every evaluation` })
+      .optional(),
   })
   .strict();
 

@@ -30,3 +30,13 @@ export const MAX_LLM_REASONING_CHARS = 64 * 1024;
 
 /** A search's evaluation budget, extensions included: far beyond any search, low enough that arithmetic stays exact. */
 export const MAX_BUDGET = 1_000_000;
+
+/**
+ * Evaluations a search's result lists in `history` (the most recent; config
+ * `resultHistory`). An OFA evaluation is ~400 bytes of JSON, so 500 keep the
+ * result near 200 KB; the search log holds them all.
+ */
+export const DEFAULT_RESULT_HISTORY = 500;
+
+/** The most `resultHistory` may be: 2,000 OFA evaluations are ~800 KB, well below the 2 MB payload limit. */
+export const MAX_RESULT_HISTORY = 2000;

@@ -11,6 +11,7 @@ import {
   type Candidate,
   type EvalResult,
   type Evaluation,
+  type Observation,
   type SearchConfig,
   type SearchState,
   type StopReason,
@@ -53,6 +54,23 @@ export interface SearchEngine {
   report(state: SearchState): Record<string, number | string> | undefined;
 }
 
+/**
+ * What strategies see of the evaluations, made once per evaluation rather
+ * than for the whole list at every batch: a search only ever appends to its
+ * list, so the observations of the part seen before carry over.
+ */
+function observations(): (evaluated: readonly Evaluation[]) => readonly Observation[] {
+  let from: readonly Evaluation[] = [];
+  let list: Observation[] = [];
+  return (evaluated) => {
+    if (evaluated === from) return list;
+    const appended = evaluated.length >= from.length && from.every((e, i) => evaluated[i] === e);
+    list = (appended ? list : []).concat(evaluated.slice(appended ? from.length : 0).map(observe));
+    from = evaluated;
+    return list;
+  };
+}
+
 export function remaining(state: SearchState): number {
   return Math.max(0, state.budget - state.evaluated.length);
 }
@@ -66,11 +84,12 @@ export function createEngine(config: SearchConfig): SearchEngine {
   const options = plugin.options.safeParse(resolved);
   const strategy: Strategy<any> = plugin.create(options.success ? options.data : resolved, { config, space });
   const isFeasible = (arch: unknown): boolean => meetsConstraint(space.cost(arch, config.dataset), config.constraint);
+  const observed = observations();
   const context = (state: SearchState, rng: Rng, io: SearchIo): ObserveContext => ({
     space,
     rng,
     search: state,
-    history: state.evaluated.map(observe),
+    history: observed(state.evaluated),
     ...(io.llm ? { llm: io.llm } : {}),
     takeHints: io.takeHints ?? (() => []),
   });

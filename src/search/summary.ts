@@ -1,11 +1,22 @@
+import { DEFAULT_RESULT_HISTORY } from './limits';
 import type { Evaluation, FailedCandidate, Origin, SearchConfig, SearchState, StopReason } from './types';
 
 /** What a search reports: the best architectures, the curve, the result. Pure reads of the state. */
 
+/**
+ * Found by list: the workflow asks several times per batch, and the list
+ * grows with the search. A state's list is never changed in place (a batch
+ * makes a new one), so the answer for a list stays right.
+ */
+const bestOf = new WeakMap<readonly Evaluation[], Evaluation | null>();
+
 /** Best feasible evaluation by validation accuracy (earliest wins ties). */
 export function best(state: SearchState): Evaluation | undefined {
+  const known = bestOf.get(state.evaluated);
+  if (known !== undefined) return known ?? undefined;
   let top: Evaluation | undefined;
   for (const e of state.evaluated) if (e.feasible && (!top || e.valAcc > top.valAcc)) top = e;
+  bestOf.set(state.evaluated, top ?? null);
   return top;
 }
 
@@ -107,10 +118,21 @@ export interface SearchResult {
   pareto: Partial<Record<CostMetric, ParetoPoint[]>>;
   /** Where the evaluated architectures, and the top-k, came from (LLM, fill, mutation, random...). */
   origins: OriginCounts;
-  /** Every evaluated architecture in order (the search log). */
+  /**
+   * The evaluated architectures in order: every one, or with `historyTruncated`
+   * the last `resultHistory` of the config (default DEFAULT_RESULT_HISTORY),
+   * so that the result stays far below Temporal's 2 MB payload limit however
+   * long the search. `evaluated` counts them all; the search log
+   * (src/client/search-log.ts) and the report (src/report) read every one from
+   * the workflow histories.
+   */
   history: Evaluation[];
-  /** Candidates whose evaluation failed for good. */
+  /** Set when `history` leaves out the oldest evaluations. */
+  historyTruncated?: true;
+  /** Candidates whose evaluation failed for good: every one, or the last as many as `history` may hold. */
   failed: FailedCandidate[];
+  /** How many failed in all, when `failed` leaves out the oldest. */
+  failedTotal?: number;
   /** The strategy's own figures, e.g. LLM calls, tokens and what became of the generated candidates. */
   stats?: Record<string, number | string>;
 }
@@ -122,6 +144,9 @@ export function summarize(
   stats: Record<string, number | string> | undefined,
 ): SearchResult {
   const top = best(state);
+  const keep = config.resultHistory ?? DEFAULT_RESULT_HISTORY;
+  const history = state.evaluated.length > keep ? state.evaluated.slice(state.evaluated.length - keep) : state.evaluated;
+  const failed = state.failed.length > keep ? state.failed.slice(state.failed.length - keep) : state.failed;
   return {
     status: 'completed',
     stopReason: reason,
@@ -138,8 +163,10 @@ export function summarize(
     trajectory: trajectory(state),
     pareto: paretoFronts(state),
     origins: origins(state, config.topK),
-    history: state.evaluated,
-    failed: state.failed,
+    history,
+    ...(history.length < state.evaluated.length ? { historyTruncated: true as const } : {}),
+    failed,
+    ...(failed.length < state.failed.length ? { failedTotal: state.failed.length } : {}),
     ...(stats ? { stats } : {}),
   };
 }

@@ -94,6 +94,8 @@ export interface SearchConfig {
   continueAsNewAfterEvents?: number;
   /** How many best architectures `progress` and the result list. */
   topK: number;
+  /** How many of the most recent evaluations the result lists in `history` (default DEFAULT_RESULT_HISTORY). */
+  resultHistory?: number;
 }
 
 export interface WarmStartConfig {

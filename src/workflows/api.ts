@@ -1,5 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { WarmStart } from '../activities/warm-start';
+import type { PackedEvaluations } from '../search/pack';
 import type { CostMetric, ParetoPoint } from '../search/summary';
 import type { SearchConfig, SearchState, StopReason } from '../search/types';
 
@@ -45,7 +46,10 @@ export interface SearchMemo {
 export interface CarriedState {
   /** The config as resolved at the search's first run: defaults never change under a running search. */
   config: SearchConfig;
+  /** With `packed`, its `evaluated` is empty: read it with `unpackState` (src/search/pack.ts). */
   state: SearchState;
+  /** `state.evaluated` in columns, compressed: the one part of the state that grows with the search. */
+  packed?: PackedEvaluations;
   paused: boolean;
   stopRequested: boolean;
   runs: number;

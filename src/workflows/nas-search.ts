@@ -19,6 +19,7 @@ import type { LlmActivities } from '../activities/llm';
 import type { LlmPort } from '../llm/types';
 import { identityAttributes, progressAttributes } from '../search-attributes';
 import { MAX_BUDGET, MAX_HINT_CHARS, MAX_PENDING_HINTS } from '../search/limits';
+import { packState, unpackState } from '../search/pack';
 import { createEngine, type SearchEngine, type SearchIo } from '../search/search';
 import { best, paretoFronts, topK, type SearchResult } from '../search/summary';
 import type { Candidate, EvalResult, SearchConfig, SearchState, StopReason } from '../search/types';
@@ -71,7 +72,7 @@ export async function nasSearch(input: unknown, carried?: CarriedState): Promise
   // The seeds join the config that crosses continue-as-new; the memo keeps the config as resolved.
   const config = warm ? withSeeds(resolved, warm.architectures) : resolved;
   const engine = createEngine(config);
-  let state = carried?.state ?? engine.init();
+  let state = carried ? unpackState(carried) : engine.init();
   let inFlight = 0;
   let llmInFlight = false;
   let finished: StopReason | undefined;
@@ -171,7 +172,10 @@ export async function nasSearch(input: unknown, carried?: CarriedState): Promise
       // warm start) here. Behind a patch, as histories recorded before continued without it.
       const memo = workflowInfo().memo;
       const next = patched('memo-across-continue-as-new') && memo ? makeContinueAsNewFunc<typeof nasSearch>({ memo }) : continueAsNew<typeof nasSearch>;
-      return next(input, { config, state, paused, stopRequested, runs: runs + 1, hints });
+      // Packed, as the list of evaluations grows with the search and the input is one payload (2 MB at most).
+      const carriedState = packState(state);
+      if (!carriedState.packed) log.warn('evaluations carried unpacked: the packed columns would not give them back exactly', { evaluated: state.evaluated.length });
+      return next(input, { config, ...carriedState, paused, stopRequested, runs: runs + 1, hints });
     }
   }
   // A stop with budget left still reports what was found.
