@@ -137,7 +137,7 @@ test('state carried by hand into a first run is refused; an extension past the b
     const handle = await env.client.workflow.start('nasSearch', { taskQueue: q.control, workflowId: uniqueId('extend'), args: [{ budget: 5, evaluation: { taskQueue: `nobody-${q.eval}` } }] });
     try {
       const refused = await handle.executeUpdate(extendBudgetUpdate, { args: [MAX_BUDGET] }).then(() => assert.fail('expected a rejection'), (e: unknown) => e as Error);
-      assert.match(String((refused.cause as Error | undefined)?.message), /the budget would be 1000005, above the limit of 1000000; add at most 999995/);
+      assert.match(String((refused.cause as Error | undefined)?.message), /the budget would be 20005, above the limit of 20000; add at most 19995/);
       assert.equal(await handle.executeUpdate(extendBudgetUpdate, { args: [10] }), 15);
       const updates = (await handle.fetchHistory()).events!.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
       assert.equal(updates.length, 1, 'the rejected extension left no trace in the history');
