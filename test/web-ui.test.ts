@@ -42,13 +42,18 @@ test('the Web UI filters searches by NasStrategy, shows a paused one as Running 
       const evolution = await start('evolution');
       const random = await start('random');
       try {
+        // Paused before its first batch a search would show nothing to compare: let each evaluate some first.
+        await waitFor('both searches to evaluate a batch', async () => {
+          const [e, r] = await Promise.all([evolution.query(progressQuery), random.query(progressQuery)]);
+          return e.evaluated > 0 && r.evaluated > 0 ? true : undefined;
+        }, 30_000);
         await Promise.all([evolution.signal(pauseSignal), random.signal(pauseSignal)]);
         // Once its batch in flight is done a paused search stands still, so the UI must show these very figures.
         const held = await waitFor('both searches paused with nothing in flight', async () => {
           const [e, r] = await Promise.all([evolution.query(progressQuery), random.query(progressQuery)]);
           return e.status === 'paused' && e.inFlight === 0 && r.status === 'paused' && r.inFlight === 0 ? e : undefined;
         }, 30_000);
-        assert.ok(held.evaluated > 0 && held.evaluated < BUDGET);
+        assert.ok(held.evaluated > 0 && held.evaluated < BUDGET, `evaluated ${held.evaluated} of ${BUDGET}`);
         await waitFor('the Web UI to listen', async () => ((await isListening(UI_PORT)) ? true : undefined), 30_000);
 
         browser = await chromium.launch({
