@@ -12,11 +12,11 @@ import { startSearch } from '../src/client/search';
 import { steerSearch } from '../src/client/steer';
 import { ConfigError } from '../src/search/config';
 import { MAX_BUDGET, MAX_HINT_CHARS, MAX_LLM_ANSWER_CHARS } from '../src/search/limits';
-import { extendBudgetUpdate } from '../src/workflows/api';
+import { extendBudgetUpdate, progressQuery } from '../src/workflows/api';
 import type { SearchResult } from '../src/search/summary';
 import { createControlWorker } from '../src/workers/control';
 import { cells, requestedCount, startFakeLlm, STRATEGY_TEXT } from './fake-llm';
-import { inProcessWorkers, queues, uniqueId, useTemporal } from './helpers';
+import { inProcessWorkers, queues, uniqueId, useTemporal, waitFor } from './helpers';
 
 const env = useTemporal();
 
@@ -136,6 +136,8 @@ test('state carried by hand into a first run is refused; an extension past the b
     // A paused search takes no evaluation: the update's validator is what is checked.
     const handle = await env.client.workflow.start('nasSearch', { taskQueue: q.control, workflowId: uniqueId('extend'), args: [{ budget: 5, evaluation: { taskQueue: `nobody-${q.eval}` } }] });
     try {
+      // The update's handler exists once the config is resolved: until then an update finds none.
+      await waitFor('the search to resolve its config', async () => ((await handle.query(progressQuery)).budget === 5 ? true : undefined), 30_000);
       const refused = await handle.executeUpdate(extendBudgetUpdate, { args: [MAX_BUDGET] }).then(() => assert.fail('expected a rejection'), (e: unknown) => e as Error);
       assert.match(String((refused.cause as Error | undefined)?.message), /the budget would be 20005, above the limit of 20000; add at most 19995/);
       assert.equal(await handle.executeUpdate(extendBudgetUpdate, { args: [10] }), 15);
