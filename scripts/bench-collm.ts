@@ -71,7 +71,15 @@ async function main(): Promise<void> {
           );
           const r = (await handle.result()) as SearchResult;
           const s = ((performance.now() - t0) / 1000).toFixed(0);
-          if (method === 'collm') console.log(`  ${dataset} seed ${seed}: test ${r.best!.testAcc!.toFixed(2)} (${s} s, ${r.stats!.llmCalls} LLM calls)`);
+          if (method === 'collm') {
+            const st = (n: string): number => Number(r.stats?.[n] ?? 0);
+            const o = r.origins.evaluated;
+            const llmShare = ((o.llm ?? 0) + (o['llm-retry'] ?? 0) + (o['llm-repair'] ?? 0)) / Math.max(1, r.evaluated);
+            console.log(
+              `  ${dataset} seed ${seed}: test ${r.best!.testAcc!.toFixed(2)} (${s} s, ${st('llmCalls')} LLM calls; generated ${st('generated')}: ` +
+                `${st('illegal')} illegal, ${st('duplicate')} duplicate; ${(100 * llmShare).toFixed(0)}% of evaluations from LLM proposals)`,
+            );
+          }
           return r;
         });
         const results = await pool(jobs, method === 'collm' ? concurrency : 4);

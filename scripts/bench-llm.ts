@@ -1,7 +1,7 @@
 /**
  * The embedded model's speed on this machine, with and without prompt-prefix
  * reuse (src/llm/local/prefix.ts), on CoLLM-NAS's real prompts for NAS-Bench-201:
- *   npx tsx scripts/bench-llm.ts            # default model, threads: cores - 1
+ *   npx tsx scripts/bench-llm.ts            # default model, threads: one per core (at most 4)
  *   npx tsx scripts/bench-llm.ts --turns 3 --threads 2
  *
  * (a) Generator calls for 10 candidates (the real prompt, schema and grammar):
@@ -137,7 +137,7 @@ async function main() {
   const off = rows.filter((r) => !r.reuse);
   const same = on.every((r, i) => off[i]?.text === r.text);
   console.log(`\n## Embedded model (${DEFAULT_LOCAL_MODEL.split('/').at(-1)}) with and without prompt-prefix reuse\n`);
-  console.log(`${availableParallelism()} cores, threads ${THREADS ?? 'default (cores - 1, 1..4)'}; load average (1/5/15 min) ${loadBefore} before, ${load()} after; ${((Date.now() - started) / 1000).toFixed(0)} s in all.\n`);
+  console.log(`${availableParallelism()} cores, threads ${THREADS ?? 'default (one per core, at most 4)'}; load average (1/5/15 min) ${loadBefore} before, ${load()} after; ${((Date.now() - started) / 1000).toFixed(0)} s in all.\n`);
   console.log('| call | prompt tokens | read (reuse on) | s (reuse on) | read (reuse off) | s (reuse off) | answer tokens |');
   console.log('|---|---:|---:|---:|---:|---:|---:|');
   on.forEach((r, i) => {

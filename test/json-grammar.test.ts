@@ -11,6 +11,8 @@ import { compactJson } from '../src/lib/json-grammar';
 import { resolveSearchConfig } from '../src/config/resolve';
 import { collmOptions, generatorMaxTokens, generatorSchema, type Collm } from '../src/search/collm';
 import { nb201Space } from '../src/spaces/nb201';
+import { editSchema } from '../src/search/collm/edit';
+import { z } from 'zod';
 
 test('the Generator schema of NAS-Bench-201 becomes a grammar without whitespace and with the exact count', () => {
   const grammar = compactJson(generatorSchema(nb201Space, 10))!.grammar;
@@ -33,6 +35,8 @@ test('keywords the grammar cannot enforce are refused, not ignored', () => {
   for (const schema of [
     { type: 'string', pattern: '^a+$' },
     { type: 'integer', minimum: 1 },
+    { type: 'integer', minimum: 0, maximum: 100000 },
+    { type: 'number', minimum: 0, maximum: 1 },
     { type: 'object', properties: { a: { type: 'string' } }, additionalProperties: { type: 'number' } },
     { $ref: '#/$defs/x' },
   ]) {
@@ -47,4 +51,16 @@ test('on an embedded model the Generator may always finish its answer; on an end
   };
   assert.equal(generatorMaxTokens(collm({ provider: 'local', maxTokens: 300 }), 10), 936);
   assert.equal(generatorMaxTokens(collm({ provider: 'openai', baseUrl: 'http://127.0.0.1:1/v1', model: 'm', maxTokens: 300 }), 10), 300);
+});
+
+test("an edit's bounded integers (parent, position) are written out, so a grammar-bound model cannot name a parent it was not shown", () => {
+  const schema = z.toJSONSchema(editSchema(nb201Space, 3)) as Record<string, unknown>;
+  const compiled = compactJson(schema);
+  assert.ok(compiled, 'edit mode keeps the compact grammar (no fallback to one that allows whitespace)');
+  assert.match(compiled.grammar, /::= "1" \| "2" \| "3"\n/, 'parents 1 to 3 and no other');
+  assert.ok(compiled.grammar.includes('"0" | "1" | "2" | "3" | "4" | "5"'), 'six positions');
+  const longest = JSON.stringify({ parent: 3, changes: [{ position: 5, value: 'avg_pool_3x3' }, { position: 5, value: 'avg_pool_3x3' }] });
+  assert.equal(compiled.maxChars, longest.length);
+  // zod's plain int (the safe-integer range) stays the ordinary integer rule.
+  assert.ok(compactJson(z.toJSONSchema(z.object({ n: z.number().int() })) as Record<string, unknown>)!.grammar.includes('json-int'));
 });

@@ -11,7 +11,8 @@
  *
  * It covers the subset that zod's toJSONSchema emits for our space schemas:
  * objects (every property, in order), arrays with min/max items, enum and
- * const, string, number, integer, boolean, null, anyOf/oneOf. For anything
+ * const, string, number, integer (with a small minimum..maximum range written
+ * out as its values), boolean, null, anyOf/oneOf. For anything
  * else `compactJson` returns undefined and the provider falls back to the
  * library's grammar.
  */
@@ -23,8 +24,11 @@ type Schema = Record<string, unknown>;
 /** Keywords the grammar honours, or that do not constrain a value (annotations). */
 const KNOWN_KEYWORDS = new Set([
   'type', 'properties', 'required', 'additionalProperties', 'items', 'minItems', 'maxItems',
-  'enum', 'const', 'anyOf', 'oneOf', 'description', 'title', '$schema',
+  'enum', 'const', 'anyOf', 'oneOf', 'description', 'title', '$schema', 'minimum', 'maximum',
 ]);
+
+/** The widest integer range written out as literals: an edit's parent or position is a handful of values. */
+const MAX_ENUMERATED_RANGE = 256;
 
 /**
  * Rules shared by every grammar: a JSON string and numbers without
@@ -108,6 +112,9 @@ function compile(schema: Schema): CompactJson {
     }
     const alternatives = (s.anyOf ?? s.oneOf) as Schema[] | undefined;
     if (Array.isArray(alternatives)) return oneOf(alternatives.map((a, i) => visit(a, `${where}|${i}`)));
+    if ((s.minimum !== undefined || s.maximum !== undefined) && s.type !== 'integer') {
+      throw new UnsupportedSchema(`${where}: minimum/maximum only on integers`);
+    }
     switch (s.type) {
       case 'object': {
         const props = Object.entries((s.properties ?? {}) as Record<string, Schema>);
@@ -134,10 +141,14 @@ function compile(schema: Schema): CompactJson {
         const chars = max === undefined ? Infinity : 2 + max * item.max + (max - 1);
         return rule(min === 0 ? `"[" ( ${body} )? "]"` : `"[" ${body} "]"`, chars);
       }
+      case 'integer': {
+        const bounded = integerRange(s, where);
+        if (bounded) return oneOf(bounded.map(literal));
+        return base('json-int');
+      }
       case 'string':
-      case 'integer':
       case 'number':
-        return base(s.type === 'string' ? 'json-string' : s.type === 'integer' ? 'json-int' : 'json-number');
+        return base(s.type === 'string' ? 'json-string' : 'json-number');
       case 'boolean':
         return rule('"true" | "false"', 5);
       case 'null':
@@ -152,6 +163,24 @@ function compile(schema: Schema): CompactJson {
   for (const [name, body] of rules) lines.push(`${name} ::= ${body}`);
   for (const name of used) lines.push(`${name} ::= ${BASE_RULES[name]!.body}`);
   return { grammar: lines.join('\n') + '\n', maxChars: root.max };
+}
+
+/**
+ * An integer's bounds as the list of values it may take, or undefined where it
+ * is unbounded (zod writes the safe-integer range for a plain int, which the
+ * base rule's 16 digits already cover). A wide range cannot be enforced.
+ */
+function integerRange(s: Schema, where: string): number[] | undefined {
+  const lo = s.minimum;
+  const hi = s.maximum;
+  if (lo === undefined && hi === undefined) return undefined;
+  if (lo === -Number.MAX_SAFE_INTEGER && hi === Number.MAX_SAFE_INTEGER) return undefined;
+  if (typeof lo !== 'number' || typeof hi !== 'number' || !Number.isInteger(lo) || !Number.isInteger(hi)) {
+    throw new UnsupportedSchema(`${where}: an integer needs both an integer minimum and maximum`);
+  }
+  if (hi < lo) throw new UnsupportedSchema(`${where}: maximum < minimum`);
+  if (hi - lo + 1 > MAX_ENUMERATED_RANGE) throw new UnsupportedSchema(`${where}: integer range wider than ${MAX_ENUMERATED_RANGE} values`);
+  return Array.from({ length: hi - lo + 1 }, (_, i) => lo + i);
 }
 
 /** A GBNF quoted literal for raw text. */

@@ -26,7 +26,7 @@ export const localOptions = z
     modelPath: z.string().min(1).optional(),
     /** Tokens per sequence: prompt and answer together. */
     contextSize: z.number().int().min(512).default(8192),
-    /** CPU threads; default: cores - 1, between 1 and 4. */
+    /** CPU threads; default: one per core, at most 4. */
     threads: z.number().int().min(1).optional(),
   })
   .strict();

@@ -17,7 +17,7 @@ export interface LocalSettings {
   temperature: number;
   /** Used when a request names none. */
   maxTokens: number;
-  /** CPU threads for this model. Default: cores - 1, between 1 and 4. */
+  /** CPU threads for this model. Default: one per core, at most 4. */
   threads?: number;
   /** Default sampling seed; a request's own seed wins. With neither, a random one. */
   seed?: number;
