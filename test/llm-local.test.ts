@@ -12,6 +12,8 @@ import { z } from 'zod';
 import type { EvaluationPriority, Token } from 'node-llama-cpp';
 import { DEFAULT_LOCAL_MODEL, loadedModelCount, localModelStats, localProvider, unloadLocalModels } from '../src/llm/local';
 import { canonicalBatches, TILED_ROWS, tokensToKeep } from '../src/llm/local/prefix';
+import { sectionsGrammar } from '../src/lib/sections-grammar';
+import { missingSections } from '../src/search/collm/navigator';
 import { LlmError, type ChatMessage, type ChatRequest, type ChatResponse } from '../src/llm/types';
 
 const OPS = ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3'] as const;
@@ -74,6 +76,27 @@ test('a JSON-schema request is answered with JSON that satisfies the schema', as
   assert.ok(answer.tokensIn > 20 && answer.tokensOut > 10, `tokens ${answer.tokensIn}/${answer.tokensOut}`);
   assert.ok(answer.latencyMs > 0);
   assert.equal(loadedModelCount(), 1);
+});
+
+test("a sections request is answered in markdown with every heading, in order, within the grammar's bound", async () => {
+  const provider = localProvider({ modelPath: DEFAULT_LOCAL_MODEL });
+  const sections = { headings: ['# SUMMARY', '# KEY PATTERNS', '# NAVIGATION DIRECTIONS'], maxCharsPerSection: 80 };
+  const bound = sectionsGrammar(sections).maxChars;
+  const answer = await provider.chat({
+    messages: [
+      { role: 'system', content: 'You plan a neural architecture search. Answer in markdown.' },
+      { role: 'user', content: 'Write a short search strategy for cells of 6 operations.' },
+    ],
+    sections,
+    maxTokens: bound,
+    seed: 7,
+  });
+  assert.deepEqual(missingSections(answer.text), [], answer.text);
+  const at = sections.headings.map((h) => answer.text.indexOf(h));
+  assert.deepEqual([...at].sort((a, b) => a - b), at, 'headings in order');
+  assert.equal(at[0], 0, 'the answer opens with the first heading');
+  assert.ok(answer.text.length <= bound, `${answer.text.length} characters, bound ${bound}`);
+  assert.equal(answer.json, undefined);
 });
 
 test('an abort stops generation with the signal reason and frees the sequence', async () => {

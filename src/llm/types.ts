@@ -18,6 +18,12 @@ export interface ChatRequest {
    * support it, a grammar on the embedded model, plain JSON extraction otherwise.
    */
   jsonSchema?: { name: string; schema: Record<string, unknown> };
+  /**
+   * When set (and no jsonSchema), a markdown answer with these headings, in
+   * order. Only a grammar-bound provider enforces it (capabilities.grammar);
+   * others ignore it, and the caller checks the answer as it would anyway.
+   */
+  sections?: { headings: string[]; maxCharsPerSection: number };
   temperature?: number;
   maxTokens?: number;
   /** Sampling seed, where the provider supports one. */

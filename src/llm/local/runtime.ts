@@ -16,6 +16,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { ChatWrapper, GbnfJsonSchema, Llama, LlamaContext, LlamaContextSequence, LlamaGrammar, LlamaModel, Token } from 'node-llama-cpp';
 import { compactJson } from '../../lib/json-grammar';
+import { sectionsGrammar } from '../../lib/sections-grammar';
 import { LlmError, type ChatRequest } from '../types';
 import { SequencePool } from './pool';
 import { canonicalBatches, TILED_ROWS } from './prefix';
@@ -175,6 +176,23 @@ export function grammarFor(runtime: Runtime, jsonSchema: NonNullable<ChatRequest
       return await runtime.llama.createGrammarForJsonSchema<GbnfJsonSchema>(jsonSchema.schema as unknown as GbnfJsonSchema);
     } catch (err) {
       throw new LlmError('bad_request', `schema ${jsonSchema.name} cannot be turned into a grammar: ${messageOf(err)}`);
+    }
+  })();
+  grammars.set(key, promise);
+  promise.catch(() => grammars.delete(key));
+  return promise;
+}
+
+/** The grammar of a markdown answer with the request's sections (sections-grammar.ts). */
+export function sectionsGrammarFor(runtime: Runtime, sections: NonNullable<ChatRequest['sections']>): Promise<LlamaGrammar> {
+  const key = `sections:${JSON.stringify(sections)}`;
+  const cached = grammars.get(key);
+  if (cached) return cached;
+  const promise = (async () => {
+    try {
+      return await runtime.llama.createGrammar({ grammar: sectionsGrammar(sections).grammar });
+    } catch (err) {
+      throw new LlmError('bad_request', `sections ${sections.headings.join(', ')} cannot be turned into a grammar: ${messageOf(err)}`);
     }
   })();
   grammars.set(key, promise);

@@ -1,3 +1,4 @@
+import { sectionsGrammar } from '../../lib/sections-grammar';
 import { render, type PromptSet } from '../../prompts';
 import type { ChatMessage, ChatResponse, LlmCall } from '../../llm/types';
 import type { Observation, SearchState } from '../types';
@@ -64,9 +65,26 @@ export function navigatorCall(
   const messages: ChatMessage[] = [system, ...keep, { role: 'user', content: user }];
   const llm = k.navigator;
   return {
-    call: { purpose: 'navigator', llm, request: { messages, temperature: llm.temperature, maxTokens: llm.maxTokens, seed: callSeed(k, search.iteration, 'navigator') } },
+    call: { purpose: 'navigator', llm, request: { messages, temperature: llm.temperature, ...sectioned(k, p), seed: callSeed(k, search.iteration, 'navigator') } },
     state: { ...state, navigator: messages, pendingHints: [] },
   };
+}
+
+/**
+ * The Navigator's answer shape and length. Where the prompts require sections
+ * (navigatorFix) and the model is grammar-bound, the grammar writes the
+ * headings and bounds the bodies, so no answer lacks a section and none is cut
+ * off. The whole answer stays within 2 * maxTokens characters, hence tokens:
+ * what the conversation's sizing already leaves for an answer (context.ts), so
+ * a search's summaries come when they did. Elsewhere the configured
+ * maxTokens, and a missing section is asked for again (fixCall).
+ */
+function sectioned(k: Collm, p: PromptSet): { maxTokens: number; sections?: { headings: string[]; maxCharsPerSection: number } } {
+  const llm = k.navigator;
+  if (!p.navigatorFix || !llm.capabilities.grammar) return { maxTokens: llm.maxTokens };
+  const headings = REQUIRED_SECTIONS.reduce((n, h) => n + h.length + 2, 0);
+  const sections = { headings: [...REQUIRED_SECTIONS], maxCharsPerSection: Math.max(20, Math.floor((2 * llm.maxTokens - headings) / REQUIRED_SECTIONS.length)) };
+  return { maxTokens: sectionsGrammar(sections).maxChars, sections };
 }
 
 export function acceptNavigator(state: CollmState, response: ChatResponse): CollmState {
