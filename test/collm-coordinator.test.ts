@@ -452,3 +452,30 @@ test('LLM ranking: a pool larger than the batch, ranked by the LLM; only its top
   assert.equal(r.stats!.rankCalls, 1);
   assert.throws(() => resolveSearchConfig({ budget: 5, strategy: { name: 'collm', rankPool: 20, promptVersion: 'collm-v1' } }), /strategy\.rankPool: prompts collm-v1 cannot rank/);
 });
+
+test('generatorCandidates: the Generator is asked for more than the batch and the first new ones are kept, with no follow-up', async () => {
+  const { runInProcess } = await import('./helpers');
+  // No "none": every cell is its own canonical form, so distinct cells are distinct architectures.
+  const OPS = ['skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3'];
+  const cell = (n: number): string[] => [0, 1, 2, 3, 4, 5].map((e) => OPS[Math.floor(n / 4 ** e) % 4]!);
+  const asked: number[] = [];
+  const written: string[][][] = [];
+  const port: LlmPort = (call) => {
+    if (call.purpose !== 'generator') return Promise.resolve(answer('# SUMMARY\ns\n# KEY PATTERNS\nk\n# NAVIGATION DIRECTIONS\nd'));
+    const n = (call.request.jsonSchema!.schema as { properties: { candidates: { minItems: number } } }).properties.candidates.minItems;
+    asked.push(n);
+    // The second answer opens with a cell of the first batch (a duplicate), the rest are new.
+    const cells = Array.from({ length: n }, (_, i) => cell(written.length * 100 + i));
+    if (written.length > 0) cells[0] = written[0]![0]!;
+    written.push(cells);
+    return Promise.resolve(answer('{}', { candidates: cells }));
+  };
+  const r = await runInProcess({ budget: 10, batchSize: 5, seed: 2, strategy: { name: 'collm', generatorCandidates: 8, promptVersion: 'collm-v1' } }, { llm: port });
+  assert.deepEqual(asked, [8, 8], 'two iterations, eight asked for each, no follow-up');
+  assert.equal(r.stats!.retries, 0);
+  const fmt = (cells: string[][]) => cells.map((c) => nb201Space.format(c as unknown as Nb201Arch));
+  assert.deepEqual(r.history.slice(0, 5).map((e) => e.arch), fmt(written[0]!.slice(0, 5)), 'the first five of the eight, in order');
+  assert.deepEqual(r.history.slice(5).map((e) => e.arch), fmt(written[1]!.slice(1, 6)), 'the duplicate is skipped (collm-v1 does not repair it) and the next five new ones kept');
+  assert.ok(r.history.every((e) => e.origin === 'llm'));
+  assert.throws(() => resolveSearchConfig({ budget: 5, strategy: { name: 'collm', generatorCandidates: 41 } }), /generatorCandidates/);
+});

@@ -37,6 +37,13 @@ export const collmOptions = z
      */
     generatorMode: z.enum(['free', 'edit']).default('free'),
     /**
+     * Candidates one Generator call is asked for (the paper's 10-20). Default:
+     * as many as the batch needs. More (e.g. 15 for a batch of 10) keeps the
+     * first new ones, so fewer iterations need the follow-up call; each answer
+     * takes longer to write.
+     */
+    generatorCandidates: z.number().int().min(1).max(40).optional(),
+    /**
      * LLM ranking: with a pool larger than the batch, the Generator's
      * candidates and mutations of the best make a pool of this many, the
      * LLM ranks it, and only the top `batchSize` are evaluated. 0: no ranking.

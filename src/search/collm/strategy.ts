@@ -43,7 +43,8 @@ export function createCollm(options: CollmOptions, setup: StrategySetup): Strate
     const llm = portOf(ctx);
     if (held.state.strategy === undefined) held.state = await navigate(held.state, ctx.search, [], ctx);
     const before = held.state.stats;
-    const first = generatorCall(k, ctx.search, held.state, count);
+    // Asked for more than needed, the first new ones are kept.
+    const first = generatorCall(k, ctx.search, held.state, Math.max(count, options.generatorCandidates ?? 0));
     const answer = await llm(first.call);
     const repair = prompts(held.state).repairDuplicates ? ctx.rng : undefined;
     let checked = checkGenerated(k, answer, ctx.taken, count, held.state.stats, 'llm', first.read, repair);
