@@ -184,6 +184,6 @@ function integerRange(s: Schema, where: string): number[] | undefined {
 }
 
 /** A GBNF quoted literal for raw text. */
-function gbnfString(text: string): string {
+export function gbnfString(text: string): string {
   return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
 }

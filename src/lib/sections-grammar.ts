@@ -8,6 +8,7 @@
  * fifth of a search's LLM time. Under this grammar the headings are written
  * for it, each body is bounded, and the answer always ends complete.
  */
+import { gbnfString } from './json-grammar';
 
 export interface SectionsGrammar {
   grammar: string;
@@ -31,11 +32,6 @@ export function sectionsGrammar(spec: SectionsSpec): SectionsGrammar {
   const n = spec.maxCharsPerSection;
   const headings = spec.headings.map((h, i) => `${i === 0 ? '' : '\n'}${h}\n`);
   // A body holds no "#": it can neither start a heading of its own nor drop one of the required.
-  const lines = [`root ::= ${headings.map((h) => `${quote(h)} body`).join(' ')}`, `body ::= [^#\\x00]{1,${n}}`];
+  const lines = [`root ::= ${headings.map((h) => `${gbnfString(h)} body`).join(' ')}`, `body ::= [^#\\x00]{1,${n}}`];
   return { grammar: lines.join('\n') + '\n', maxChars: headings.reduce((sum, h) => sum + h.length + n, 0) };
-}
-
-/** A GBNF quoted literal for raw text. */
-function quote(text: string): string {
-  return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
 }

@@ -5,7 +5,7 @@ import { extractJson, stripReasoning } from '../json';
 import { LlmError, type ChatMessage, type ChatRequest, type ChatResponse, type LlmProvider } from '../types';
 import { abortReason, throwIfAborted } from './pool';
 import { commonPrefixLength, TILED_ROWS, tokensToKeep } from './prefix';
-import { grammarFor, loadModel, messageOf, sectionsGrammarFor } from './runtime';
+import { grammarFor, loadModel, messageOf } from './runtime';
 
 /** Everything the runtime needs, defaults already applied (see index.ts). */
 export interface LocalSettings {
@@ -60,11 +60,7 @@ export function createLocalProvider(config: LocalSettings): LlmProvider {
       throwIfAborted(signal);
       const started = Date.now();
       const loaded = await loadModel(modelPath, config);
-      const grammar = request.jsonSchema
-        ? await grammarFor(loaded.runtime, request.jsonSchema)
-        : request.sections
-          ? await sectionsGrammarFor(loaded.runtime, request.sections)
-          : undefined;
+      const grammar = await grammarFor(loaded.runtime, request);
       const history = toHistory(request.messages);
       const maxTokens = request.maxTokens ?? config.maxTokens;
       // The prompt as LlamaChat will evaluate it (checked after the call).

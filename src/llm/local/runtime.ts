@@ -164,38 +164,40 @@ export function loadModel(modelPath: string, config: LoadSettings): Promise<Load
   return promise;
 }
 
-export function grammarFor(runtime: Runtime, jsonSchema: NonNullable<ChatRequest['jsonSchema']>): Promise<LlamaGrammar> {
-  const key = JSON.stringify(jsonSchema.schema);
-  const cached = grammars.get(key);
-  if (cached) return cached;
-  const promise = (async () => {
-    try {
+/**
+ * The grammar a request asks for (its JSON Schema, else its sections), built
+ * once per shape and shared by every call; undefined when it asks for none.
+ */
+export function grammarFor(runtime: Runtime, request: ChatRequest): Promise<LlamaGrammar> | undefined {
+  const { jsonSchema, sections } = request;
+  if (jsonSchema) {
+    return cachedGrammar(JSON.stringify(jsonSchema.schema), `schema ${jsonSchema.name}`, () => {
       const compact = compactJson(jsonSchema.schema);
-      if (compact) return await runtime.llama.createGrammar({ grammar: compact.grammar });
+      if (compact) return runtime.llama.createGrammar({ grammar: compact.grammar });
       // The library's grammar (whitespace allowed) for shapes the compact one does not cover.
-      return await runtime.llama.createGrammarForJsonSchema<GbnfJsonSchema>(jsonSchema.schema as unknown as GbnfJsonSchema);
-    } catch (err) {
-      throw new LlmError('bad_request', `schema ${jsonSchema.name} cannot be turned into a grammar: ${messageOf(err)}`);
-    }
-  })();
-  grammars.set(key, promise);
-  promise.catch(() => grammars.delete(key));
-  return promise;
+      return runtime.llama.createGrammarForJsonSchema<GbnfJsonSchema>(jsonSchema.schema as unknown as GbnfJsonSchema);
+    });
+  }
+  if (sections) {
+    return cachedGrammar(`sections:${JSON.stringify(sections)}`, `sections ${sections.headings.join(', ')}`, () =>
+      runtime.llama.createGrammar({ grammar: sectionsGrammar(sections).grammar }),
+    );
+  }
+  return undefined;
 }
 
-/** The grammar of a markdown answer with the request's sections (sections-grammar.ts). */
-export function sectionsGrammarFor(runtime: Runtime, sections: NonNullable<ChatRequest['sections']>): Promise<LlamaGrammar> {
-  const key = `sections:${JSON.stringify(sections)}`;
+function cachedGrammar(key: string, what: string, build: () => Promise<LlamaGrammar>): Promise<LlamaGrammar> {
   const cached = grammars.get(key);
   if (cached) return cached;
   const promise = (async () => {
     try {
-      return await runtime.llama.createGrammar({ grammar: sectionsGrammar(sections).grammar });
+      return await build();
     } catch (err) {
-      throw new LlmError('bad_request', `sections ${sections.headings.join(', ')} cannot be turned into a grammar: ${messageOf(err)}`);
+      throw new LlmError('bad_request', `${what} cannot be turned into a grammar: ${messageOf(err)}`);
     }
   })();
   grammars.set(key, promise);
+  // A failed build is forgotten, so a later call tries again.
   promise.catch(() => grammars.delete(key));
   return promise;
 }
