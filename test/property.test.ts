@@ -251,7 +251,7 @@ describe("Generator answers (the Coordinator's checkGenerated)", () => {
 
   test('answer text: reasoning is split off and JSON found or not, for any text; JSON text comes back as itself', () => {
     fc.assert(
-      fc.property(fc.oneof(text, json.map((v) => `Sure!\n\`\`\`json\n${JSON.stringify(v)}\n\`\`\``), json.map((v) => `<think>${String(v)}</think>${JSON.stringify(v)}`)), (t) => {
+      fc.property(fc.oneof(text, json.map((v) => `Sure!\n\`\`\`json\n${JSON.stringify(v)}\n\`\`\``), json.map((v) => `<think>${JSON.stringify(v)}</think>${JSON.stringify(v)}`)), (t) => {
         const { text: rest, reasoning } = stripReasoning(t);
         assert.equal(typeof rest, 'string');
         assert.ok(reasoning === undefined || typeof reasoning === 'string');
