@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { EvaluationPriority, Token } from 'node-llama-cpp';
 import { DEFAULT_LOCAL_MODEL, loadedModelCount, localModelStats, localProvider, unloadLocalModels } from '../src/llm/local';
-import { canonicalBatches, TILED_ROWS, tokensToKeep } from '../src/llm/local/prefix';
+import { canonicalBatches, reuseRank, TILED_ROWS, tokensToKeep } from '../src/llm/local/prefix';
 import { sectionsGrammar } from '../src/lib/sections-grammar';
 import { missingSections } from '../src/search/collm/navigator';
 import { LlmError, type ChatMessage, type ChatRequest, type ChatResponse } from '../src/llm/types';
@@ -259,6 +259,23 @@ test('prefix reuse: the next turn of a conversation reads only its new tokens an
   assert.equal(reused.text, reference.text);
 });
 
+test('prefix reuse: two conversations taking turns keep a sequence each, though every prompt shares the template\'s first tokens', async () => {
+  const provider = localProvider({ modelPath: DEFAULT_LOCAL_MODEL });
+  // Two short prompts at once leave both sequences holding nothing reusable (under TILED_ROWS tokens, not kept).
+  const short = (seed: number): ChatRequest => ({ messages: [{ role: 'user', content: 'Hi.' }], maxTokens: 1, seed });
+  const [s1] = await Promise.all([provider.chat(short(1)), provider.chat(short(2))]);
+  assert.ok(s1.tokensIn < TILED_ROWS, `the short prompt is ${s1.tokensIn} tokens`);
+  const first = await measured(provider.chat(ASK));
+  // The other conversation: it shares only the chat template's opening with the first one's prompt.
+  await provider.chat(unrelated(5));
+  const next: ChatRequest = {
+    ...ASK,
+    messages: [...ASK.messages, { role: 'assistant', content: first.text }, { role: 'user', content: 'Now propose one cell as a list of 6 operations.' }],
+  };
+  const reused = await measured(provider.chat(next));
+  assert.equal(reused.reused, first.tokensIn, 'the first turn\'s prompt is still held: the other conversation took the empty sequence');
+});
+
 test('prefix reuse: a request on sequences that hold long unrelated prompts gets the whole context', async () => {
   const provider = localProvider({ modelPath: DEFAULT_LOCAL_MODEL });
   const { tokensIn } = await provider.chat({ ...REQUEST, seed: 1, maxTokens: 1 });
@@ -311,6 +328,10 @@ test('prefix reuse: what is kept and how evaluations are batched', () => {
   assert.equal(tokensToKeep(prompt, prompt), 300 - TILED_ROWS);
   assert.equal(tokensToKeep([...prompt.slice(0, 250), 9999 as Token], prompt), 300 - TILED_ROWS);
   assert.equal(tokensToKeep(prompt.slice(0, 40), prompt.slice(0, 50)), 0);
+  // A few shared tokens are not worth another conversation's sequence; enough to be kept are.
+  assert.equal(reuseRank(prompt.slice(0, 7), prompt), 0);
+  assert.equal(reuseRank(prompt.slice(0, TILED_ROWS - 1), prompt), 0);
+  assert.equal(reuseRank(prompt.slice(0, 200), prompt), 200);
 
   const item = (length: number, evaluationPriority: EvaluationPriority = 3) => ({ tokens: Array.from({ length }, () => 1 as Token), logits: [], evaluationPriority });
   const plan = (items: ReturnType<typeof item>[]) => canonicalBatches({ items, size: 512 }).map((p) => [items.indexOf(p.item as ReturnType<typeof item>), p.processAmount]);

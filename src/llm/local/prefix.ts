@@ -70,6 +70,20 @@ export function tokensToKeep(kept: readonly Token[], prompt: readonly Token[]): 
 }
 
 /**
+ * How much a sequence that keeps `kept` is worth to a new prompt, for the pool
+ * to pick one: the tokens it would reuse, where a handful shared (the chat
+ * template's opening, common to every prompt) counts as none. Otherwise any
+ * call would take the sequence holding the other conversation's prompt over
+ * an empty one, for the sake of a few tokens, and two conversations taking
+ * turns (the Navigator's and the Generator's) would each evict the other and
+ * read every prompt whole.
+ */
+export function reuseRank(kept: readonly Token[], prompt: readonly Token[]): number {
+  const n = tokensToKeep(kept, prompt);
+  return n >= TILED_ROWS ? n : 0;
+}
+
+/**
  * The context's batching strategy (see the file comment): the queued
  * evaluations under TILED_ROWS tokens go together, whole; otherwise the first
  * of the largest priority goes alone, in a piece that leaves either nothing or

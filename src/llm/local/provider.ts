@@ -4,7 +4,7 @@ import type { ChatHistoryItem, Token } from 'node-llama-cpp';
 import { extractJson, stripReasoning } from '../json';
 import { LlmError, type ChatMessage, type ChatRequest, type ChatResponse, type LlmProvider } from '../types';
 import { abortReason, throwIfAborted } from './pool';
-import { commonPrefixLength, TILED_ROWS, tokensToKeep } from './prefix';
+import { commonPrefixLength, reuseRank, TILED_ROWS, tokensToKeep } from './prefix';
 import { grammarFor, loadModel, messageOf } from './runtime';
 
 /** Everything the runtime needs, defaults already applied (see index.ts). */
@@ -75,8 +75,9 @@ export function createLocalProvider(config: LocalSettings): LlmProvider {
         );
       }
 
-      // The idle sequence that holds the longest prefix of this prompt: a conversation keeps "its" sequence.
-      const pooled = await loaded.pool.acquire(signal, reusePrefix ? (s) => commonPrefixLength(s.kept, tokens) : undefined);
+      // The idle sequence that holds the longest reusable prefix of this prompt (else the one idle
+      // the longest): a conversation keeps "its" sequence.
+      const pooled = await loaded.pool.acquire(signal, reusePrefix ? (s) => reuseRank(s.kept, tokens) : undefined);
       const { sequence } = pooled;
       try {
         const keep = reusePrefix ? Math.min(tokensToKeep(pooled.kept, tokens), commonPrefixLength(sequence.contextTokens, tokens)) : 0;
