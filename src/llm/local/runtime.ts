@@ -25,7 +25,8 @@ import { canonicalBatches, TILED_ROWS } from './prefix';
  * Sequences per model: how many calls generate at once; more calls queue.
  * Their generated tokens decode in one batch, so concurrency costs no extra
  * threads (a prompt is read in decodes of its own: prefix.ts). Each keeps its
- * last prompt, and a call goes to the one that shares most of its prompt.
+ * last prompt, and a call goes to the one it can reuse most of (prefix.ts
+ * `reuseRank`), else to the one idle the longest.
  */
 const POOL_SIZE = 2;
 
