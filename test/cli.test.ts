@@ -380,6 +380,7 @@ test('the progress bar: evaluated/budget, best so far, and an ETA from the pace 
     ...(evaluated > 0 ? { best: { arch: 'a', valAcc: 91.234, flopsM: 1, paramsM: 1 } } : {}),
   });
   const eta = createEta();
+  assert.equal(eta({ ...p(0, 'starting'), budget: 0 }, 0), '', 'no budget known while the config is resolved: no ETA, not "finishing"');
   assert.equal(eta(p(0), 0), 'ETA -');
   assert.equal(eta(p(10), 10_000), 'ETA 1m 30s'); // 10 in 10 s: 90 left
   assert.equal(eta(p(10), 40_000), 'ETA 1m 00s'); // 30 s of that gone by

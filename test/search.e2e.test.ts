@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { SearchConfig } from '../src/search/types';
 import { WorkflowFailedError } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
+import { createConfigActivities } from '../src/activities/config';
+import { WORKFLOW_BUNDLE } from '../src/temporal/paths';
 import { startSearch } from '../src/client/search';
 import type { SearchResult } from '../src/search/summary';
 import { NAS_BEST_VAL_ACC, NAS_EVALUATED, NAS_SPACE } from '../src/search-attributes';
@@ -82,6 +85,41 @@ test('pause holds the search, resume continues it, extendBudget raises the budge
     assert.equal(result.evaluated, 55);
     assert.equal(result.budget, 55);
     assert.deepEqual(result.history.map((e) => e.arch), (await runInProcess({ budget: 55, batchSize: 10, strategy: 'random', seed: 8 })).history.map((e) => e.arch));
+  });
+});
+
+test('progress answers from the first workflow task, while the config and the warm start are still pending', async () => {
+  // A control worker without the warm-start activity: the search waits on it (retried with backoff)
+  // after its first workflow task, the window in which a client's first query used to find no handler.
+  const q = queues();
+  const worker = await Worker.create({
+    connection: env.native,
+    taskQueue: q.control,
+    workflowBundle: { codePath: WORKFLOW_BUNDLE },
+    activities: createConfigActivities(),
+  });
+  await worker.runUntil(async () => {
+    const handle = await startSearch(
+      env.client,
+      { budget: 30, strategy: 'random', seed: 4, dataset: 'cifar100', warmStart: { fromSchedule: 'nightly-none' }, evaluation: { taskQueue: q.eval } },
+      { taskQueue: q.control, workflowId: uniqueId('starting') },
+    );
+    let scheduled = false;
+    for (let i = 0; i < 100 && !scheduled; i++) {
+      const { events } = await handle.fetchHistory();
+      scheduled = (events ?? []).some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'findWarmStart');
+      if (!scheduled) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(scheduled, 'the search is waiting on its warm start');
+    const first = await handle.query(progressQuery);
+    assert.equal(first.status, 'starting');
+    assert.equal(first.dataset, 'cifar100');
+    assert.equal(first.strategy, 'random');
+    assert.equal(first.budget, 30);
+    assert.equal(first.evaluated, 0);
+    await handle.signal(pauseSignal);
+    assert.equal((await handle.query(progressQuery)).status, 'paused');
+    await handle.terminate('test done');
   });
 });
 

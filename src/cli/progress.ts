@@ -20,6 +20,7 @@ export function createEta(windowMs = 5 * 60_000): (p: SearchProgress, now: numbe
       samples = []; // time spent paused says nothing about the pace
       return 'paused';
     }
+    if (p.status === 'starting') return ''; // the budget is not known yet
     if (p.evaluated >= p.budget) return 'finishing';
     const last = samples[samples.length - 1];
     if (!last || last.evaluated !== p.evaluated) samples.push({ t: now, evaluated: p.evaluated });

@@ -9,7 +9,8 @@ import type { SearchConfig, SearchState, StopReason } from '../search/types';
  * its queries, signals and updates, and the state it carries across
  * continue-as-new.
  */
-export type SearchStatus = 'running' | 'evaluating' | 'asking the LLM' | 'paused' | 'stopping' | 'completed';
+/** `starting`: the config is being resolved, before the first proposal. */
+export type SearchStatus = 'starting' | 'running' | 'evaluating' | 'asking the LLM' | 'paused' | 'stopping' | 'completed';
 
 export interface SearchProgress {
   status: SearchStatus;

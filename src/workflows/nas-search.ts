@@ -32,9 +32,11 @@ import {
   stopSignal,
   type CarriedState,
   type SearchMemo,
+  type SearchProgress,
   type SearchStatus,
 } from './api';
 import { backoff, evaluationFailure, isFatal, llmFailures, surfaceFailures } from './failures';
+import { startingProgress } from './starting';
 import { warmStart, withSeeds } from './warm-start';
 
 /**
@@ -65,6 +67,11 @@ export async function nasSearch(input: unknown, carried?: CarriedState): Promise
     if (hints.length >= MAX_PENDING_HINTS) return void log.warn('steering hint dropped: too many waiting for the Navigator', { pending: hints.length });
     hints.push(hint.trim().slice(0, MAX_HINT_CHARS));
   });
+  // Registered before the first await too: a query sent right after the start may reach the first
+  // workflow task, when the config is still being resolved. Registering makes no command, so old
+  // histories replay unchanged.
+  let progress = (): SearchProgress => startingProgress(input, { paused, stopRequested, runs });
+  setHandler(progressQuery, () => progress());
 
   const resolved = carried?.config ?? (await resolveConfig(input));
   // Asked once, at the first run and only when the config wants it: histories without it replay unchanged.
@@ -91,7 +98,7 @@ export async function nasSearch(input: unknown, carried?: CarriedState): Promise
   const stats = (s: SearchState) => engine.report(s);
   const status = (): SearchStatus =>
     finished ? 'completed' : stopRequested ? 'stopping' : paused ? 'paused' : inFlight > 0 ? 'evaluating' : llmInFlight ? 'asking the LLM' : 'running';
-  setHandler(progressQuery, () => {
+  progress = () => {
     const top = best(state);
     return {
       status: status(),
@@ -111,7 +118,7 @@ export async function nasSearch(input: unknown, carried?: CarriedState): Promise
       ...(stats(state) ? { stats: stats(state) } : {}),
       ...(finished ? { stopReason: finished } : {}),
     };
-  });
+  };
   setHandler(
     extendBudgetUpdate,
     (extra) => {
