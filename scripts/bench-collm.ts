@@ -77,7 +77,8 @@ async function main(): Promise<void> {
             const llmShare = ((o.llm ?? 0) + (o['llm-retry'] ?? 0) + (o['llm-repair'] ?? 0)) / Math.max(1, r.evaluated);
             console.log(
               `  ${dataset} seed ${seed}: test ${r.best!.testAcc!.toFixed(2)} (${s} s, ${st('llmCalls')} LLM calls; generated ${st('generated')}: ` +
-                `${st('illegal')} illegal, ${st('duplicate')} duplicate; ${(100 * llmShare).toFixed(0)}% of evaluations from LLM proposals)`,
+                `${st('illegal')} illegal, ${st('duplicate')} duplicate; ${(100 * llmShare).toFixed(0)}% of evaluations from LLM proposals` +
+                `${st('rankCalls') > 0 ? `; ${st('rankCalls')} rankings, ${st('rankKeptOrder')} kept the pool's order` : ''})`,
             );
           }
           return r;

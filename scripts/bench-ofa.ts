@@ -6,11 +6,14 @@
  *   npm run bench:ofa                                          # baselines, 10 seeds, 200/300/400/500 MFLOPs
  *   npm run bench:ofa -- --collm-seeds 2 --flops 400           # + collm (embedded model) on 2 seeds
  *   npm run bench:ofa -- --collm-seeds 3 --base-url http://127.0.0.1:8000/v1 --model Qwen/Qwen3-30B-A3B
+ *   npm run bench:ofa -- --collm-seeds 1 --flops 400 --collm '{"generatorMode":"edit"}'   # collm's own options
  *
  * Searches run in this process (runSearch; collm's LLM port calls the
  * provider directly): the predictor answers in microseconds, so the table
  * compares strategies, not orchestration. Prints mean ± std of the predicted
  * accuracy of the best feasible subnet, its FLOPs, and wall time per search.
+ * `llms-off` is the collm loop with the LLMs off (its fill alone): the control
+ * for what the LLMs add.
  */
 import { resolveSearchConfig } from '../src/config/resolve';
 import { createEvaluators } from '../src/evaluators';
@@ -39,13 +42,14 @@ async function main(): Promise<void> {
   const budgets = arg('flops', '200,300,400,500').split(',').map(Number);
   const baseUrl = process.argv.includes('--base-url') ? arg('base-url', '') : undefined;
   const llm = baseUrl ? { provider: 'openai', baseUrl, model: arg('model', 'default'), apiKeyEnv: arg('api-key-env', 'OPENAI_API_KEY') } : { provider: 'local' };
+  const collm = JSON.parse(arg('collm', '{}')) as Record<string, unknown>;
   const evaluator = createEvaluators({}, ['ofa-predictor']).served.get('ofa-predictor')!;
   const context = { device: 'cpu', heartbeat: () => {}, sleep: async () => {}, signal: new AbortController().signal };
 
   const run = (method: string, flops: number, budget: number, seed: number): Promise<SearchResult> => {
     const config = resolveSearchConfig({
       space: 'ofa-mbv3-w12',
-      strategy: method,
+      strategy: method === 'llms-off' ? { name: 'collm', llms: 'off' } : method === 'collm' ? { name: 'collm', ...collm } : method,
       ...(method === 'collm' ? { llm } : {}),
       budget,
       batchSize: 10,
@@ -61,7 +65,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const plan: [string, number, number][] = [];
   for (const flops of budgets) {
-    plan.push(['random', 250, seeds], ['evolution', 250, seeds], ['evolution', 1000, seeds]);
+    plan.push(['random', 250, seeds], ['evolution', 250, seeds], ['evolution', 1000, seeds], ['llms-off', 250, seeds]);
     if (collmSeeds > 0) plan.push(['collm', 250, collmSeeds]);
     for (const [method, evaluations, n] of plan.splice(0)) {
       const row: Row = { method, flops, evaluations, seeds: n, results: [], seconds: [] };
@@ -82,7 +86,7 @@ async function main(): Promise<void> {
     const acc = meanStd(r.results.map((x) => x.best?.valAcc ?? NaN));
     const mflops = meanStd(r.results.map((x) => x.best?.cost.flopsM ?? NaN));
     const fromLlm = r.method === 'collm' ? `${(100 * meanStd(r.results.map((x) => x.history.filter((e) => e.origin.startsWith('llm')).length / x.evaluated)).mean).toFixed(0)}%` : '-';
-    const name = r.method === 'collm' ? `collm (${model})` : r.method;
+    const name = r.method === 'collm' ? `collm (${model}${Object.keys(collm).length ? `, ${JSON.stringify(collm)}` : ''})` : r.method;
     console.log(`| ${r.flops} | ${name} | ${r.evaluations} | ${r.seeds} | ${fmt(acc)} | ${fmt(mflops, 1)} | ${fromLlm} | ${meanStd(r.seconds).mean.toFixed(1)} |`);
   }
 }

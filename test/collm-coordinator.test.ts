@@ -450,6 +450,11 @@ test('LLM ranking: a pool larger than the batch, ranked by the LLM; only its top
   assert.equal(pool.length, 15, 'the pool is rankPool large');
   assert.deepEqual(r.history.map((e) => e.arch), pool.slice(10).reverse().map((cell) => nb201Space.format(JSON.parse(cell) as Nb201Arch)), 'the ranking\'s five, in its order');
   assert.equal(r.stats!.rankCalls, 1);
+  assert.equal(r.stats!.rankKeptOrder, 0, 'the ranking chose');
+  // A ranking that names the pool's first five in order made no choice: counted as such.
+  const inOrder: LlmPort = (call) => (call.purpose === 'ranker' ? Promise.resolve(answer('{}', { candidates: [1, 2, 3, 4, 5] })) : port(call));
+  const kept = await runInProcess({ budget: 10, batchSize: 5, seed: 1, strategy: { name: 'collm', rankPool: 15 } }, { llm: inOrder });
+  assert.deepEqual([kept.stats!.rankCalls, kept.stats!.rankKeptOrder], [2, 2]);
   assert.throws(() => resolveSearchConfig({ budget: 5, strategy: { name: 'collm', rankPool: 20, promptVersion: 'collm-v1' } }), /strategy\.rankPool: prompts collm-v1 cannot rank/);
 });
 

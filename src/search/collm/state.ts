@@ -40,6 +40,11 @@ export interface CollmStats {
   repaired: number;
   /** Ranking calls (rankPool). */
   rankCalls: number;
+  /**
+   * Rankings that picked the pool's first candidates in the pool's order: no
+   * choice made (a small model's position bias). Absent in states recorded before it was counted.
+   */
+  rankKeptOrder?: number;
 }
 
 export interface CollmState {
@@ -93,7 +98,7 @@ export function initCollm(options: CollmOptions): CollmState {
     pendingHints: [],
     stats: {
       llmCalls: 0, navigatorCalls: 0, generatorCalls: 0, summaries: 0, tokensIn: 0, tokensOut: 0, llmMs: 0,
-      generated: 0, invalidJson: 0, illegal: 0, duplicate: 0, infeasible: 0, retries: 0, mutationFilled: 0, accepted: 0, llmFailures: 0, navigatorFixes: 0, repaired: 0, rankCalls: 0,
+      generated: 0, invalidJson: 0, illegal: 0, duplicate: 0, infeasible: 0, retries: 0, mutationFilled: 0, accepted: 0, llmFailures: 0, navigatorFixes: 0, repaired: 0, rankCalls: 0, rankKeptOrder: 0,
     },
   };
 }

@@ -105,6 +105,9 @@ export function createCollm(options: CollmOptions, setup: StrategySetup): Strate
           state = rideOut(state, err);
         }
         const picked = pickRanked(candidates, batch, answer);
+        if (answer && picked.every((c, i) => c === candidates[i])) {
+          state = { ...state, stats: { ...state.stats, rankKeptOrder: (state.stats.rankKeptOrder ?? 0) + 1 } };
+        }
         // What was not picked goes back: it was never evaluated and may be proposed again.
         for (const c of candidates) if (!picked.includes(c)) ctx.taken.delete(c.key);
         candidates = picked;
