@@ -24,6 +24,7 @@ import { Rng } from '../src/lib/rng';
 import { createEngine } from '../src/search/search';
 import type { SearchConfigInput } from '../src/search/config';
 import { nb201Space, type Nb201Arch } from '../src/spaces/nb201';
+import type { SearchResult } from '../src/search/summary';
 import { nb201Table } from './helpers';
 
 const answer = (text: string, json?: unknown): ChatResponse => ({ text, ...(json !== undefined ? { json } : {}), model: 'm', tokensIn: 10, tokensOut: 5, latencyMs: 7 });
@@ -406,6 +407,28 @@ test('collm-v2 repairs a repeated proposal by mutating it, not the best', async 
     const ops = nb201Space.parse(e.arch);
     assert.equal(ops.filter((op, i) => op !== cell[i]).length, 1, e.arch);
   }
+});
+
+test('collm-v4 repairs only a repeat of one of the best; a repeated poor architecture is left to the fill', async () => {
+  const { runInProcess } = await import('./helpers');
+  // Skip connections only: a poor cell (about 40%), soon out of the best five; its neighbours are distinct cells.
+  const poor = Array(6).fill('skip_connect') as string[];
+  const port: LlmPort = (call) =>
+    Promise.resolve(call.purpose === 'generator' ? answer('{}', { candidates: Array(5).fill(poor) }) : answer('# SUMMARY\ns\n# KEY PATTERNS\nk\n# NAVIGATION DIRECTIONS\nd'));
+  const run = (promptVersion: string) => runInProcess({ budget: 40, batchSize: 5, seed: 3, strategy: { name: 'collm', promptVersion } }, { llm: port });
+  const [v3, v4] = [await run('collm-v3'), await run('collm-v4')];
+  const repairs = (r: SearchResult) => r.history.filter((e) => e.origin === 'llm-repair').length;
+  const poorKey = nb201Space.key(poor as Nb201Arch);
+  const poorAt = v4.history.findIndex((e) => e.key === poorKey);
+  assert.ok(poorAt >= 0 && poorAt < 5, 'the poor cell is evaluated in the first batch');
+  // Each batch of v4 holds a repair only while the poor cell is among the five best evaluated before it.
+  for (let start = 5; start < v4.history.length; start += 5) {
+    const before = v4.history.slice(0, start).filter((e) => e.feasible).sort((a, b) => b.valAcc - a.valAcc).slice(0, 5);
+    const repaired = v4.history.slice(start, start + 5).some((e) => e.origin === 'llm-repair');
+    if (repaired) assert.ok(before.some((e) => e.key === poorKey), `batch at ${start}: repaired a repeat of a cell outside the best five`);
+  }
+  assert.ok(repairs(v3) > repairs(v4), `v3 repaired ${repairs(v3)}, v4 ${repairs(v4)}`);
+  assert.ok(v4.history.slice(10).every((e) => e.origin === 'fill'), 'with the poor cell out of the best, the fill proposes the rest');
 });
 
 test('edit mode: the Generator edits the numbered best; every edit the schema admits is a legal neighbour', async () => {

@@ -1,6 +1,7 @@
 import { COLLM_V1 } from './collm-v1';
 import { COLLM_V2 } from './collm-v2';
 import { COLLM_V3 } from './collm-v3';
+import { COLLM_V4 } from './collm-v4';
 import type { PromptSet } from './types';
 
 export type { PromptSet } from './types';
@@ -10,6 +11,7 @@ export const PROMPTS: Readonly<Record<string, PromptSet>> = {
   [COLLM_V1.version]: COLLM_V1,
   [COLLM_V2.version]: COLLM_V2,
   [COLLM_V3.version]: COLLM_V3,
+  [COLLM_V4.version]: COLLM_V4,
 };
 
 export const LATEST_PROMPTS = COLLM_V3.version;

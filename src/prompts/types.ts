@@ -27,9 +27,11 @@ export interface PromptSet {
   /**
    * The Coordinator repairs a proposal that repeats an evaluated
    * architecture by mutating it (rather than dropping it and filling from the
-   * best). Part of the version, so a recorded search replays as it ran.
+   * best). `'best'`: only a repeat of one of the best evaluated architectures
+   * (the fill's parents) is repaired; a repeat of a poor one is dropped and
+   * left to the fill. Part of the version, so a recorded search replays as it ran.
    */
-  repairDuplicates?: boolean;
+  repairDuplicates?: boolean | 'best';
   /**
    * The Generator's visited list is in evaluation order, its window moved in
    * blocks, so one call's prompt is a prefix of the next one's up to the

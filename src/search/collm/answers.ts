@@ -27,8 +27,11 @@ export function checkGenerated(
   stats: CollmStats,
   origin: Candidate['origin'],
   read: ItemReader = readArchitecture(k.space),
-  /** Given, a duplicate is mutated (up to REPAIR_TRIES times) into a new, feasible neighbour of itself. */
-  repair?: Rng,
+  /**
+   * Given, a duplicate is mutated (up to REPAIR_TRIES times) into a new,
+   * feasible neighbour of itself; with `only`, just a duplicate whose key is in it.
+   */
+  repair?: { rng: Rng; only?: ReadonlySet<string> },
 ): Checked {
   const { config, space } = k;
   stats = tally(stats, response, 'generatorCalls');
@@ -56,10 +59,10 @@ export function checkGenerated(
     if (seen.has(key)) {
       duplicate++;
       errors.push(`${where} ${JSON.stringify(item)} was already evaluated or repeats another candidate`);
-      if (repair && accepted.length < want) {
+      if (repair && accepted.length < want && (!repair.only || repair.only.has(key))) {
         // A near miss of the Generator's, not of the global best: its own neighbour.
         for (let t = 0; t < REPAIR_TRIES; t++) {
-          const child = space.mutate(arch, repair);
+          const child = space.mutate(arch, repair.rng);
           const childKey = space.key(child);
           if (seen.has(childKey) || !feasible(child)) continue;
           seen.add(childKey);

@@ -1,8 +1,9 @@
+import type { Rng } from '../../lib/rng';
 import { LlmUnavailable, type ChatResponse, type LlmPort } from '../../llm/types';
 import type { ObserveContext, ProposeContext, Strategy, StrategySetup } from '../strategies/types';
 import type { Candidate, Observation, SearchState } from '../types';
 import { checkGenerated } from './answers';
-import { fillWithMutations } from './fill';
+import { bestEvaluated, fillWithMutations } from './fill';
 import { generatorCall, rememberGenerator, retryCall } from './generator';
 import { acceptFix, acceptNavigator, acceptSummary, fixCall, navigatorCall, summaryCall } from './navigator';
 import type { CollmOptions } from './options';
@@ -46,7 +47,7 @@ export function createCollm(options: CollmOptions, setup: StrategySetup): Strate
     // Asked for more than needed, the first new ones are kept.
     const first = generatorCall(k, ctx.search, held.state, Math.max(count, options.generatorCandidates ?? 0));
     const answer = await llm(first.call);
-    const repair = prompts(held.state).repairDuplicates ? ctx.rng : undefined;
+    const repair = repairOf(prompts(held.state).repairDuplicates, ctx);
     let checked = checkGenerated(k, answer, ctx.taken, count, held.state.stats, 'llm', first.read, repair);
     held.state = rememberGenerator(k, { ...held.state, stats: checked.stats }, first.messages, answer);
     checked.accepted.forEach((x) => ctx.taken.add(x.key));
@@ -60,6 +61,13 @@ export function createCollm(options: CollmOptions, setup: StrategySetup): Strate
     held.state = { ...held.state, stats: checked.stats, lastProposals: proposalCounts(before, checked.stats) };
     checked.accepted.forEach((x) => ctx.taken.add(x.key));
     out.push(...checked.accepted);
+  }
+
+  /** How the version repairs repeats: not at all, every one, or only repeats of the fill's parents (the best). */
+  function repairOf(mode: boolean | 'best' | undefined, ctx: ProposeContext): { rng: Rng; only?: ReadonlySet<string> } | undefined {
+    if (!mode) return undefined;
+    if (mode !== 'best') return { rng: ctx.rng };
+    return { rng: ctx.rng, only: new Set(bestEvaluated(ctx.search, options.fill.parents).map((e) => e.key)) };
   }
 
   /** An LLM failure that may pass is ridden out (the fill takes over) unless the search says fail; any other ends it. */
