@@ -15,7 +15,7 @@
  */
 import { startSearch } from '../src/client/search';
 import type { SearchResult } from '../src/search/summary';
-import { fmt, meanStd } from './bench-nb201';
+import { fmt, meanStd, strategyOf } from './bench-nb201';
 import { withHarness } from './harness';
 import { nb201Space } from '../src/spaces/nb201';
 
@@ -37,10 +37,6 @@ async function pool<T>(jobs: (() => Promise<T>)[], concurrency: number): Promise
   );
   return out;
 }
-
-/** The same collm loop with the LLMs off (the fill alone) is the control for what the LLMs add. */
-const strategyOf = (method: string, collm: Record<string, unknown>): unknown =>
-  method === 'llms-off' ? { name: 'collm', llms: 'off' } : method === 'collm' ? { name: 'collm', ...collm } : method;
 
 async function main(): Promise<void> {
   const seeds = Number(arg('seeds', '10'));

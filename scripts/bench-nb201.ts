@@ -31,6 +31,10 @@ export function meanStd(xs: number[]): { mean: number; std: number } {
   return { mean, std };
 }
 
+/** A bench method's strategy: `llms-off` is the collm loop with the LLMs off (the fill alone), the control for what the LLMs add. */
+export const strategyOf = (method: string, collm: Record<string, unknown> = {}): unknown =>
+  method === 'llms-off' ? { name: 'collm', llms: 'off' } : method === 'collm' ? { name: 'collm', ...collm } : method;
+
 export const fmt = (m: { mean: number; std: number }, digits = 2): string => `${m.mean.toFixed(digits)} ± ${m.std.toFixed(digits)}`;
 
 async function main(): Promise<void> {

@@ -20,7 +20,7 @@ import { createEvaluators } from '../src/evaluators';
 import { providerFor } from '../src/llm';
 import { runSearch } from '../src/search/search';
 import type { SearchResult } from '../src/search/summary';
-import { fmt, meanStd } from './bench-nb201';
+import { fmt, meanStd, strategyOf } from './bench-nb201';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   const run = (method: string, flops: number, budget: number, seed: number): Promise<SearchResult> => {
     const config = resolveSearchConfig({
       space: 'ofa-mbv3-w12',
-      strategy: method === 'llms-off' ? { name: 'collm', llms: 'off' } : method === 'collm' ? { name: 'collm', ...collm } : method,
+      strategy: strategyOf(method, collm),
       ...(method === 'collm' ? { llm } : {}),
       budget,
       batchSize: 10,

@@ -8,8 +8,10 @@ import type { SearchConfig, SearchState, StopReason } from '../search/types';
  * What people and scripts can ask of and send to a running `nasSearch`:
  * its queries, signals and updates, and the state it carries across
  * continue-as-new.
+ *
+ * Status `starting`: the config is still being resolved (the first workflow
+ * task), before the first proposal.
  */
-/** `starting`: the config is being resolved, before the first proposal. */
 export type SearchStatus = 'starting' | 'running' | 'evaluating' | 'asking the LLM' | 'paused' | 'stopping' | 'completed';
 
 export interface SearchProgress {

@@ -1,5 +1,6 @@
 import type { Rng } from '../../lib/rng';
 import { meetsConstraint } from '../constraint';
+import { topK } from '../summary';
 import type { Candidate, SearchState } from '../types';
 import type { Collm } from './state';
 
@@ -10,7 +11,7 @@ import type { Collm } from './state';
 export function fillWithMutations(k: Collm, search: SearchState, taken: Set<string>, count: number, rng: Rng): Candidate[] {
   const { config, space } = k;
   const { parents, tournament } = k.options.fill;
-  const top = bestEvaluated(search, parents);
+  const top = topK(search, parents);
   const out: Candidate[] = [];
   const add = (arch: unknown): void => {
     const key = space.key(arch);
@@ -25,9 +26,4 @@ export function fillWithMutations(k: Collm, search: SearchState, taken: Set<stri
   // Nothing evaluated yet, or every neighbour of the best is taken: explore at random.
   for (let attempts = 0; out.length < count && attempts < 1000 * count; attempts++) add(space.sample(rng));
   return out;
-}
-
-/** The `n` most accurate feasible evaluations, best first: the fill's parents. */
-export function bestEvaluated(search: SearchState, n: number): SearchState['evaluated'] {
-  return search.evaluated.filter((e) => e.feasible).sort((a, b) => b.valAcc - a.valAcc).slice(0, n);
 }

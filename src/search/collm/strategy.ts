@@ -1,9 +1,10 @@
 import type { Rng } from '../../lib/rng';
 import { LlmUnavailable, type ChatResponse, type LlmPort } from '../../llm/types';
+import { topK } from '../summary';
 import type { ObserveContext, ProposeContext, Strategy, StrategySetup } from '../strategies/types';
 import type { Candidate, Observation, SearchState } from '../types';
 import { checkGenerated } from './answers';
-import { bestEvaluated, fillWithMutations } from './fill';
+import { fillWithMutations } from './fill';
 import { generatorCall, rememberGenerator, retryCall } from './generator';
 import { acceptFix, acceptNavigator, acceptSummary, fixCall, navigatorCall, summaryCall } from './navigator';
 import type { CollmOptions } from './options';
@@ -67,7 +68,7 @@ export function createCollm(options: CollmOptions, setup: StrategySetup): Strate
   function repairOf(mode: boolean | 'best' | undefined, ctx: ProposeContext): { rng: Rng; only?: ReadonlySet<string> } | undefined {
     if (!mode) return undefined;
     if (mode !== 'best') return { rng: ctx.rng };
-    return { rng: ctx.rng, only: new Set(bestEvaluated(ctx.search, options.fill.parents).map((e) => e.key)) };
+    return { rng: ctx.rng, only: new Set(topK(ctx.search, options.fill.parents).map((e) => e.key)) };
   }
 
   /** An LLM failure that may pass is ridden out (the fill takes over) unless the search says fail; any other ends it. */
