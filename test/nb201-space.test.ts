@@ -114,3 +114,19 @@ test('random sampling covers every op on every edge', () => {
   for (let i = 0; i < 2000; i++) nb201Space.sample(rng).forEach((op, e) => seen[e]!.add(op));
   for (const s of seen) assert.equal(s.size, OPS.length);
 });
+
+test("the table's optimum: the best-by-validation cell and the best test figure, per dataset", () => {
+  const table = nb201Table();
+  // The figures NAS-Bench-201 publishes as its optimum (test, and validation in brackets).
+  const published = { cifar10: [94.37, 91.61], cifar100: [73.51, 73.49], imagenet16: [47.31, 46.73] } as const;
+  for (const [dataset, [test, val]] of Object.entries(published)) {
+    const o = table.optimum(dataset);
+    assert.equal(o.maxTestAcc.toFixed(2), test.toFixed(2), dataset);
+    assert.equal(o.valAcc.toFixed(2), val.toFixed(2), dataset);
+    assert.equal(table.lookup(o.arch, dataset).valAcc, o.valAcc);
+    assert.equal(table.lookup(o.arch, dataset).testAcc, o.testAcc);
+  }
+  // ImageNet16-120's best-by-validation cell tests 1.1 points below its best test cell.
+  assert.ok(table.optimum('imagenet16').testAcc < 46.3);
+  assert.throws(() => table.optimum('mnist'), /dataset: 'mnist'.*use one of/);
+});
