@@ -159,7 +159,9 @@ test('LLM config: keys never in the config, provider fields checked, roles resol
   assert.match(problems({ provider: 'openai', baseUrl: 'http://x/v1', model: 'm', apiKeyEnv: 'sk-abc' }), /llm\.apiKeyEnv: must be the NAME of an environment variable/);
   assert.match(problems({ provider: 'gemini' }), /llm\.provider: unknown LLM provider 'gemini'; use one of openai, local/);
   assert.match(problems({ provider: 'local', baseUrl: 'http://x/v1' }), /llm: unknown field\(s\) 'baseUrl' for provider local/);
-  assert.match(problems({ roles: { critic: {} } }), /llm\.roles\.critic: strategy collm has no role 'critic'; its roles are navigator, generator/);
+  assert.match(problems({ roles: { critic: {} } }), /llm\.roles: strategy collm has no role "critic"; its roles are navigator, generator/);
+  // A key that looks like a path still leaves the field path as llm.roles.
+  assert.match(problems({ roles: { ':': null } }), /^  - llm\.roles: strategy collm has no role ":"; its roles/m);
   assert.match(problems(undefined, { name: 'collm', memory: 'all' }), /strategy\.memory/);
   assert.equal(problems(undefined), '');
   // No llm: the embedded model, with its own defaults per role; a role's entry overrides the shared settings.

@@ -57,7 +57,8 @@ export function resolveLlms(
     return { llm, problems: [`llm.roles: must be an object with an entry per role (${roles.join(', ')})`] };
   }
   for (const name of Object.keys(roleEntries)) {
-    if (!roles.includes(name)) problems.push(`llm.roles.${name}: strategy ${strategy} has no role '${name}'; its roles are ${roles.join(', ')}`);
+    // The unknown name goes in the message, not the field path: a key may be any text (':' or '.', say).
+    if (!roles.includes(name)) problems.push(`llm.roles: strategy ${strategy} has no role ${JSON.stringify(name)}; its roles are ${roles.join(', ')}`);
   }
   for (const role of roles) {
     const own = (roleEntries as Record<string, unknown>)[role] ?? {};
