@@ -236,6 +236,15 @@ async def serve(env: Mapping[str, str]) -> None:
 def main() -> None:
     try:
         asyncio.run(serve(os.environ))
+        code = 0
     except Exception as err:  # a start-up error: say it in one line, as the TypeScript workers do
         print(f"eval worker: {err}", file=sys.stderr, flush=True)
-        sys.exit(1)
+        code = 1
+    # The worker has shut down (or never started); skip the interpreter's
+    # teardown. The Temporal SDK's Rust threads can still call into Python
+    # while it finalizes, which aborts the process ("PyGILState_Release ...
+    # must be current", temporalio/sdk-python#300) and turns a clean SIGTERM
+    # into a crash. Nothing is left to clean up but buffered output.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
