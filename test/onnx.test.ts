@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Rng } from '../src/lib/rng';
-import { buildOnnx, countModel, decodeModel, measureLatency, runBatch, type BuiltModel } from '../src/onnx';
+import { buildOnnx, countModel, decodeModel, measureLatency, runBatch, type BuiltModel, type LatencyResult } from '../src/onnx';
 import { relativeIndices } from '../src/onnx/autoformer';
 import { fillUniform } from '../src/onnx/graph';
 import { autoformerBSpace, autoformerSSpace, autoformerTSpace } from '../src/spaces/autoformer';
@@ -170,6 +170,22 @@ test('measureLatency times a small model: positive, p10 <= median <= p90', async
   assert.equal(r.repeats, 15);
   assert.equal(r.batch, 2);
   assert.ok(r.peakRssMB > 0);
+});
+
+test('measureLatency measures one model at a time: a second call times its runs only after the first has finished', async () => {
+  const built = buildOnnx('nb201', nb201Space.sample(Rng.fromSeed(1)), 'cifar10');
+  const repeats = 20;
+  const options = { batch: 4, warmup: 1, repeats, intraOpThreads: 1 };
+  const done: number[] = [];
+  const timed = (): Promise<LatencyResult> => measureLatency(built.model, built.inputShape, options).then((r) => (done.push(performance.now()), r));
+  const [, second] = await Promise.all([timed(), timed()]);
+  // Side by side the two would finish together; one after the other, at least
+  // the second's own timed runs (each >= its p10 but for one in ten) lie between.
+  assert.ok(done[1]! - done[0]! >= 0.9 * repeats * second.p10Ms, `${done[1]! - done[0]!} ms between, runs of ${second.p10Ms} ms`);
+
+  // A measurement that fails does not hold up the ones behind it.
+  await assert.rejects(measureLatency(built.model, built.inputShape, { ...options, batch: 0 }), /batch and repeats must be positive/);
+  assert.equal((await measureLatency(built.model, built.inputShape, options)).repeats, repeats);
 });
 
 test('weights come from Rng.fromSeed: the fast fill gives exactly the Rng stream', () => {

@@ -1,5 +1,6 @@
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { Rng } from '../lib/rng';
+import { createSerialQueue } from '../lib/serial';
 
 /**
  * Running built models with onnxruntime-node: latency measurement (for a
@@ -57,7 +58,16 @@ function randomInput(shape: readonly number[], seed: number): Float32Array {
 }
 
 /**
- * Times `repeats` forward passes at `batch` after `warmup` discarded ones.
+ * Latency measurements in this process, one at a time. An eval worker has
+ * one slot per device, and `npm start` gives it ten CPU slots: measured side
+ * by side, candidates timed each other (a 1 ms NAS-Bench-201 cell read 30 to
+ * 125 ms with ten slots on two cores), so every latency is measured alone.
+ */
+const oneAtATime = createSerialQueue();
+
+/**
+ * Times `repeats` forward passes at `batch` after `warmup` discarded ones,
+ * after any measurement already running in this process has finished.
  * `inputShape` is the model's input shape (its batch entry is replaced).
  *
  * Peak RSS: resident memory is sampled after the session is created and after
@@ -65,7 +75,11 @@ function randomInput(shape: readonly number[], seed: number): Float32Array {
  * maxRSS) rose during the measurement, that mark is the peak, as it also sees
  * peaks between samples.
  */
-export async function measureLatency(model: Uint8Array, inputShape: readonly number[], options: LatencyOptions): Promise<LatencyResult> {
+export function measureLatency(model: Uint8Array, inputShape: readonly number[], options: LatencyOptions): Promise<LatencyResult> {
+  return oneAtATime(() => measureAlone(model, inputShape, options));
+}
+
+async function measureAlone(model: Uint8Array, inputShape: readonly number[], options: LatencyOptions): Promise<LatencyResult> {
   const { batch, warmup, repeats } = options;
   if (!(Number.isInteger(batch) && batch > 0) || !(Number.isInteger(repeats) && repeats > 0) || !(Number.isInteger(warmup) && warmup >= 0)) {
     throw new RangeError(`measureLatency: batch and repeats must be positive integers and warmup a non-negative one (got ${batch}, ${repeats}, ${warmup})`);
