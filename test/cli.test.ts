@@ -390,4 +390,6 @@ test('the progress bar: evaluated/budget, best so far, and an ETA from the pace 
   assert.equal(formatDuration(2 * 3600_000 + 3 * 60_000), '2h 03m');
   assert.equal(progressBar(p(40), 'ETA 12s', 10), '[####------] 40/100 evaluated  best 91.23%  ETA 12s  (iteration 4, evaluating)');
   assert.equal(progressBar(p(0), 'ETA -', 10), '[----------] 0/100 evaluated  best -  ETA -  (iteration 0, evaluating)');
+  // A proxy score is no percentage: the bar prints it bare.
+  assert.equal(progressBar({ ...p(40), evaluator: 'naswot' }, '', 10), '[####------] 40/100 evaluated  best 91.23  (iteration 4, evaluating)');
 });

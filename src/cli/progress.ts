@@ -1,3 +1,4 @@
+import { formatScore } from '../client/search';
 import type { SearchProgress } from '../workflows/api';
 
 /**
@@ -45,7 +46,7 @@ export function progressBar(p: SearchProgress, eta: string, width = 30): string 
   const frac = p.budget > 0 ? Math.min(1, p.evaluated / p.budget) : 0;
   const filled = Math.round(frac * width);
   const bar = '#'.repeat(filled) + '-'.repeat(width - filled);
-  const best = p.best ? `best ${p.best.valAcc.toFixed(2)}%` : 'best -';
+  const best = p.best ? `best ${formatScore(p.evaluator, p.best.valAcc)}` : 'best -';
   const failed = p.failed > 0 ? `, ${p.failed} failed` : '';
   return `[${bar}] ${p.evaluated}/${p.budget} evaluated  ${best}  ${eta ? `${eta}  ` : ''}(iteration ${p.iteration}, ${p.status}${failed})`;
 }

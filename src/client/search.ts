@@ -63,17 +63,14 @@ export async function watchSearch(
   return result;
 }
 
-export function progressLine(p: SearchProgress, width = 30): string {
-  const frac = p.budget > 0 ? Math.min(1, p.evaluated / p.budget) : 0;
-  const filled = Math.round(frac * width);
-  const bar = '#'.repeat(filled) + '-'.repeat(width - filled);
-  const best = p.best ? `best val ${p.best.valAcc.toFixed(2)}%` : 'best -';
-  return `[${bar}] ${p.evaluated}/${p.budget} evaluated, iteration ${p.iteration}, ${best}, ${p.status}`;
-}
-
 /** What an evaluator's accuracy is ("validation accuracy", "predicted top-1 ..."), for people. */
 function accuracyLabel(evaluator: string): string {
   return EVALUATORS.has(evaluator) ? EVALUATORS.get(evaluator).accuracyLabel : 'accuracy';
+}
+
+/** An evaluator's accuracy as people read it: "76.12%", or "279.24" for a score that is no percentage (naswot). */
+export function formatScore(evaluator: string, value: number): string {
+  return `${value.toFixed(2)}${(EVALUATORS.has(evaluator) ? EVALUATORS.get(evaluator).unit : undefined) ?? '%'}`;
 }
 
 export function formatResult(r: SearchResult): string {
@@ -85,7 +82,7 @@ export function formatResult(r: SearchResult): string {
     const b = r.best;
     lines.push(
       `best architecture: ${b.arch}`,
-      `  ${accuracyLabel(r.evaluator)} ${b.valAcc.toFixed(2)}%` + (b.testAcc !== undefined ? `, test accuracy ${b.testAcc.toFixed(2)}%` : ''),
+      `  ${accuracyLabel(r.evaluator)} ${formatScore(r.evaluator, b.valAcc)}` + (b.testAcc !== undefined ? `, test accuracy ${b.testAcc.toFixed(2)}%` : ''),
       `  cost ${b.cost.flopsM.toFixed(2)} MFLOPs, ${b.cost.paramsM.toFixed(3)} M params` +
         (b.cost.latencyMs !== undefined ? `, ${b.cost.latencyMs.toFixed(2)} ms` : ''),
       // The curve's last point is the best's: the history may no longer hold it.
@@ -100,7 +97,7 @@ export function formatResult(r: SearchResult): string {
     const last = front[front.length - 1]!;
     lines.push(
       `Pareto front, accuracy vs ${unit[metric]}: ${front.length} architecture(s), ` +
-        `${first.valAcc.toFixed(2)}% at ${first.cost.toFixed(2)} to ${last.valAcc.toFixed(2)}% at ${last.cost.toFixed(2)}`,
+        `${formatScore(r.evaluator, first.valAcc)} at ${first.cost.toFixed(2)} to ${formatScore(r.evaluator, last.valAcc)} at ${last.cost.toFixed(2)}`,
     );
   }
   const failed = r.failedTotal ?? r.failed.length;

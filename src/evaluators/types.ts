@@ -55,6 +55,8 @@ export interface EvaluatorPlugin<O = any, W = any> {
   readonly spaces: readonly string[] | 'any';
   /** What its accuracy is, for people: "validation accuracy", "predicted top-1 (...)", "NASWOT score"... */
   readonly accuracyLabel: string;
+  /** What follows its accuracy when printed: '%' (absent) for a percentage, '' for a score that is not one. */
+  readonly unit?: '%' | '';
   /** Who serves it when a TypeScript eval worker does not, e.g. "the Python eval worker (python -m collm_eval)". */
   readonly servedBy?: string;
   /** It measures costs and scores no accuracy: usable only as `evaluation.costEvaluator`. */

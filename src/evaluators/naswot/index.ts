@@ -62,6 +62,7 @@ export const naswotEvaluator: EvaluatorPlugin<NaswotOptions> = {
   name: 'naswot',
   description: 'training-free NASWOT score: log-determinant of the ReLU-code kernel of a mini-batch, random weights',
   accuracyLabel: 'NASWOT score (training-free proxy; higher is better, not a percentage)',
+  unit: '',
   spaces: GRAPH_SPACES,
   options,
   create: () => ({
