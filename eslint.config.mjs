@@ -89,4 +89,18 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': ['error', { prefer: 'type-imports', fixStyle: 'inline-type-imports' }],
     },
   },
+  {
+    // The workflow itself: a plain Error thrown here fails the workflow task, which Temporal retries
+    // forever (the search stays Running, answering nothing); a search that must end throws an ApplicationFailure.
+    files: ['src/workflows/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "ThrowStatement > NewExpression[callee.name=/^(Error|TypeError|RangeError|SyntaxError)$/]",
+          message: 'Workflow code ends a search with ApplicationFailure.nonRetryable(message, type), not a plain Error (its workflow task would fail and retry forever).',
+        },
+      ],
+    },
+  },
 );

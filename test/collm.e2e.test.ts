@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { CollmStats } from '../src/search/collm';
 import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { startSearch } from '../src/client/search';
 import { searchLog } from '../src/client/search-log';
@@ -130,6 +131,34 @@ test('collm: an endpoint that is down is ridden out with the fill; the failures 
     assert.equal(result.evaluated, 20, 'the search went on');
     assert.deepEqual(result.origins.evaluated, { fill: 20 });
     assert.match(String(result.stats!.lastLlmFailure), /503|loading/);
+  } finally {
+    await fake.close();
+  }
+});
+
+// Before, the strategy's error failed the workflow task, retried forever: the result never came (hence the timeout).
+test('collm: onLlmFailure "fail" ends the search with a typed failure once the LLM stays down, no workflow task left failing', { timeout: 120_000 }, async () => {
+  const fake = await startFakeLlm(() => ({ status: 503, error: 'the model is loading' }));
+  try {
+    const q = queues('downfail');
+    const id = uniqueId('downfail');
+    const workers = await inProcessWorkers(env.native, q);
+    const err = await workers.run(async () => {
+      const handle = await startSearch(
+        env.client,
+        { budget: 20, batchSize: 10, seed: 6, ...collm(fake), strategy: { name: 'collm', onLlmFailure: 'fail' }, llmCalls: { maximumAttempts: 1 }, evaluation: { taskQueue: q.eval } },
+        { taskQueue: q.control, workflowId: id },
+      );
+      return handle.result().then(() => assert.fail('expected the search to fail'), (e: unknown) => e);
+    });
+    assert.ok(err instanceof WorkflowFailedError, String(err));
+    assert.ok(err.cause instanceof ApplicationFailure, String(err.cause));
+    assert.equal(err.cause.type, 'LlmUnavailable');
+    assert.equal(err.cause.nonRetryable, true);
+    assert.match(err.cause.message, /onLlmFailure "fail".*(503|loading)/);
+    const handle = env.client.workflow.getHandle(id);
+    assert.equal((await handle.describe()).status.name, 'FAILED');
+    assert.doesNotMatch(historyToJSON(await handle.fetchHistory()), /WORKFLOW_TASK_FAILED|WorkflowTaskFailed/);
   } finally {
     await fake.close();
   }

@@ -64,6 +64,30 @@ export function surfaceFailures<A extends unknown[], R>(fn: (...args: A) => Prom
   };
 }
 
+/**
+ * A strategy's error that ends the search by its config (an LLM still
+ * unavailable after its retries under `onLlmFailure: "fail"`), as a failure
+ * of the search. Thrown as it is, a plain Error fails the workflow task, which
+ * Temporal retries forever: the search would stay Running and never answer.
+ * Other errors of workflow code are bugs and are left to do just that, so a
+ * fixed deploy picks the search up where it stopped.
+ */
+function strategyFailure(err: unknown): unknown {
+  if (err instanceof LlmUnavailable) {
+    return ApplicationFailure.create({ message: `the search ends (onLlmFailure "fail"): ${err.message}`, type: 'LlmUnavailable', nonRetryable: true });
+  }
+  return err;
+}
+
+/** A strategy step (propose, observe) whose search-ending errors end the search (see `strategyFailure`). */
+export async function strategyStep<R>(step: () => Promise<R>): Promise<R> {
+  try {
+    return await step();
+  } catch (err) {
+    throw strategyFailure(err);
+  }
+}
+
 export function backoff(maximumAttempts: number, initialInterval: `${number}s`, maximumInterval: `${number}${'s' | 'm'}`) {
   return { maximumAttempts, initialInterval, backoffCoefficient: 2, maximumInterval };
 }

@@ -35,7 +35,7 @@ import {
   type SearchProgress,
   type SearchStatus,
 } from './api';
-import { backoff, evaluationFailure, isFatal, llmFailures, surfaceFailures } from './failures';
+import { backoff, evaluationFailure, isFatal, llmFailures, strategyStep, surfaceFailures } from './failures';
 import { startingProgress } from './starting';
 import { warmStart, withSeeds } from './warm-start';
 
@@ -128,10 +128,10 @@ export async function nasSearch(input: unknown, carried?: CarriedState): Promise
     {
       validator: (extra) => {
         if (!Number.isInteger(extra) || extra < 1) {
-          throw new Error(`extendBudget: expected a positive whole number of evaluations to add, got ${String(extra)}`);
+          throw ApplicationFailure.nonRetryable(`extendBudget: expected a positive whole number of evaluations to add, got ${String(extra)}`, 'BadUpdate');
         }
         if (state.budget + extra > MAX_BUDGET) {
-          throw new Error(`extendBudget: the budget would be ${state.budget + extra}, above the limit of ${MAX_BUDGET}; add at most ${MAX_BUDGET - state.budget}`);
+          throw ApplicationFailure.nonRetryable(`extendBudget: the budget would be ${state.budget + extra}, above the limit of ${MAX_BUDGET}; add at most ${MAX_BUDGET - state.budget}`, 'BadUpdate');
         }
       },
     },
@@ -151,7 +151,7 @@ export async function nasSearch(input: unknown, carried?: CarriedState): Promise
       continue;
     }
 
-    const proposed = await engine.propose(state, io);
+    const proposed = await strategyStep(() => engine.propose(state, io));
     state = adopt(proposed.state);
     if (proposed.candidates.length === 0) continue;
 
@@ -171,7 +171,7 @@ export async function nasSearch(input: unknown, carried?: CarriedState): Promise
     log.info('iteration done', { iteration: state.iteration, evaluated: state.evaluated.length, best: best(state)?.valAcc });
 
     const goesOn = (): boolean => engine.stopReason(state) === undefined && !stopRequested;
-    if (goesOn()) state = adopt(await engine.observe(state, state.evaluated.slice(recordedBefore), io));
+    if (goesOn()) state = adopt(await strategyStep(() => engine.observe(state, state.evaluated.slice(recordedBefore), io)));
 
     if (shouldContinueAsNew(config) && goesOn()) {
       await condition(allHandlersFinished);
