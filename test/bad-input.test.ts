@@ -51,7 +51,25 @@ const BAD: [string, unknown, RegExp][] = [
     { budget: 10, strategy: 'collm', llm: { provider: 'openai', baseUrl: 'https://llm.example/v1?api_key=k', model: 'm' } },
     /llm\.baseUrl: must not carry credentials \(the query parameter 'api_key'\)/,
   ],
+  [
+    'a password in the LLM endpoint URL, as ?pass=',
+    { budget: 10, strategy: 'collm', llm: { provider: 'openai', baseUrl: 'http://127.0.0.1:9/v1?pass=hunter2', model: 'm' } },
+    /llm\.baseUrl: must not carry credentials \(the query parameter 'pass'\)/,
+  ],
+  [
+    'a __proto__ key in evaluator options (as JSON.parse makes it: an own key)',
+    JSON.parse('{"budget": 10, "evaluation": {"options": {"__proto__": {"polluted": true}}}}'),
+    /evaluation\.options\.__proto__: the key '__proto__' is not allowed/,
+  ],
+  ['a constructor key at the top', { budget: 10, constructor: { prototype: 1 } }, /constructor: the key 'constructor' is not allowed/],
+  ['a config nested 100 levels deep', { budget: 10, name: nested(100) }, /name(\.a)+: nested more than 32 levels deep/],
 ];
+
+function nested(depth: number): unknown {
+  let v: unknown = 1;
+  for (let i = 0; i < depth; i++) v = { a: v };
+  return v;
+}
 
 for (const [what, input, message] of BAD) {
   test(`${what}: the client refuses before starting, the workflow fails at once if started anyway`, async () => {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { forbiddenKeyMessage, isForbiddenKey } from '../lib/plain-json';
 
 /**
  * A search config from a JSON file, with `--set path=value` overrides (the
@@ -30,6 +31,10 @@ function applySet(config: Record<string, unknown>, set: string): void {
   const eq = set.indexOf('=');
   if (eq < 1) throw new Error(`--set ${set}: expected field=value, e.g. --set budget=200 or --set strategy.name=evolution`);
   const path = set.slice(0, eq).split('.');
+  // Checked before any object is walked: `--set __proto__.budget=7` would write to Object.prototype.
+  const bad = path.findIndex(isForbiddenKey);
+  if (bad >= 0) throw new Error(`--set ${forbiddenKeyMessage(path.slice(0, bad + 1).join('.'))}`);
+  if (path.some((key) => key === '')) throw new Error(`--set ${set}: '${set.slice(0, eq)}' has an empty field name; write e.g. --set strategy.name=evolution`);
   const raw = set.slice(eq + 1);
   let value: unknown = raw;
   try {
@@ -39,7 +44,7 @@ function applySet(config: Record<string, unknown>, set: string): void {
   }
   let node: Record<string, unknown> = config;
   for (const key of path.slice(0, -1)) {
-    if (typeof node[key] !== 'object' || node[key] === null) node[key] = {};
+    if (!Object.hasOwn(node, key) || typeof node[key] !== 'object' || node[key] === null) node[key] = {};
     node = node[key] as Record<string, unknown>;
   }
   node[path[path.length - 1]!] = value;

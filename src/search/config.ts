@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { jsonShapeProblem } from '../lib/plain-json';
 import { clip, describeValue, EXPLAINED } from '../lib/zod-messages';
 import { SCHEDULE_ID_PATTERN } from '../search-attributes';
 import { SPACES } from '../spaces';
@@ -266,6 +267,9 @@ function shapeProblems(input: unknown): string[] {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     return ['(config): must be a JSON object such as {"space": "nb201", "dataset": "cifar10", "budget": 100}'];
   }
+  // Before anything reads it: a prototype key or a 10,000-deep nesting is named as what it is.
+  const shape = jsonShapeProblem(input);
+  if (shape !== undefined) return [shape];
   const chars = jsonChars(input);
   if (chars === undefined) return ['(config): must be plain JSON (no cycles, no bigints)'];
   if (chars <= MAX_CONFIG_CHARS) return [];
