@@ -113,6 +113,21 @@ test('URL credentials: found in user info and secret-named parameters, redacted 
   assert.match(urlCredentials('https://h.example/v1#access_token=abc')!, /fragment parameter 'access_token'/);
   for (const clean of ['http://127.0.0.1:8000/v1', 'https://h.example/openai/v1?api-version=2024-06-01', 'not a url']) assert.equal(urlCredentials(clean), undefined, clean);
   assert.equal(redactUrl('https://user:pass@h.example/v1?api-version=1&key=abc'), 'https://[redacted]@h.example/v1?api-version=1&key=[redacted]');
+  // Every name that suggests a secret, in the query (split on & and ;), the fragment or a matrix parameter.
+  for (const [url, name] of [
+    ['http://127.0.0.1:9/v1?pass=hunter2', 'pass'],
+    ['http://127.0.0.1:9/v1?pw=hunter2', 'pw'],
+    ['http://127.0.0.1:9/v1;key=hunter2', 'key'],
+    ['http://127.0.0.1:9/v1;jsessionid=hunter2/chat', 'jsessionid'],
+    ['http://127.0.0.1:9/v1?a=1;password=hunter2', 'password'],
+    ['http://127.0.0.1:9/v1?X-Amz-Signature=hunter2', 'X-Amz-Signature'],
+    ['http://127.0.0.1:9/v1?%70ass=hunter2', 'pass'],
+  ] as const) {
+    assert.match(urlCredentials(url) ?? '', new RegExp(`'${name}'`), url);
+    assert.doesNotMatch(redactUrl(url), /hunter2/, url);
+    assert.doesNotMatch(redactUrlsIn(`cannot reach ${url} (ECONNREFUSED)`), /hunter2/, url);
+  }
+  assert.equal(redactUrl('http://127.0.0.1:9/v1;key=abc?pw=x&model=m'), 'http://127.0.0.1:9/v1;key=[redacted]?pw=[redacted]&model=m');
   assert.equal(redactUrlsIn('cannot reach https://u:pw@h.example:8/v1?token=t0k (ECONNREFUSED)'), 'cannot reach https://[redacted]@h.example:8/v1?token=[redacted] (ECONNREFUSED)');
 });
 
