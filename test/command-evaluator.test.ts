@@ -12,7 +12,9 @@ import {
   type CommandOptions,
 } from '../src/evaluators/command';
 import { programEnv, visibleDevices } from '../src/evaluators/command/program';
+import { OutputProblem } from '../src/evaluators/command/metrics';
 import { formatLog } from '../src/evaluators/command/tail';
+import { evalResultSchema, MAX_METRICS } from '../src/evaluators/contract';
 import type { EvalContext, EvalRequest } from '../src/evaluators/types';
 import { EvaluationError } from '../src/evaluators/types';
 import { problemsOf } from '../src/search/config';
@@ -336,10 +338,29 @@ test('allowedPrograms limits argv[0] and the variables that would load other cod
   assert.throws(() => commandEvaluator.create({ allowedPrograms: 'python3' } as never), /command evaluator settings/);
 });
 
+test('output parsing: metrics are bounded in number and name length; 1e999 drops the candidate like NaN; an over-long last line is named', () => {
+  const many = Object.fromEntries(Array.from({ length: 30_000 }, (_, i) => [`m${i}`, i]));
+  const { metrics } = parseProgramOutput(`${JSON.stringify({ valAcc: 50, ...many, ['x'.repeat(500)]: 1 })}\n`);
+  assert.equal(Object.keys(metrics.metrics).length, MAX_METRICS);
+  assert.equal(metrics.metrics.m0, 0, 'the first ones, in the program order');
+  assert.equal(metrics.metricsLeftOut, 30_001 - MAX_METRICS);
+  assert.ok(evalResultSchema.safeParse({ valAcc: 50, cost: { flopsM: 1, paramsM: 1 }, metrics: metrics.metrics }).success);
+  assert.ok(!evalResultSchema.safeParse({ valAcc: 50, cost: { flopsM: 1, paramsM: 1 }, metrics: many }).success, 'the contract holds the bound for every worker');
+
+  for (const line of ['{"valAcc": 70, "flopsM": 1e999}', '{"valAcc": 70, "flopsM": NaN}']) {
+    assert.throws(() => parseProgramOutput(line), (err: unknown) => err instanceof OutputProblem && err.retryable && /reported flopsM/.test(err.message), line);
+  }
+  assert.deepEqual(parseProgramOutput('{"valAcc": 70, "big": 1e999}').metrics.nonFinite, ['big']);
+
+  // What run.ts keeps of a 2 MiB stdout with no newline: its last MiB, all one line.
+  const tail = 'x'.repeat(1 << 20);
+  assert.throws(() => parseProgramOutput(tail, true), (err: unknown) => err instanceof OutputProblem && /last line of stdout is longer than the 1048576 characters kept/.test(err.message) && !/printed nothing/.test(err.message));
+});
+
 test('output parsing: progress bars collapse, the log stays bounded, NaN extras are left out', () => {
   const { metrics, otherLines } = parseProgramOutput('step 1\rstep 2\n\n{"valAcc": 70, "loss": -Infinity, "n": 3}\n\n');
   assert.deepEqual(otherLines.filter(Boolean), ['step 2']);
-  assert.deepEqual(metrics, { valAcc: 70, metrics: { n: 3 }, nonFinite: ['loss'] });
+  assert.deepEqual(metrics, { valAcc: 70, metrics: { n: 3 }, nonFinite: ['loss'], metricsLeftOut: 0 });
 
   const log = formatLog(Array.from({ length: 500 }, (_, i) => `out ${i}`), Array.from({ length: 2000 }, (_, i) => `err ${i}`).join('\n'));
   assert.ok(log && log.length <= 4096, `log of ${log?.length} characters`);

@@ -24,6 +24,14 @@ export const evalRequestSchema = z
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
 
+/**
+ * Extra metrics per result, and the length of their names. Each result lands
+ * in the workflow history: a program printing 30,000 fields made 2.2 MB of
+ * history from 3 evaluations, more than a client reads in one message.
+ */
+export const MAX_METRICS = 64;
+export const MAX_METRIC_NAME = 64;
+
 export const evalResultSchema = z
   .object({
     valAcc: finite,
@@ -33,7 +41,12 @@ export const evalResultSchema = z
       .strict(),
     device: z.string().optional(),
     ms: finite.min(0).optional(),
-    metrics: z.record(z.string(), finite).optional(),
+    metrics: z
+      .record(z.string().max(MAX_METRIC_NAME), finite)
+      .refine((m) => Object.keys(m).length <= MAX_METRICS, `at most ${MAX_METRICS} metrics per result`)
+      // A refinement has no JSON Schema form; this gives the Python worker's schema the same bound.
+      .meta({ maxProperties: MAX_METRICS })
+      .optional(),
     log: z.string().max(8192).optional(),
   })
   .strict() satisfies z.ZodType<EvalResult>;

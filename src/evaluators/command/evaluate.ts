@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { EvalResult } from '../../search/types';
 import { SPACES } from '../../spaces';
 import { EvaluationError, type EvalContext, type EvalRequest } from '../types';
+import { MAX_METRICS } from '../contract';
 import { OUTPUT_FORMAT, OutputProblem, parseProgramOutput } from './metrics';
 import { commandOptionsSchema, durationMs } from './options';
 import { checkAllowed, checkCwd, programEnv } from './program';
@@ -158,7 +159,11 @@ export async function evaluateCommand(
   }
 
   const dropped = m.nonFinite.join(', ');
-  const note = dropped ? `[collm] left out non-finite metrics: ${dropped.length > 200 ? `${dropped.slice(0, 200)}…` : dropped}` : '';
+  const notes = [
+    dropped ? `[collm] left out non-finite metrics: ${dropped.length > 200 ? `${dropped.slice(0, 200)}…` : dropped}` : '',
+    m.metricsLeftOut > 0 ? `[collm] left out ${m.metricsLeftOut} more metrics: at most ${MAX_METRICS} are kept per evaluation` : '',
+  ];
+  const note = notes.filter(Boolean).join('\n');
   const log = [formatLog(output.otherLines, run.stderr, LOG_MAX - note.length - 1), note].filter(Boolean).join('\n');
   return {
     valAcc: m.valAcc,

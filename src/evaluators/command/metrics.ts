@@ -1,3 +1,4 @@
+import { MAX_METRIC_NAME, MAX_METRICS } from '../contract';
 import { displayLines } from './tail';
 
 /**
@@ -18,11 +19,14 @@ export interface ProgramMetrics {
   flopsM?: number;
   paramsM?: number;
   latencyMs?: number;
-  /** Other numeric fields. */
+  /** Other numeric fields, at most MAX_METRICS of them (the contract's bound), names cut to MAX_METRIC_NAME. */
   metrics: Record<string, number>;
   /** Other fields that were NaN or Infinity, left out of `metrics`. */
   nonFinite: string[];
+  /** How many more numeric fields there were than MAX_METRICS (left out, in the program's order). */
+  metricsLeftOut: number;
 }
+
 
 /**
  * Why the answer was refused. `retryable` follows from whose fault it is:
@@ -98,6 +102,10 @@ function field(obj: Record<string, unknown>, name: (typeof CORE)[number], line: 
   if (isNonFinite(v)) {
     throw new OutputProblem(`reported ${name} = ${v.slice(NON_FINITE.length + 1)} for this candidate in ${quote(line)}`, true);
   }
+  if (typeof v === 'number' && !Number.isFinite(v)) {
+    // JSON's 1e999 parses as Infinity: this candidate's number overflowed, as NaN is this candidate's.
+    throw new OutputProblem(`reported ${name} beyond any finite number (${v > 0 ? '' : '-'}1e309 or more) for this candidate in ${quote(line)}`, true);
+  }
   if (typeof v !== 'number') {
     throw new OutputProblem(`${name} must be a number, got ${JSON.stringify(v)} in ${quote(line)}; ${OUTPUT_FORMAT}`, false);
   }
@@ -116,6 +124,13 @@ function field(obj: Record<string, unknown>, name: (typeof CORE)[number], line: 
  */
 export function parseProgramOutput(stdout: string, truncated = false): { metrics: ProgramMetrics; otherLines: string[] } {
   const lines = displayLines(stdout);
+  if (truncated && lines.length === 1) {
+    // What was kept of stdout is all one line: its end, with no newline in the last characters kept.
+    throw new OutputProblem(
+      `its last line of stdout is longer than the ${stdout.length} characters kept, so it cannot be the metrics line (it ends ${quote(stdout.slice(-120))}); ${OUTPUT_FORMAT}`,
+      false,
+    );
+  }
   if (truncated) lines.shift();
   let last = lines.length - 1;
   while (last >= 0 && lines[last]!.trim() === '') last--;
@@ -137,10 +152,17 @@ export function parseProgramOutput(stdout: string, truncated = false): { metrics
 
   const valAcc = field(obj, 'valAcc', line)!;
   const extra = Object.entries(obj).filter(([k]) => !(CORE as readonly string[]).includes(k));
+  const numeric = extra.filter(([, v]) => typeof v === 'number' && Number.isFinite(v)) as [string, number][];
+  const kept = new Map<string, number>();
+  for (const [k, v] of numeric) {
+    const name = k.slice(0, MAX_METRIC_NAME);
+    if (kept.size < MAX_METRICS || kept.has(name)) kept.set(name, v);
+  }
   const metrics: ProgramMetrics = {
     valAcc,
-    metrics: Object.fromEntries(extra.filter(([, v]) => typeof v === 'number' && Number.isFinite(v))) as Record<string, number>,
-    nonFinite: extra.filter(([, v]) => isNonFinite(v)).map(([k]) => k),
+    metrics: Object.fromEntries(kept),
+    nonFinite: extra.filter(([, v]) => isNonFinite(v) || (typeof v === 'number' && !Number.isFinite(v))).map(([k]) => k.slice(0, MAX_METRIC_NAME)),
+    metricsLeftOut: numeric.length - kept.size,
   };
   for (const name of ['testAcc', 'flopsM', 'paramsM', 'latencyMs'] as const) {
     const v = field(obj, name, line);
