@@ -29,8 +29,19 @@ export function temporalTarget(env: NodeJS.ProcessEnv = process.env): TemporalTa
   return { address, namespace: env.TEMPORAL_NAMESPACE ?? 'default', external, connectionOptions: { address } };
 }
 
+/**
+ * The largest gRPC message a client reads: a page of history is up to 1,000
+ * events of up to 2 MB each (the server's payload limit), and gRPC's default
+ * of 4 MB refused pages that `temporal workflow show` reads. The same bound
+ * the Temporal CLI and Go SDK use.
+ */
+export const MAX_RECEIVE_BYTES = 128 * 1024 * 1024;
+
 export async function connectClient(target: TemporalTarget = temporalTarget()): Promise<Client> {
-  const connection = await Connection.connect(target.connectionOptions as Parameters<typeof Connection.connect>[0]);
+  const connection = await Connection.connect({
+    ...(target.connectionOptions as Parameters<typeof Connection.connect>[0]),
+    channelArgs: { 'grpc.max_receive_message_length': MAX_RECEIVE_BYTES },
+  });
   return new Client({ connection, namespace: target.namespace });
 }
 
