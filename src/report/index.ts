@@ -21,3 +21,4 @@ export {
   type WrittenReport,
 } from './write';
 export type { SearchReportData } from './types';
+export { ensureOutDir, OutDirError } from './out-dir';

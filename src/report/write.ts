@@ -1,4 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { ensureOutDir } from './out-dir';
 import { basename, join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { EVALUATORS } from '../evaluators/registry';
@@ -52,7 +53,7 @@ const evaluatorOf = (d: SearchReportData): string | undefined => d.result?.evalu
 /** One search's report from its gathered data (credentials in URLs redacted): `<id>.html` with `<id>.candidates.csv`, `.candidates.json` and `.config.json` beside it. */
 export function writeSearchFiles(search: SearchReportData, outDir: string, options: ReportOptions = {}): WrittenReport {
   const data = redactSecrets(search);
-  mkdirSync(outDir, { recursive: true });
+  ensureOutDir(outDir);
   const base = fileBase(data.workflowId);
   const names = { html: `${base}.html`, csv: `${base}.candidates.csv`, json: `${base}.candidates.json`, config: `${base}.config.json` };
   const written: WrittenReport = { workflowId: data.workflowId, html: join(outDir, names.html), csv: join(outDir, names.csv), json: join(outDir, names.json) };
@@ -81,7 +82,7 @@ export function writeComparisonFiles(
   options: ReportOptions & { name?: string; links?: Record<string, string> } = {},
 ): WrittenComparison {
   const searches = gathered.map(redactSecrets);
-  mkdirSync(outDir, { recursive: true });
+  ensureOutDir(outDir);
   const name = fileBase(options.name ?? 'comparison');
   const written = { html: join(outDir, `${name}.html`), csv: join(outDir, `${name}.csv`) };
   writeFileSync(written.csv, comparisonCsv(searches));

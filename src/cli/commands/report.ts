@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isGrpcServiceError } from '@temporalio/client';
-import { runReportCommand, searchesMatching } from '../../report';
+import { ensureOutDir, OutDirError, runReportCommand, searchesMatching } from '../../report';
 import { GROUP, printJson, withExamples, withJson, type CliCommand } from '../command';
 import { withClient } from '../connect';
 import { CliError, usageError } from '../errors';
@@ -37,6 +37,12 @@ export const reportCommand: CliCommand = {
     ]);
     command.action(async (ids: string[], options: Options) => {
       if (ids.length === 0 && !options.query) throw usageError('report: give one or more workflow ids, or --query (`collm-nas list` shows the searches)');
+      // Checked before anything is gathered: a file in the way, or a folder under /proc, is a usage error, not a half-written report.
+      try {
+        ensureOutDir(options.out);
+      } catch (err) {
+        throw err instanceof OutDirError ? usageError(err.message) : err;
+      }
       await withClient(async (client) => {
         // Each named search is looked up first, so a mistyped id is reported like everywhere else (exit 4) and nothing is written.
         for (const id of ids) {
