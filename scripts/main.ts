@@ -19,7 +19,7 @@ import { ConfigError } from '../src/search/config';
 import { connectClient, connectWorker, temporalTarget, webUiLink } from '../src/temporal/connection';
 import { ensureDevServer, ensureSearchAttributes } from '../src/temporal/dev-server';
 import { createControlWorker } from '../src/workers/control';
-import { createEvalWorker, parseDevices } from '../src/workers/eval';
+import { checkedDevices, createEvalWorker } from '../src/workers/eval';
 
 async function main(argv: string[]): Promise<void> {
   // Warnings matter (failed evaluations); the two about each worker serving one kind of task do not.
@@ -37,6 +37,8 @@ async function main(argv: string[]): Promise<void> {
   }
   const file = rest[0] ?? 'config/default.json';
   const rawConfig = withDefaultLlm(loadConfig(file, sets));
+  // Before anything starts: a CUDA device this machine lacks is refused here, naming it.
+  const devices = checkedDevices(process.env.EVAL_DEVICES, 10);
 
   const target = temporalTarget();
   if (!target.external) {
@@ -59,7 +61,7 @@ async function main(argv: string[]): Promise<void> {
   const evaluation = await createEvalWorker({
     connection,
     namespace: target.namespace,
-    devices: parseDevices(process.env.EVAL_DEVICES, 10),
+    devices,
     simulateMs: Number(process.env.EVAL_SIMULATE_MS ?? 0),
   });
 

@@ -130,8 +130,8 @@ test('the Python activity refuses what it cannot serve, with the TypeScript mess
   assert.equal(refusals.badRequest!.nonRetryable, true);
   assert.match(refusals.badRequest!.message, /^evaluate: bad request: .*'arch' is a required property.*'extra' was unexpected.*dataset: '' should be non-empty/);
   assert.match(refusals.unknownEvaluator!.message, /^evaluation\.evaluator: this eval worker has no evaluator 'no-such' \(it serves nb201-table\)$/);
-  // ofa-supernet needs torch, ofa and ImageNet, none of which is here: the refusal says what is missing.
-  assert.match(refusals.ofaNotServed!.message, /not served here: ofa-supernet: torch is not installed on this eval worker; install PyTorch/);
+  // ofa-supernet needs torch, ofa and ImageNet: the refusal says which is missing (torch here, ImageNet where requirements-gpu.txt is installed).
+  assert.match(refusals.ofaNotServed!.message, /not served here: ofa-supernet: (torch is not installed on this eval worker; install PyTorch|no ImageNet: set IMAGENET_DIR)/);
   // Other failures are retried, as the TypeScript activity lets them be.
   assert.equal(refusals.crash!.nonRetryable, false);
   assert.equal(refusals.retryableEvaluationError!.nonRetryable, false);

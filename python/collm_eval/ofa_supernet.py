@@ -49,9 +49,9 @@ SUB_SEED = 937162211
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 
 INSTALL_HELP = (
-    "install PyTorch, torchvision and once-for-all into the worker's environment "
-    "(.tools/python/bin/pip install torch torchvision ofa), or run this search's evaluations "
-    "on a worker that has them (evaluation.taskQueue)"
+    "install PyTorch, torchvision and once-for-all, pinned, into the worker's environment "
+    "(.tools/python/bin/pip install -r python/requirements-gpu.txt), or run this search's "
+    "evaluations on a worker that has them (evaluation.taskQueue)"
 )
 
 
@@ -201,7 +201,7 @@ def _supernet(net_id: str, device: str) -> Any:
         return _supernets[(net_id, device)]
 
 
-def _loaders(torch: Any, opts: _Options, r: int) -> tuple[Any, Any]:
+def _loaders(torch: Any, opts: _Options, r: int, pin: bool) -> tuple[Any, Any]:
     import math
 
     from torchvision import datasets, transforms
@@ -235,7 +235,8 @@ def _loaders(torch: Any, opts: _Options, r: int) -> tuple[Any, Any]:
         val = torch.utils.data.Subset(
             val, torch.randperm(len(val), generator=g)[: opts.val_images].tolist()
         )
-    common = {"batch_size": opts.batch_size, "num_workers": opts.loader_workers, "pin_memory": True}
+    # Pinned memory speeds copies to a GPU; on the CPU it is only a warning.
+    common = {"batch_size": opts.batch_size, "num_workers": opts.loader_workers, "pin_memory": pin}
     calib_loader = torch.utils.data.DataLoader(
         calib, shuffle=False, generator=torch.Generator().manual_seed(SUB_SEED), **common
     )
@@ -274,7 +275,7 @@ def evaluate(request: dict[str, Any], ctx: EvalContext) -> dict[str, Any]:
     supernet = _supernet(net_id, ctx.device)
     supernet.set_active_subnet(ks=ks, e=e, d=d)
     subnet = supernet.get_active_subnet(preserve_weight=True).to(device)
-    calib, val = _loaders(torch, opts, r)
+    calib, val = _loaders(torch, opts, r, pin=device.type == "cuda")
     ctx.heartbeat({"device": ctx.device, "stage": "recalibrating batch norm"})
     set_running_statistics(subnet, calib)
 

@@ -4,8 +4,10 @@ It does what src/activities/evaluate.ts and src/workers/eval.ts do, so a
 search cannot tell which worker served an evaluation: the same request and
 result (checked against the schemas generated from the zod contract), one
 evaluation at a time per device, a heartbeat every second, and the same
-failures (bad request, unknown evaluator, illegal architecture, missing data:
-non-retryable with a clear message; anything else: retried).
+failures (bad request, unknown evaluator, illegal architecture, missing data,
+a missing or broken device: non-retryable with a clear message; anything
+else: retried). A CUDA device in EVAL_DEVICES that the machine lacks stops
+the worker at start-up.
 
 Environment:
   TEMPORAL_ADDRESS      server, default 127.0.0.1:7233 (also TEMPORAL_NAMESPACE,
@@ -37,7 +39,8 @@ from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
 from .contract import request_problems, result_problems
-from .errors import EvaluationError
+from .devices import check_cuda_devices, probe_cuda
+from .errors import EvaluationError, device_error
 from .evaluators import EvalContext, Evaluator, select_evaluators
 
 EVAL_TASK_QUEUE = "nas-eval"
@@ -168,6 +171,16 @@ def create_evaluate_activity(
             raise ApplicationError(
                 err.message, type=err.type, non_retryable=not err.retryable
             ) from err
+        except ApplicationError:
+            raise
+        except Exception as err:
+            # A missing or broken device fails every attempt here: not retried, and named.
+            failure = device_error(err, device)
+            if failure is None:
+                raise  # retried by Temporal, typed by the exception's class name
+            raise ApplicationError(
+                failure.message, type=failure.type, non_retryable=not failure.retryable
+            ) from err
         except asyncio.CancelledError:
             cancelled.set()
             raise
@@ -195,6 +208,8 @@ def connect_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
 
 async def serve(env: Mapping[str, str]) -> None:
     devices = parse_devices(env.get("EVAL_DEVICES"))
+    # Before connecting: a CUDA device this machine lacks stops the worker, naming what it has.
+    check_cuda_devices(devices, lambda: probe_cuda(env))
     task_queue = env.get("NAS_EVAL_TASK_QUEUE") or EVAL_TASK_QUEUE
     serve_names = [n.strip() for n in env.get("EVAL_EVALUATORS", "").split(",") if n.strip()]
     evaluators, skipped = select_evaluators(serve_names or None)

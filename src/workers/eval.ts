@@ -2,6 +2,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createEvalActivities } from '../activities/evaluate';
 import { createEvaluators, type EvaluatorSettings } from '../evaluators';
 import { EVAL_TASK_QUEUE } from '../task-queues';
+import { checkCudaDevices } from './devices';
 import { runWorkerProcess } from './run';
 
 export interface EvalWorkerOptions {
@@ -43,9 +44,26 @@ export async function createEvalWorker(options: EvalWorkerOptions): Promise<Work
   });
 }
 
+/** EVAL_DEVICES (default: `fallback` CPU slots), checked against the machine's CUDA devices; throws naming a device it lacks. */
+export function checkedDevices(text: string | undefined, fallback: number): string[] {
+  const devices = parseDevices(text, fallback);
+  checkCudaDevices(devices);
+  return devices;
+}
+
+/** The worker's devices, checked before anything connects; a device the machine lacks stops it. */
+function startupDevices(): string[] {
+  try {
+    return checkedDevices(process.env.EVAL_DEVICES, 2);
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(1);
+  }
+}
+
 if (require.main === module) {
+  const devices = startupDevices();
   runWorkerProcess(async (connection, target) => {
-    const devices = parseDevices(process.env.EVAL_DEVICES, 2);
     const simulateMs = Number(process.env.EVAL_SIMULATE_MS ?? 0);
     const taskQueue = process.env.NAS_EVAL_TASK_QUEUE ?? EVAL_TASK_QUEUE;
     const serve = process.env.EVAL_EVALUATORS?.split(',').map((s) => s.trim()).filter(Boolean);
