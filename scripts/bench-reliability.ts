@@ -219,7 +219,8 @@ async function reference(plan: Plan, raw: Record<string, unknown>, env: Env): Pr
  * the same evaluation program, run here.
  */
 async function referenceWithFailures(config: SearchConfig): Promise<SearchResult> {
-  const { served } = createEvaluators({}, ['command']);
+  // The worker's allow-list: node, which runs the flaky program.
+  const { served } = createEvaluators({ command: { allowedPrograms: [process.execPath] } }, ['command']);
   const command = served.get('command')!;
   const context = { device: 'cpu', heartbeat: () => {}, sleep: (ms: number) => sleep(ms), signal: new AbortController().signal };
   const evaluate = (c: Candidate): Promise<EvalResult> =>
@@ -314,6 +315,8 @@ async function runTrial(env: Env, plan: Plan, index: number): Promise<Outcome> {
     EVAL_SIMULATE_MS: String(plan.simulateMs),
     // Only what the trial uses: a worker restart then loads no other benchmark's data.
     EVAL_EVALUATORS: plan.kind === 'failing' ? 'command' : 'nb201-table',
+    // The worker decides what runs on it: node, which runs the flaky program.
+    COLLM_COMMAND_ALLOWED_PROGRAMS: process.execPath,
   });
   const slots = (w: number) => Array.from({ length: plan.devicesPerWorker }, (_, i) => `w${w}s${i}`).join(',');
   const started: WorkerProcess[] = [];

@@ -64,7 +64,8 @@ async function waitForFile(path: string, ms = 5000): Promise<{ leader: number; g
   return JSON.parse(readFileSync(path, 'utf8')) as { leader: number; grandchild: number };
 }
 
-const evaluator = commandEvaluator.create(undefined);
+// Any program: these tests run their own fixtures; the allow-list has tests of its own.
+const evaluator = commandEvaluator.create({ allowedPrograms: ['*'] });
 
 test('options: argv must be an array of words, not a shell string, and not empty', () => {
   const asString = commandOptionsSchema.safeParse({ argv: 'python3 eval_subnet.py --bn-batches 50' });
@@ -209,7 +210,7 @@ test('NaN where a number is required is this candidate’s problem: retryable', 
 test('a missing program is not retryable and says how to fix it', async () => {
   const err = await rejection(evaluator.evaluate(request({ argv: [join(tmp, 'no-such-program'), '--x'] }), makeContext().context));
   assert.equal(err.retryable, false);
-  assert.match(err.message, /could not start \(ENOENT\): no program '.*no-such-program' on this eval worker/);
+  assert.match(err.message, /^no program '.*no-such-program' on this eval worker .*; install it, or give argv\[0\] as an absolute path/);
 
   const cwd = await rejection(evaluator.evaluate(request({ argv: node('metrics.mjs'), cwd: join(tmp, 'nope') }), makeContext().context));
   assert.equal(cwd.retryable, false);

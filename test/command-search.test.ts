@@ -14,7 +14,8 @@ const program = (name: string, ...args: string[]) => [process.execPath, `test/fi
 async function search(config: Record<string, unknown>): Promise<{ result: SearchResult; id: string }> {
   const q = queues('cmd');
   const id = uniqueId('cmd');
-  const workers = await inProcessWorkers(env.native, q);
+  // The worker allows node, which runs the fixtures.
+  const workers = await inProcessWorkers(env.native, q, { command: { allowedPrograms: [process.execPath] } });
   const result = await workers.run(async () => {
     const handle = await startSearch(env.client, { ...config, evaluation: { ...(config.evaluation as object), taskQueue: q.eval } }, { taskQueue: q.control, workflowId: id });
     return (await handle.result()) as SearchResult;

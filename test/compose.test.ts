@@ -17,5 +17,7 @@ test('docker-compose.yml is a valid compose file with the expected services', as
   const { stdout: full } = await run(compose, ['-f', 'docker-compose.yml', 'config']);
   assert.match(full, /driver: nvidia/);
   assert.match(full, /src\/workers\/eval\.ts/);
+  // The eval worker decides which programs searches may run; the compose file leaves the list to its operator.
+  assert.match(full, /COLLM_COMMAND_ALLOWED_PROGRAMS/);
   assert.doesNotMatch(full, /image: [^\n]*:latest/);
 });

@@ -8,6 +8,7 @@ import type { SearchConfigInput } from '../src/search/config';
 import { runSearch, type SearchIo } from '../src/search/search';
 import type { SearchResult } from '../src/search/summary';
 import { createControlWorker } from '../src/workers/control';
+import type { CommandSettings } from '../src/evaluators/command';
 import { createEvalWorker } from '../src/workers/eval';
 
 /** The NAS-Bench-201 table the tests read (NB201_TABLE, else ../shared/data/nb201 beside the checkout). */
@@ -64,14 +65,14 @@ export interface InProcessWorkers {
 export async function inProcessWorkers(
   native: NativeConnection,
   q: { control: string; eval: string },
-  options: { simulateMs?: number; devices?: string[]; table?: string; checkEvaluators?: boolean } = {},
+  options: { simulateMs?: number; devices?: string[]; table?: string; checkEvaluators?: boolean; command?: CommandSettings } = {},
 ): Promise<InProcessWorkers> {
   const control = await createControlWorker({ connection: native, taskQueue: q.control });
   const evaluation = await createEvalWorker({
     connection: native,
     taskQueue: q.eval,
     devices: options.devices ?? Array.from({ length: 10 }, (_, i) => `slot:${i}`),
-    evaluators: { 'nb201-table': { table: options.table ?? TABLE_PATH } },
+    evaluators: { 'nb201-table': { table: options.table ?? TABLE_PATH }, ...(options.command ? { command: options.command } : {}) },
     simulateMs: options.simulateMs ?? 0,
     checkEvaluators: options.checkEvaluators ?? true,
   });

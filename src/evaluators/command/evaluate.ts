@@ -5,7 +5,8 @@ import { EvaluationError, type EvalContext, type EvalRequest } from '../types';
 import { MAX_METRICS } from '../contract';
 import { OUTPUT_FORMAT, OutputProblem, parseProgramOutput } from './metrics';
 import { commandOptionsSchema, durationMs } from './options';
-import { checkAllowed, checkCwd, programEnv } from './program';
+import { signalOfStatus } from './containment';
+import { checkAllowed, checkCwd, programEnv, type AllowedPrograms } from './program';
 import { runCommand, SpawnError, type RunOutcome } from './run';
 import { displayLines, formatLog, LOG_MAX } from './tail';
 
@@ -44,11 +45,15 @@ function tail(run: RunOutcome): string {
   return (log ? `; its output ends with:\n${log}` : '; it printed nothing') + leftovers;
 }
 
-export async function evaluateCommand(
-  request: EvalRequest<unknown>,
-  context: EvalContext,
-  allowed: Map<string, string> | undefined,
-): Promise<EvalResult> {
+/** What the worker decided: which programs may run, which of its variables they get, what wraps them. */
+export interface CommandPolicy {
+  allowed: AllowedPrograms;
+  passEnv: readonly string[];
+  /** Put before argv (the PID namespace), or empty. */
+  wrapper: readonly string[];
+}
+
+export async function evaluateCommand(request: EvalRequest<unknown>, context: EvalContext, policy: CommandPolicy): Promise<EvalResult> {
   // Checked when the search started; checked again because this worker may run a different release.
   const parsed = commandOptionsSchema.safeParse(request.options);
   if (!parsed.success) {
@@ -64,9 +69,10 @@ export async function evaluateCommand(
 
   const cwd = checkCwd(options.cwd);
   const [program, ...args] = options.argv as [string, ...string[]];
-  const resolved = allowed ? checkAllowed(program, cwd, allowed, options.env) : undefined;
-  const argv = resolved ? [resolved, ...args] : options.argv;
-  const env = programEnv(options, context.device);
+  const env = programEnv(options, context.device, process.env, policy.passEnv);
+  // The path that was checked is the path that runs: PATH cannot change in between.
+  const resolved = checkAllowed(program, cwd, policy.allowed, options.env, env.PATH);
+  const argv = [...policy.wrapper, resolved, ...args];
 
   const input: CommandInput = {
     space: request.space,
@@ -83,7 +89,8 @@ export async function evaluateCommand(
     run = await runCommand(argv, `${JSON.stringify(input)}\n`, {
       cwd,
       env,
-      ...(resolved ? { argv0: program } : {}),
+      // The program's own argv[0] (a venv's python is found through it); a wrapper execs the resolved path.
+      ...(policy.wrapper.length === 0 ? { argv0: program } : {}),
       ...(options.timeout !== undefined ? { timeoutMs: durationMs(options.timeout) } : {}),
       killGraceMs: durationMs(options.killGrace),
       signal: context.signal,
@@ -118,7 +125,9 @@ export async function evaluateCommand(
   }
   if (run.exitCode !== 0) {
     // Retryable: a crash can be a GPU hiccup (Xid error, OOM next to another job); the retry limit bounds it.
-    const how = run.exitSignal ? `was killed by ${run.exitSignal}${run.exitSignal === 'SIGKILL' ? ' (out of memory?)' : ''}` : `exited with code ${run.exitCode}`;
+    // Under the namespace's init a program killed by signal n shows as status 128 + n.
+    const signal = run.exitSignal ?? (policy.wrapper.length > 0 ? signalOfStatus(run.exitCode) : null);
+    const how = signal ? `was killed by ${signal}${signal === 'SIGKILL' ? ' (out of memory?)' : ''}` : `exited with code ${run.exitCode}`;
     throw new EvaluationError(`command ${command} ${how} after ${(run.elapsedMs / 1000).toFixed(1)} s${tail(run)}`, true, 'CommandFailed');
   }
 

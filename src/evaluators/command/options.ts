@@ -80,19 +80,29 @@ export const commandOptionsSchema = z
 export type CommandOptions = z.output<typeof commandOptionsSchema>;
 
 /**
- * The eval worker's settings. Whoever can start a search picks the command
- * that runs on this worker's GPU machine, with the worker's permissions and
- * environment (its secrets included). `allowedPrograms` limits argv[0] to
- * programs the machine's owner chose. It guards which program starts, not
- * what it does: allow a wrapper script, not an interpreter (`python3 -c ...`
- * runs anything). With it set, options may not set variables that load other
- * code into the allowed program (LD_PRELOAD, PYTHONPATH, PATH...).
+ * The eval worker's settings: the worker decides what runs on its machine,
+ * never the search. Whoever can start a search picks argv, so:
+ *
+ * - `allowedPrograms` limits argv[0] to programs the machine's owner chose;
+ *   without it the evaluator is not served. It guards which program starts,
+ *   not what it does: allow a wrapper script, not an interpreter (`python3 -c
+ *   ...` runs anything). ["*"] allows any program, for a machine where
+ *   everyone who may start a search may run anything as this worker. Options
+ *   may not set variables that load other code into an allowed program
+ *   (LD_PRELOAD, PYTHONPATH, PATH...).
+ * - Programs get a minimal environment (PROGRAM_ENV in program.ts): none of
+ *   the worker's secrets unless `passEnv` names them.
+ * - `contain`: see containment.ts.
  */
 export const commandSettingsSchema = z
   .object({
-    /** Paths or names looked up on the worker's PATH; compared after resolving symlinks. */
+    /** Paths or names looked up on the worker's PATH, compared after resolving symlinks; or ["*"]. */
     allowedPrograms: z.array(z.string().min(1)).min(1, 'list at least one program, or leave allowedPrograms out').optional(),
+    /** Worker variables passed to programs beyond the minimal set: names, or "PREFIX_*". */
+    passEnv: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*\*?$/, 'a variable name, or a prefix ending in *')).optional(),
+    contain: z.enum(['auto', 'pid-namespace', 'process-group']).default('auto'),
   })
   .strict();
 
-export type CommandSettings = z.output<typeof commandSettingsSchema>;
+/** As a worker gives them (contain defaults to "auto"). */
+export type CommandSettings = z.input<typeof commandSettingsSchema>;

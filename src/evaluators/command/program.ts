@@ -48,8 +48,12 @@ function realpath(path: string): string {
  */
 const CODE_LOADING_ENV = /^(LD_.*|DYLD_.*|PATH|PYTHONPATH|PYTHONHOME|PYTHONSTARTUP|PYTHONUSERBASE|PYTHONINSPECT|PYTHONEXECUTABLE|NODE_OPTIONS|NODE_PATH|BASH_ENV|ENV|PERL5LIB|PERL5OPT|PERLLIB|RUBYOPT|RUBYLIB|JAVA_TOOL_OPTIONS|_JAVA_OPTIONS|IFS|SHELLOPTS|BASHOPTS|PS4)$/;
 
+/** The programs a worker allows: each by its real path (for the comparison), or 'any' for ["*"]. */
+export type AllowedPrograms = Map<string, string> | 'any';
+
 /** The resolved path of every allowed program, by its real path, for the comparison. */
-export function resolveAllowed(allowed: readonly string[]): Map<string, string> {
+export function resolveAllowed(allowed: readonly string[]): AllowedPrograms {
+  if (allowed.includes('*')) return 'any';
   const byReal = new Map<string, string>();
   for (const entry of allowed) {
     const found = resolveProgram(entry, process.cwd());
@@ -68,8 +72,19 @@ export function resolveAllowed(allowed: readonly string[]): Map<string, string> 
  * python3.11) but not followed for the start (a venv's python is a symlink
  * whose location matters).
  */
-export function checkAllowed(program: string, cwd: string, allowed: Map<string, string>, env: Record<string, string> | undefined): string {
-  const found = resolveProgram(program, cwd);
+export function checkAllowed(program: string, cwd: string, allowed: AllowedPrograms, env: Record<string, string> | undefined, path?: string): string {
+  const found = resolveProgram(program, cwd, path);
+  if (allowed === 'any') {
+    // Anything may run, but it must be there: said here, not as the wrapper's exit status.
+    if (!found) {
+      throw new EvaluationError(
+        `no program '${program}' on this eval worker (cwd ${cwd}, PATH=${path ?? ''}); install it, or give argv[0] as an absolute path`,
+        false,
+        'CommandNotFound',
+      );
+    }
+    return found;
+  }
   const list = [...allowed.values()].join(', ');
   if (!found || !allowed.has(realpath(found))) {
     throw new EvaluationError(
@@ -135,9 +150,34 @@ export function visibleDevices(device: string, inherited: string | undefined): s
   return gpu;
 }
 
-/** The program's environment: the worker's (secrets included), the search's extras, then the device. */
-export function programEnv(options: Pick<CommandOptions, 'env'>, device: string, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...base, ...options.env, COLLM_DEVICE: device };
+/**
+ * What a program gets of the worker's environment: where things are (PATH,
+ * HOME, locale, temp dir), how to reach the GPU and its libraries (CUDA,
+ * NVIDIA, LD_LIBRARY_PATH), which Python (a venv or conda), thread counts,
+ * and data and cache folders. Nothing else: a worker's secrets (cloud keys,
+ * TEMPORAL_API_KEY, LLM keys) reach a program only when its owner names them
+ * in passEnv. Entries ending in * are prefixes.
+ */
+export const PROGRAM_ENV: readonly string[] = [
+  'PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LANGUAGE', 'LC_*', 'TZ', 'TMPDIR', 'TERM',
+  'CUDA_HOME', 'CUDA_PATH', 'CUDA_DEVICE_ORDER', 'CUDA_MODULE_LOADING', 'NVIDIA_*', 'LD_LIBRARY_PATH',
+  'VIRTUAL_ENV', 'CONDA_PREFIX', 'CONDA_DEFAULT_ENV', 'PYTHONPATH',
+  'OMP_NUM_THREADS', 'MKL_NUM_THREADS', 'OPENBLAS_*', 'NUMEXPR_MAX_THREADS',
+  'IMAGENET_DIR', 'TORCH_HOME', 'XDG_CACHE_HOME',
+];
+
+const matches = (name: string, entries: readonly string[]): boolean =>
+  entries.some((e) => (e.endsWith('*') ? name.startsWith(e.slice(0, -1)) : name === e));
+
+/** The program's environment: the worker's minimal set and what it passes on, the search's extras, then the device. */
+export function programEnv(
+  options: Pick<CommandOptions, 'env'>,
+  device: string,
+  base: NodeJS.ProcessEnv = process.env,
+  passEnv: readonly string[] = [],
+): NodeJS.ProcessEnv {
+  const kept = Object.entries(base).filter(([name]) => matches(name, PROGRAM_ENV) || matches(name, passEnv));
+  const env: NodeJS.ProcessEnv = { ...Object.fromEntries(kept), ...options.env, COLLM_DEVICE: device };
   const cuda = visibleDevices(device, base.CUDA_VISIBLE_DEVICES);
   if (cuda === undefined) delete env.CUDA_VISIBLE_DEVICES;
   else env.CUDA_VISIBLE_DEVICES = cuda;
