@@ -6,19 +6,25 @@
  * Needs the worker's environment: bash scripts/python-env.sh (setup creates it).
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
+import { promisify } from 'node:util';
 import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { SCHEMA_DIR, generateSchemas } from '../scripts/gen-schemas';
+import { MAX_MESSAGE_CHARS, boundMessage } from '../src/activities/eval-failure';
+import { createEvalActivities } from '../src/activities/evaluate';
 import { startSearch } from '../src/client/search';
+import { createEvaluators } from '../src/evaluators';
 import { evalRequestSchema, evalResultSchema } from '../src/evaluators/contract';
 import { Nb201Table } from '../src/evaluators/nb201-table';
 import type { SearchResult } from '../src/search/summary';
 import type { EvalResult } from '../src/search/types';
 import { nb201Space, parseNb201 } from '../src/spaces/nb201';
 import { createControlWorker } from '../src/workers/control';
+import { createEvalWorker } from '../src/workers/eval';
 import { ADDRESS, TABLE_PATH, nb201Table, queues, runInProcess, uniqueId, useTemporal } from './helpers';
 
 const env = useTemporal();
@@ -114,9 +120,14 @@ test('the Python table lookup gives exactly the TypeScript numbers and keys for 
   assert.deepEqual(Object.keys(dump.lookups), ['cifar10', 'cifar100', 'imagenet16']);
 });
 
+type Failure = { type: string; message: string; nonRetryable: boolean };
+type Report = { refusals: Record<string, Failure>; served: EvalResult };
+let report: Report | undefined;
+/** The selftest's report (it takes seconds: run once for the tests that read it). */
+const selftestReport = (): Report => (report ??= selftest<Report>());
+
 test('the Python activity refuses what it cannot serve, with the TypeScript messages and retry semantics', () => {
-  type Failure = { type: string; message: string; nonRetryable: boolean };
-  const { refusals, served } = selftest<{ refusals: Record<string, Failure>; served: EvalResult }>();
+  const { refusals, served } = selftestReport();
   const badArch = '|conv~0|+|none~0|none~1|+|none~0|none~1|none~2|';
   const same = (name: string, type: string, err: Error): void => {
     assert.deepEqual(refusals[name], { type, message: err.message, nonRetryable: true }, name);
@@ -137,6 +148,47 @@ test('the Python activity refuses what it cannot serve, with the TypeScript mess
   assert.equal(refusals.retryableEvaluationError!.nonRetryable, false);
   assert.deepEqual(refusals.nonFiniteResult!.type, 'BadEvalResult');
   assert.equal(served.device, 'cuda:7');
+});
+
+/** How the TypeScript activity refuses `request` (refused before any evaluator runs). */
+async function tsRefusal(request: unknown): Promise<Failure> {
+  const { served } = createEvaluators({ 'nb201-table': { table: TABLE_PATH } }, ['nb201-table']);
+  const err = await createEvalActivities({ evaluators: served, devices: ['slot:0'] })
+    .evaluate(request as never)
+    .then(
+      () => assert.fail('expected a refusal'),
+      (e: unknown) => e,
+    );
+  assert.ok(err instanceof ApplicationFailure, String(err));
+  return { type: err.type!, message: err.message, nonRetryable: err.nonRetryable! };
+}
+
+test('hostile requests: the Python activity refuses them for good in the TypeScript words, messages bounded', async () => {
+  const { refusals } = selftestReport();
+  const good = { evaluator: 'nb201-table', options: {}, space: 'nb201', dataset: 'cifar100', arch: '|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|' };
+  let deep: Record<string, unknown> = { a: 1 };
+  for (let i = 1; i < 10_000; i++) deep = { a: deep };
+  // A 10 MB arch: quoted cut, with its length, as the TypeScript worker bounds the same parser error.
+  const hugeArch = refusals.hugeArch!;
+  assert.deepEqual(hugeArch, { type: 'ArchitectureError', message: boundMessage(thrown(() => parseNb201('x'.repeat(10_000_000))).message), nonRetryable: true });
+  assert.ok(hugeArch.message.length <= MAX_MESSAGE_CHARS);
+  assert.match(hugeArch.message, /'x{100}…' \(10,000,000 characters\)/);
+  // Nested 10,000 deep, as JSON text (past json.loads's recursion limit) and as a value; prototype keys.
+  const tooDeep = await tsRefusal({ ...good, options: deep });
+  assert.match(tooDeep.message, /^evaluate: bad request: options(\.a){31}: nested more than 32 levels deep/);
+  assert.deepEqual(refusals.deepOptions, tooDeep);
+  assert.deepEqual(refusals.deepOptionsValue, tooDeep);
+  // As the worker decodes it: JSON.parse makes `__proto__` an own key.
+  assert.deepEqual(refusals.protoKey, await tsRefusal({ ...good, options: JSON.parse('{"x": [{"__proto__": {"a": 1}}]}') as object }));
+  assert.deepEqual(refusals.constructorKey, await tsRefusal({ ...good, options: { constructor: { prototype: 1 } } }));
+  assert.equal(refusals.protoKey!.type, 'BadEvalRequest');
+  assert.deepEqual(refusals.hugeUnknownEvaluator, await tsRefusal({ ...good, evaluator: 'e'.repeat(10_000_000) }));
+  // Bytes that are not JSON: refused for good (the SDK's own decoding retried them).
+  assert.match(refusals.notJson!.message, /^evaluate: bad request: not JSON \(/);
+  assert.equal(refusals.notJson!.nonRetryable, true);
+  // A crash quoting 10 MB is still retried, its message bounded.
+  assert.equal(refusals.hugeCrash!.nonRetryable, false);
+  assert.match(refusals.hugeCrash!.message, /^evaluator said: y{100}… \(10,000,000 characters\)$/);
 });
 
 interface PythonWorker {
@@ -229,6 +281,31 @@ test("a failure no retry can fix ends the search with the Python evaluator's mes
   const cause = failed.cause as Error & { type?: string };
   assert.equal(cause.type, 'TableError');
   assert.match(cause.message, /constraint\.device: unknown device 'hwnb_no_such_device'; use one of .*hwnb_pixel3/);
+});
+
+test('hostile requests through the server: both workers refuse them for good, in the same words', async () => {
+  type Outcome = { retryState: string | null; type: string | null; nonRetryable?: boolean; length?: number; message: string };
+  const hostile = async (queue: string): Promise<Record<string, Outcome>> => {
+    const { stdout } = await promisify(execFile)(python(), ['-m', 'collm_eval.selftest_hostile', ADDRESS, queue], { env: pythonEnv, maxBuffer: 16 << 20 });
+    return JSON.parse(stdout) as Record<string, Outcome>;
+  };
+  await pythonWorker();
+  const fromPython = await hostile(q.eval);
+  const tsQueue = queues('hostile-ts').eval;
+  const worker = await createEvalWorker({ connection: env.native, taskQueue: tsQueue, devices: ['slot:0', 'slot:1'], evaluators: { 'nb201-table': { table: TABLE_PATH } }, serve: ['nb201-table'] });
+  const fromTs = await worker.runUntil(hostile(tsQueue));
+  for (const [name, type] of [['hugeArch', 'ArchitectureError'], ['deepOptions', 'BadEvalRequest'], ['protoKey', 'BadEvalRequest']] as const) {
+    const py = fromPython[name]!;
+    // Not retried: before, the 1.5 MB message was refused by the server ("Failure exceeds size limit.")
+    // and the deep options failed the Python SDK's decoding, retried to the last attempt.
+    assert.deepEqual([py.retryState, py.type, py.nonRetryable], ['NON_RETRYABLE_FAILURE', type, true], `${name}: ${JSON.stringify(py)}`);
+    assert.ok(py.length! <= MAX_MESSAGE_CHARS, `${name}: ${py.length} characters`);
+    assert.deepEqual(fromTs[name], py, name);
+  }
+  assert.match(fromPython.hugeArch!.message, /\(1,500,000 characters\)/);
+  // Bytes that are not JSON: the Python worker decodes them itself and refuses them for good. The
+  // TypeScript SDK decodes before the activity runs: it fails them retryably (SyntaxError).
+  assert.deepEqual([fromPython.notJson!.retryState, fromPython.notJson!.type], ['NON_RETRYABLE_FAILURE', 'BadEvalRequest']);
 });
 
 test('SIGTERM shuts the Python worker down cleanly', async () => {

@@ -36,14 +36,19 @@ def _where(path: list[str | int]) -> str:
     )
 
 
-def _non_finite(value: Any, path: list[str | int]) -> list[str]:
-    if isinstance(value, float) and not math.isfinite(value):
-        return [f"{_where(path)}: must be a finite number (got {value})"]
-    if isinstance(value, dict):
-        return [m for k, v in value.items() for m in _non_finite(v, [*path, str(k)])]
-    if isinstance(value, list):
-        return [m for i, v in enumerate(value) for m in _non_finite(v, [*path, i])]
-    return []
+def _non_finite(value: Any) -> list[str]:
+    """Each non-finite number in `value`, in document order; iterative, so no depth overflows it."""
+    found: list[str] = []
+    stack: list[tuple[Any, list[str | int]]] = [(value, [])]
+    while stack:
+        v, path = stack.pop()
+        if isinstance(v, float) and not math.isfinite(v):
+            found.append(f"{_where(path)}: must be a finite number (got {v})")
+        elif isinstance(v, dict):
+            stack.extend((x, [*path, str(k)]) for k, x in reversed(list(v.items())))
+        elif isinstance(v, list):
+            stack.extend((x, [*path, i]) for i, x in reversed(list(enumerate(v))))
+    return found
 
 
 def problems(name: str, value: Any) -> list[str]:
@@ -52,7 +57,7 @@ def problems(name: str, value: Any) -> list[str]:
         _validator(name).iter_errors(value), key=lambda e: [str(p) for p in e.absolute_path]
     )
     found = [f"{_where(list(e.absolute_path))}: {e.message}" for e in errors]
-    return found + _non_finite(value, [])
+    return found + _non_finite(value)
 
 
 def request_problems(request: Any) -> list[str]:

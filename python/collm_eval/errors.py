@@ -8,8 +8,11 @@ failures `device_error` recognises.
 
 from __future__ import annotations
 
+import re
 import socket
 import sys
+
+from temporalio.exceptions import ApplicationError
 
 
 class EvaluationError(Exception):
@@ -76,3 +79,60 @@ def device_error(err: BaseException, device: str) -> EvaluationError | None:
             "DeviceError",
         )
     return None
+
+
+# A failure's message is stored in the workflow history and shown to users: a
+# request's 10 MB arch quoted in it must not be. As MAX_MESSAGE_CHARS in
+# src/activities/eval-failure.ts, which cuts the same way.
+MAX_MESSAGE_CHARS = 2000
+# A run of this many characters without a space is a quoted value, not prose: cut to its head.
+_LONG_WORD = 200
+_WORD_HEAD = 100
+_LONG_WORDS = re.compile(rf"[^ \t\n\r\f\v]{{{_LONG_WORD + 1},}}")
+_OPENERS = "'\"([{<"
+_CLOSERS = "'\")]}>,;:."
+
+
+def _cut_word(word: str) -> str:
+    """`'xxxx…' (10,000,000 characters)`: quotes and punctuation around the value kept."""
+    start = len(word) - len(word.lstrip(_OPENERS))
+    end = max(start, len(word.rstrip(_CLOSERS)))
+    value = word[start:end]
+    return f"{word[:start]}{value[:_WORD_HEAD]}…{word[end:]} ({len(value):,} characters)"
+
+
+def bound_message(message: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """`message` if it fits in `limit` characters; else long values cut, then the whole if need be."""
+    if len(message) <= limit:
+        return message
+    cut = _LONG_WORDS.sub(lambda m: _cut_word(m.group()), message)
+    if len(cut) <= limit:
+        return cut
+    tail = f"… (cut: the message was {len(message):,} characters)"
+    return cut[: limit - len(tail)] + tail
+
+
+def to_failure(err: Exception) -> ApplicationError:
+    """The failure Temporal stores for `err`, its message bounded: the one place errors become failures.
+
+    Retry semantics are the SDK's own: an ApplicationError keeps its flags, an
+    EvaluationError says whether a retry can help, any other exception is retried
+    under its class name. The traceback is kept (it holds code, not values); the
+    cause is not (the SDK would send its message whole).
+    """
+    if isinstance(err, ApplicationError):
+        failure = ApplicationError(
+            bound_message(err.message),
+            *err.details,
+            type=err.type,
+            non_retryable=err.non_retryable,
+            next_retry_delay=err.next_retry_delay,
+            category=err.category,
+        )
+    elif isinstance(err, EvaluationError):
+        failure = ApplicationError(
+            bound_message(err.message), type=err.type, non_retryable=not err.retryable
+        )
+    else:
+        failure = ApplicationError(bound_message(str(err)), type=type(err).__name__)
+    return failure.with_traceback(err.__traceback__)

@@ -25,12 +25,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+from temporalio.api.common.v1 import Payload
+from temporalio.common import RawValue
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from . import ofa_supernet
 from .contract import problems
-from .errors import ArchitectureError, EvaluationError
+from .errors import MAX_MESSAGE_CHARS, ArchitectureError, EvaluationError
 from .evaluators import EVALUATORS, EvalContext, Evaluator, select_evaluators
 from .nb201 import DATASETS, arch_key, load_table
 from .worker import create_evaluate_activity
@@ -66,6 +68,89 @@ def _expect(failure: dict[str, Any], type: str, non_retryable: bool, *parts: str
     return failure
 
 
+def _json(text: str) -> RawValue:
+    """A request as the worker receives it from the server: JSON text, undecoded."""
+    return RawValue(Payload(metadata={"encoding": b"json/plain"}, data=text.encode()))
+
+
+def _nested(depth: int) -> dict[str, Any]:
+    """{"a": {"a": ... 1}} `depth` levels deep, built without recursion."""
+    value: dict[str, Any] = {"a": 1}
+    for _ in range(depth - 1):
+        value = {"a": value}
+    return value
+
+
+def _bounded(failure: dict[str, Any], *parts: str) -> dict[str, Any]:
+    assert len(failure["message"]) <= MAX_MESSAGE_CHARS, len(failure["message"])
+    for part in parts:
+        assert part in failure["message"], (part, failure["message"][:300])
+    return failure
+
+
+def hostile(activity: Any, odd: Any) -> dict[str, dict[str, Any]]:
+    """Requests no search sends: each refused for good (or retried, for a crash), message bounded."""
+    deep = '{"a":' * 10_000 + "1" + "}" * 10_000
+    too_deep = "options" + ".a" * 31 + ": nested more than 32 levels deep"
+    cases = {
+        "hugeArch": _bounded(
+            _expect(
+                _failure(activity, {**GOOD, "arch": "x" * 10_000_000}),
+                "ArchitectureError",
+                True,
+                "found 1 in 'xxxx",
+            ),
+            "…' (10,000,000 characters)",
+        ),
+        # As JSON text: json.loads alone gives up (RecursionError) near 1,000 levels.
+        "deepOptions": _expect(
+            _failure(activity, _json(json.dumps(GOOD).replace('"options": {}', f'"options": {deep}'))),
+            "BadEvalRequest",
+            True,
+            f"evaluate: bad request: {too_deep}",
+        ),
+        "deepOptionsValue": _expect(
+            _failure(activity, {**GOOD, "options": _nested(10_000)}),
+            "BadEvalRequest",
+            True,
+            f"evaluate: bad request: {too_deep}",
+        ),
+        "protoKey": _expect(
+            _failure(activity, _json(json.dumps({**GOOD, "options": {"x": [{"__proto__": {"a": 1}}]}}))),
+            "BadEvalRequest",
+            True,
+            "evaluate: bad request: options.x.0.__proto__: the key '__proto__' is not allowed",
+        ),
+        "constructorKey": _expect(
+            _failure(activity, {**GOOD, "options": {"constructor": {"prototype": 1}}}),
+            "BadEvalRequest",
+            True,
+            "options.constructor: the key 'constructor' is not allowed",
+        ),
+        "notJson": _expect(
+            _failure(activity, _json('{"evaluator": "nb201-table", "options": {')),
+            "BadEvalRequest",
+            True,
+            "evaluate: bad request: not JSON (",
+        ),
+        "hugeUnknownEvaluator": _bounded(
+            _expect(
+                _failure(activity, {**GOOD, "evaluator": "e" * 10_000_000}),
+                "UnknownEvaluator",
+                True,
+            ),
+            "…' (10,000,000 characters) (it serves nb201-table",
+        ),
+        "hugeCrash": _bounded(
+            _expect(_failure(odd, {**GOOD, "evaluator": "huge-crash"}), "RuntimeError", False),
+            "evaluator said: " + "y" * 100 + "… (10,000,000 characters)",
+        ),
+    }
+    for failure in cases.values():
+        _bounded(failure)
+    return cases
+
+
 def _raising(exc: Exception) -> Evaluator:
     def evaluate(_request: dict[str, Any], _ctx: EvalContext) -> dict[str, Any]:
         raise exc
@@ -95,6 +180,7 @@ def refusals() -> dict[str, dict[str, Any]]:
                 {"valAcc": 1.0, "cost": {"flopsM": 1, "paramsM": 1}, "accuracy": 1.0}
             ),
             "crash": _raising(RuntimeError("GPU fell off the bus")),
+            "huge-crash": _raising(RuntimeError("evaluator said: " + "y" * 10_000_000)),
             "busy": _raising(EvaluationError("device busy, try again", True, "DeviceBusy")),
             "nb201-table": table,
         },
@@ -172,6 +258,7 @@ def refusals() -> dict[str, dict[str, Any]]:
         "retryableEvaluationError": _expect(
             _failure(odd, {**GOOD, "evaluator": "busy"}), "DeviceBusy", False, "device busy"
         ),
+        **hostile(activity, odd),
     }
     # Without torch and ofa (as on the test machines), or without ImageNet once requirements-gpu.txt
     # is installed, ofa-supernet is not served, and says why.

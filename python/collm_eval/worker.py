@@ -7,7 +7,10 @@ evaluation at a time per device, a heartbeat every second, and the same
 failures (bad request, unknown evaluator, illegal architecture, missing data,
 a missing or broken device: non-retryable with a clear message; anything
 else: retried). A CUDA device in EVAL_DEVICES that the machine lacks stops
-the worker at start-up.
+the worker at start-up. Any client can reach the queue, so a request is
+decoded here, not by the SDK: one nested too deep or with a prototype key is
+refused for good (plain_json.py), and every failure's message is cut to
+2,000 characters (errors.to_failure).
 
 Environment:
   TEMPORAL_ADDRESS      server, default 127.0.0.1:7233 (also TEMPORAL_NAMESPACE,
@@ -22,6 +25,7 @@ Environment:
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import sys
@@ -34,14 +38,16 @@ from typing import Any
 
 from temporalio import activity
 from temporalio.client import Client
+from temporalio.common import RawValue
 from temporalio.envconfig import ClientConfig
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
 from .contract import request_problems, result_problems
 from .devices import check_cuda_devices, probe_cuda
-from .errors import EvaluationError, device_error
+from .errors import EvaluationError, device_error, to_failure
 from .evaluators import EvalContext, Evaluator, select_evaluators
+from .plain_json import json_shape_problem, prune_deep
 
 EVAL_TASK_QUEUE = "nas-eval"
 DEFAULT_ADDRESS = "127.0.0.1:7233"
@@ -92,6 +98,34 @@ def _refuse(message: str, type: str) -> ApplicationError:
     return ApplicationError(message, type=type, non_retryable=True)
 
 
+def _bad_request(problem: str) -> ApplicationError:
+    return _refuse(f"evaluate: bad request: {problem}", "BadEvalRequest")
+
+
+def decode_request(request: Any) -> Any:
+    """The request as a value, its shape checked before anything recursive reads it.
+
+    The activity takes its payload raw: decoded by the SDK, JSON nested past
+    json.loads's recursion limit failed as a retryable "Failed decoding
+    arguments", attempt after attempt. Here it is pruned (plain_json.prune_deep),
+    then refused for good, naming the path, as the TypeScript worker refuses it.
+    A value (a direct call, as the selftest makes) is checked the same way.
+    """
+    if isinstance(request, RawValue):
+        payload = request.payload
+        if payload.metadata.get("encoding") == b"json/plain":
+            try:
+                request = json.loads(prune_deep(payload.data.decode("utf-8")))
+            except ValueError as err:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+                raise _bad_request(f"not JSON ({err})") from None
+        else:
+            request = activity.payload_converter().from_payload(payload)
+    problem = json_shape_problem(request, root="(request)")
+    if problem:
+        raise _bad_request(problem)
+    return request
+
+
 def create_evaluate_activity(
     evaluators: Mapping[str, Evaluator],
     devices: Sequence[str],
@@ -123,11 +157,19 @@ def create_evaluate_activity(
             activity.heartbeat({"device": device})
 
     @activity.defn(name="evaluate")
-    async def evaluate(request: Any) -> dict[str, Any]:
+    async def evaluate(request: RawValue) -> dict[str, Any]:
+        try:
+            return await evaluate_request(decode_request(request))
+        except Exception as err:
+            # Every failure leaves here, its message bounded (errors.to_failure). Cancellation
+            # (asyncio.CancelledError) is no Exception: it passes as it is.
+            raise to_failure(err) from None
+
+    async def evaluate_request(request: Any) -> dict[str, Any]:
         # The contract is checked on both sides of the queue, whoever is on the other.
         problems = request_problems(request)
         if problems:
-            raise _refuse(f"evaluate: bad request: {'; '.join(problems)}", "BadEvalRequest")
+            raise _bad_request("; ".join(problems))
         name = request["evaluator"]
         evaluator = evaluators.get(name)
         if evaluator is None:
@@ -166,21 +208,14 @@ def create_evaluate_activity(
                     "BadEvalResult",
                 )
             return out
-        except EvaluationError as err:
-            # Errors that know whether a retry can help (TableError, ArchitectureError) say so.
-            raise ApplicationError(
-                err.message, type=err.type, non_retryable=not err.retryable
-            ) from err
-        except ApplicationError:
-            raise
+        except (EvaluationError, ApplicationError):
+            raise  # they say whether a retry can help (TableError, ArchitectureError, ...)
         except Exception as err:
             # A missing or broken device fails every attempt here: not retried, and named.
             failure = device_error(err, device)
             if failure is None:
                 raise  # retried by Temporal, typed by the exception's class name
-            raise ApplicationError(
-                failure.message, type=failure.type, non_retryable=not failure.retryable
-            ) from err
+            raise failure.with_traceback(err.__traceback__) from err
         except asyncio.CancelledError:
             cancelled.set()
             raise

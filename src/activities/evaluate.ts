@@ -2,8 +2,10 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { z } from 'zod';
 import type { EvalContext, EvalRequest, Evaluator } from '../evaluators';
 import { evalRequestSchema, evalResultSchema } from '../evaluators/contract';
+import { MAX_JSON_DEPTH, jsonShapeProblem } from '../lib/plain-json';
 import type { EvalResult } from '../search/types';
 import { DeviceSlots } from './device-slots';
+import { evalFailure } from './eval-failure';
 
 export interface EvalActivityOptions {
   /** The evaluators this worker serves, by name. */
@@ -37,51 +39,59 @@ export function createEvalActivities(options: EvalActivityOptions) {
       metrics: { ...result.metrics, ...measured.metrics },
     };
   }
+
+  /** One evaluation; `evaluate` below turns whatever it throws into a failure. */
+  async function serve(input: EvalRequest): Promise<EvalResult> {
+    // Any sender can reach this queue: a prototype key or a request nested 10,000 deep is
+    // refused for good, naming where, as the Python worker refuses it (plain_json.py).
+    const shape = jsonShapeProblem(input, MAX_JSON_DEPTH, '(request)');
+    if (shape) throw ApplicationFailure.nonRetryable(`evaluate: bad request: ${shape}`, 'BadEvalRequest');
+    // The contract is checked on both sides of the queue, whoever is on the other.
+    const checked = evalRequestSchema.safeParse(input);
+    if (!checked.success) throw ApplicationFailure.nonRetryable(`evaluate: bad request: ${z.prettifyError(checked.error)}`, 'BadEvalRequest');
+    const request = checked.data;
+    const evaluator = options.evaluators.get(request.evaluator);
+    if (!evaluator) {
+      throw ApplicationFailure.nonRetryable(
+        `evaluation.evaluator: this eval worker has no evaluator '${request.evaluator}' (it serves ${[...options.evaluators.keys()].join(', ')})`,
+        'UnknownEvaluator',
+      );
+    }
+    const ctx = Context.current();
+    const device = await slots.acquire();
+    const started = Date.now();
+    // Heartbeat at least every second so a dead worker is noticed quickly.
+    const sleep = async (ms: number): Promise<void> => {
+      for (let left = ms; left > 0; left -= 1000) {
+        await ctx.sleep(Math.min(1000, left));
+        ctx.heartbeat({ device });
+      }
+    };
+    try {
+      ctx.heartbeat({ device });
+      const context = { device, heartbeat: (details?: unknown) => ctx.heartbeat(details ?? { device }), sleep, signal: ctx.cancellationSignal };
+      // A latency device the cost evaluator measures is none of the evaluator's business.
+      const { latencyDevice: _measuredElsewhere, ...forEvaluator } = request;
+      let result = await evaluator.evaluate(request.latencyFrom === 'cost' ? forEvaluator : request, context);
+      if (request.costEvaluator) result = await withMeasuredCosts(result, request, context);
+      if (options.simulateMs) await sleep(options.simulateMs);
+      const out = evalResultSchema.safeParse({ ...result, device, ms: Date.now() - started });
+      if (!out.success) {
+        throw ApplicationFailure.nonRetryable(`evaluator ${request.evaluator} returned a bad result: ${z.prettifyError(out.error)}`, 'BadEvalResult');
+      }
+      return out.data;
+    } finally {
+      slots.release(device);
+    }
+  }
   return {
     async evaluate(input: EvalRequest): Promise<EvalResult> {
-      // The contract is checked on both sides of the queue, whoever is on the other.
-      const checked = evalRequestSchema.safeParse(input);
-      if (!checked.success) throw ApplicationFailure.nonRetryable(`evaluate: bad request: ${z.prettifyError(checked.error)}`, 'BadEvalRequest');
-      const request = checked.data;
-      const evaluator = options.evaluators.get(request.evaluator);
-      if (!evaluator) {
-        throw ApplicationFailure.nonRetryable(
-          `evaluation.evaluator: this eval worker has no evaluator '${request.evaluator}' (it serves ${[...options.evaluators.keys()].join(', ')})`,
-          'UnknownEvaluator',
-        );
-      }
-      const ctx = Context.current();
-      const device = await slots.acquire();
-      const started = Date.now();
-      // Heartbeat at least every second so a dead worker is noticed quickly.
-      const sleep = async (ms: number): Promise<void> => {
-        for (let left = ms; left > 0; left -= 1000) {
-          await ctx.sleep(Math.min(1000, left));
-          ctx.heartbeat({ device });
-        }
-      };
       try {
-        ctx.heartbeat({ device });
-        const context = { device, heartbeat: (details?: unknown) => ctx.heartbeat(details ?? { device }), sleep, signal: ctx.cancellationSignal };
-        // A latency device the cost evaluator measures is none of the evaluator's business.
-        const { latencyDevice: _measuredElsewhere, ...forEvaluator } = request;
-        let result = await evaluator.evaluate(request.latencyFrom === 'cost' ? forEvaluator : request, context);
-        if (request.costEvaluator) result = await withMeasuredCosts(result, request, context);
-        if (options.simulateMs) await sleep(options.simulateMs);
-        const out = evalResultSchema.safeParse({ ...result, device, ms: Date.now() - started });
-        if (!out.success) {
-          throw ApplicationFailure.nonRetryable(`evaluator ${request.evaluator} returned a bad result: ${z.prettifyError(out.error)}`, 'BadEvalResult');
-        }
-        return out.data;
+        return await serve(input);
       } catch (err) {
-        // Errors that know whether a retry can help (EvaluationError, ArchitectureError) say so.
-        const retryable = (err as { retryable?: unknown }).retryable;
-        if (err instanceof Error && retryable === false) {
-          throw ApplicationFailure.nonRetryable(err.message, err.name);
-        }
-        throw err;
-      } finally {
-        slots.release(device);
+        // Every failure leaves here, its message bounded; errors that know whether a retry can
+        // help (EvaluationError, ArchitectureError) say so.
+        throw evalFailure(err);
       }
     },
   };
