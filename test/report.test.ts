@@ -24,7 +24,7 @@ let out: string;
 before(async () => {
   out = mkdtempSync(join(tmpdir(), 'collm-report-'));
   mkdirSync(ARTIFACTS, { recursive: true });
-  // A missing browser is a failure, not a skip: CI installs Chromium (.ci/run).
+  // A missing browser is a failure, not a skip: npm test installs Chromium first (scripts/setup-test.sh).
   assert.ok(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH`);
   browser = await chromium.launch({ executablePath: CHROMIUM });
 });

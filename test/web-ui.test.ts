@@ -19,7 +19,7 @@ const ARTIFACTS = resolve(__dirname, '..', 'test-artifacts');
 const BUDGET = 1000;
 
 test('the Web UI filters searches by NasStrategy, shows a paused one as Running and runs its progress query', { timeout: 120_000 }, async () => {
-  // Chromium is part of the set-up (.ci/run installs it): missing, it is a failure, not a skip.
+  // Chromium is part of the set-up (npm test installs it: scripts/setup-test.sh): missing, it is a failure, not a skip.
   assert.ok(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH`);
   mkdirSync(ARTIFACTS, { recursive: true });
   const dir = mkdtempSync(join(tmpdir(), 'collm-web-ui-'));
