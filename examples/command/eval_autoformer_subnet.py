@@ -44,14 +44,13 @@ On a CPU eval worker with several slots, give each evaluation one thread
 (`"env": {"OMP_NUM_THREADS": "1"}` in the options): evaluations side by side
 that each use every core slow each other down several times over.
 
-Needs torch and torchvision (and Pillow, which torchvision brings).
+Needs torch and torchvision (and Pillow, which torchvision brings), and
+collm_command.py beside it (reading the request, printing the metrics, the
+sample images): copy both.
 """
 
 import argparse
-import json
-import os
 import re
-import sys
 import time
 from pathlib import Path
 
@@ -59,9 +58,12 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import torchvision.transforms as T
-from PIL import Image
 from torch.utils.flop_counter import FlopCounterMode
 from torchvision.datasets import ImageFolder
+
+# Beside this file (a script's own folder is on sys.path): the request, the metrics line, the sample images.
+from collm_command import (SAMPLES, SampleImages, data_loader, every_nth, log, pick_device, print_metrics, read_request,
+                           top1_top5, warn_random_weights)
 
 IMAGE = 224
 PATCH = 16
@@ -82,13 +84,6 @@ VARIANTS = {
     "autoformer-b": dict(embed=640, heads=10, mlp=4.0, depth=16,
                          depths=(14, 15, 16), embeds=(528, 576, 624), ratios=(3, 3.5, 4), head_counts=(8, 9, 10)),
 }
-
-REPO = Path(__file__).resolve().parents[2]
-SAMPLES = REPO / ".tools" / "data" / "foolbox"
-
-
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
 
 
 # ---------------------------------------------------------------- the supernet
@@ -338,44 +333,10 @@ def transform():
                       T.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])])
 
 
-class SampleImages(torch.utils.data.Dataset):
-    """The 20 ImageNet images of foolbox 3.3.4: imagenet_<index>_<label>.jpg,
-    the label an ImageNet class index (0-999, the sorted-wnid order an
-    ImageFolder of ImageNet uses)."""
-
-    def __init__(self, folder, tf):
-        self.files = sorted(folder.glob("imagenet_*_*.*"))
-        if not self.files:
-            raise SystemExit(f"no imagenet_<index>_<label>.jpg sample images in {folder}: run `npm run setup` "
-                             "(it extracts them from the PyPI package foolbox==3.3.4), or pass --imagenet DIR")
-        self.tf = tf
-
-    def __len__(self):
-        return len(self.files)
-
-    def __getitem__(self, i):
-        return self.tf(Image.open(self.files[i]).convert("RGB")), int(self.files[i].stem.split("_")[2])
-
-
-def every_nth(dataset, limit):
-    """At most `limit` images spread over the whole set (ImageFolder sorts by
-    class, so the first `limit` would be a few classes only)."""
-    if not limit or limit >= len(dataset):
-        return dataset
-    step = len(dataset) / limit
-    return torch.utils.data.Subset(dataset, [int(i * step) for i in range(limit)])
-
-
 def evaluate(net, loader, device, amp):
     net.eval()
-    top1 = top5 = n = 0
     with torch.no_grad(), torch.autocast(device.type, enabled=amp):
-        for images, labels in loader:
-            best5 = net(images.to(device)).topk(5, 1).indices.cpu()
-            top1 += (best5[:, 0] == labels).sum().item()
-            top5 += (best5 == labels[:, None]).any(1).sum().item()
-            n += len(labels)
-    return 100.0 * top1 / n, 100.0 * top5 / n, n
+        return top1_top5((net(images.to(device)), labels) for images, labels in loader)
 
 
 # ------------------------------------------------------------ the candidate
@@ -411,25 +372,6 @@ def decode_arch(request, v):
     return arch
 
 
-def pick_device(wanted):
-    """The device the eval worker assigned (stdin's `device`, also in
-    COLLM_DEVICE). For "cuda:N" the worker has already set
-    CUDA_VISIBLE_DEVICES to that one GPU, which this process then sees as
-    cuda:0; using N here would name a GPU it cannot see (or another
-    evaluation's)."""
-    wanted = wanted or "cpu"
-    if wanted.startswith("cuda"):
-        if not torch.cuda.is_available():
-            raise SystemExit(f"device {wanted}: this torch sees no GPU (torch {torch.__version__}, "
-                             f"CUDA_VISIBLE_DEVICES={os.environ.get('CUDA_VISIBLE_DEVICES')!r})")
-        visible = [d for d in os.environ.get("CUDA_VISIBLE_DEVICES", "").split(",") if d.strip()]
-        return torch.device("cuda:0" if len(visible) == 1 else wanted)
-    try:
-        return torch.device(wanted)
-    except RuntimeError as err:
-        raise SystemExit(f"device {wanted!r} is not a torch device ({err}); use cpu or cuda:N in EVAL_DEVICES")
-
-
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -452,37 +394,25 @@ def main():
     args = p.parse_args()
     started = time.time()
 
-    if args.arch is not None:
-        text = args.arch.strip()
-        request = {"archJson": json.loads(text)} if text.startswith("{") else {"arch": text}
-        request.update(space=args.space or "autoformer-t", dataset="imagenet")
-    else:
-        line = sys.stdin.readline()
-        if not line.strip():
-            raise SystemExit("expected one JSON line on stdin (collm-nas's command evaluator sends it), or --arch")
-        request = json.loads(line)
+    request = read_request(args.arch, args.space or "autoformer-t")
     space = request.get("space")
     if space not in VARIANTS or request.get("dataset", "imagenet") != "imagenet":
         raise SystemExit(f"this program evaluates spaces {', '.join(VARIANTS)} on imagenet, not {space} "
                          f"on {request.get('dataset')}")
     v = VARIANTS[space]
     arch = decode_arch(request, v)
-    device = pick_device(args.device or request.get("device") or os.environ.get("COLLM_DEVICE"))
+    device = pick_device(args.device, request)
     if args.threads:
         torch.set_num_threads(args.threads)
     on_imagenet = bool(args.imagenet)
     batch_size = args.batch_size or (128 if on_imagenet else 20)
-    workers = args.workers if args.workers is not None else (8 if on_imagenet else 0)
 
     sup = AutoformerSupernet(v)
     if args.supernet:
         load_supernet(sup, args.supernet, args.trust_checkpoint)
-        weights = args.supernet
     else:
         random_init(sup, args.seed)
-        weights = "random weights"
-        log("no --supernet: RANDOM weights (seed %d); the accuracy below means nothing, FLOPs and params are exact"
-            % args.seed)
+        warn_random_weights(args.seed)
     net = cut_subnet(sup, arch).to(device)
     del sup  # the supernet's other weights are not needed any more
 
@@ -497,25 +427,15 @@ def main():
         val = SampleImages(Path(args.samples), transform())
         source = f"the {len(val)} foolbox ImageNet sample images in {args.samples}"
         log(f"no --imagenet: {source}")
-    loader = torch.utils.data.DataLoader(val, batch_size=batch_size, num_workers=workers,
-                                         pin_memory=device.type == "cuda")
+    loader = data_loader(val, batch_size, device, args.workers)
     t0 = time.time()
     top1, top5, n = evaluate(net, loader, device, args.amp and device.type == "cuda")
-    log(f"{space} {arch} on {device} ({weights}): top-1 {top1:.2f}% top-5 {top5:.2f}% on {n} images in "
-        f"{time.time() - t0:.1f} s; {flops / 1e6:.2f} MFLOPs (AutoFormer's counter), {macs / 1e6:.2f} M MACs measured, "
-        f"{params / 1e6:.3f} M params")
+    log(f"{space} {arch} on {device} ({args.supernet or 'random weights'}): top-1 {top1:.2f}% top-5 {top5:.2f}% "
+        f"on {n} images in {time.time() - t0:.1f} s; {flops / 1e6:.2f} MFLOPs (AutoFormer's counter), "
+        f"{macs / 1e6:.2f} M MACs measured, {params / 1e6:.3f} M params")
 
-    # The contract: the last stdout line, one JSON object, valAcc in percent.
-    print(json.dumps({
-        "valAcc": round(top1, 4),
-        "flopsM": round(flops / 1e6, 6),
-        "paramsM": round(params / 1e6, 6),
-        "macsM": round(macs / 1e6, 6),
-        "top5": round(top5, 4),
-        "valImages": n,
-        "randomWeights": 0 if args.supernet else 1,
-        "seconds": round(time.time() - started, 2),
-    }), flush=True)
+    print_metrics(top1=top1, top5=top5, images=n, flops=flops, params=params, macsM=round(macs / 1e6, 6),
+                  random_weights=not args.supernet, seconds=time.time() - started)
 
 
 if __name__ == "__main__":

@@ -36,22 +36,24 @@ On a CPU eval worker with several slots, give each evaluation one thread
 config/spos-example-command.json does): evaluations side by side that each
 use every core slow each other down several times over.
 
-Needs torch and torchvision (and Pillow, which torchvision brings).
+Needs torch and torchvision (and Pillow, which torchvision brings), and
+collm_command.py beside it (reading the request, printing the metrics, the
+sample images): copy both.
 """
 
 import argparse
-import json
-import os
 import re
-import sys
 import time
 from pathlib import Path
 
 import torch
 import torch.nn as nn
 import torchvision.transforms as T
-from PIL import Image
 from torchvision.datasets import ImageFolder
+
+# Beside this file (a script's own folder is on sys.path): the request, the metrics line, the sample images.
+from collm_command import (SAMPLES, SampleImages, data_loader, every_nth, log, pick_device, print_metrics, read_request,
+                           top1_top5, warn_random_weights)
 
 # The backbone, as in the space's cost model (src/spaces/spos/network.ts) and
 # the reference's src/Supernet/network.py: a 16-channel stride-2 stem, four
@@ -66,13 +68,6 @@ CLASSES = 1000
 NUM_BLOCKS = sum(STAGE_REPEATS)
 OP_NAMES = ("shuffle_3x3", "shuffle_5x5", "shuffle_7x7", "xception_3x3")
 SPACE = "spos-shufflenetv2"
-
-REPO = Path(__file__).resolve().parents[2]
-SAMPLES = REPO / ".tools" / "data" / "foolbox"
-
-
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
 
 
 # ---------------------------------------------------------------- the supernet
@@ -247,35 +242,6 @@ def transforms(pixels, train):
     return T.Compose([T.Resize(256), T.CenterCrop(224), to_tensor])
 
 
-class SampleImages(torch.utils.data.Dataset):
-    """The 20 ImageNet images of foolbox 3.3.4: imagenet_<index>_<label>.jpg,
-    the label an ImageNet class index (0-999, the sorted-wnid order an
-    ImageFolder of ImageNet uses)."""
-
-    def __init__(self, folder, transform):
-        self.files = sorted(folder.glob("imagenet_*_*.*"))
-        if not self.files:
-            raise SystemExit(f"no imagenet_<index>_<label>.jpg sample images in {folder}: run `npm run setup` "
-                             "(it extracts them from the PyPI package foolbox==3.3.4), or pass --imagenet DIR")
-        self.transform = transform
-
-    def __len__(self):
-        return len(self.files)
-
-    def __getitem__(self, i):
-        label = int(self.files[i].stem.split("_")[2])
-        return self.transform(Image.open(self.files[i]).convert("RGB")), label
-
-
-def every_nth(dataset, limit):
-    """At most `limit` images spread over the whole set (ImageFolder sorts by
-    class, so the first `limit` would be a few classes only)."""
-    if not limit or limit >= len(dataset):
-        return dataset
-    step = len(dataset) / limit
-    return torch.utils.data.Subset(dataset, [int(i * step) for i in range(limit)])
-
-
 def datasets(args):
     if args.imagenet:
         root = Path(args.imagenet)
@@ -317,15 +283,8 @@ def recalibrate_bn(model, ops, loader, device, batches):
 
 def evaluate(model, ops, loader, device):
     model.eval()
-    top1 = top5 = n = 0
     with torch.no_grad():
-        for images, labels in loader:
-            logits = model(images.to(device), ops)
-            best5 = logits.topk(5, 1).indices.cpu()
-            top1 += (best5[:, 0] == labels).sum().item()
-            top5 += (best5 == labels[:, None]).any(1).sum().item()
-            n += len(labels)
-    return 100.0 * top1 / n, 100.0 * top5 / n, n
+        return top1_top5((model(images.to(device), ops), labels) for images, labels in loader)
 
 
 # ------------------------------------------------------------ the candidate
@@ -343,25 +302,6 @@ def decode_ops(request):
     if len(ops) != NUM_BLOCKS or any(op not in (0, 1, 2, 3) for op in ops):
         raise SystemExit(f"arch: need {NUM_BLOCKS} ops 0-3 (0-2 shuffle 3x3/5x5/7x7, 3 xception), got {request!r}")
     return ops
-
-
-def pick_device(wanted):
-    """The device the eval worker assigned (stdin's `device`, also in
-    COLLM_DEVICE). For "cuda:N" the worker has already set
-    CUDA_VISIBLE_DEVICES to that one GPU, which this process then sees as
-    cuda:0; using N here would name a GPU it cannot see (or another
-    evaluation's)."""
-    wanted = wanted or "cpu"
-    if wanted.startswith("cuda"):
-        if not torch.cuda.is_available():
-            raise SystemExit(f"device {wanted}: this torch sees no GPU (torch {torch.__version__}, "
-                             f"CUDA_VISIBLE_DEVICES={os.environ.get('CUDA_VISIBLE_DEVICES')!r})")
-        visible = [d for d in os.environ.get("CUDA_VISIBLE_DEVICES", "").split(",") if d.strip()]
-        return torch.device("cuda:0" if len(visible) == 1 else wanted)
-    try:
-        return torch.device(wanted)
-    except RuntimeError as err:
-        raise SystemExit(f"device {wanted!r} is not a torch device ({err}); use cpu or cuda:N in EVAL_DEVICES")
 
 
 def main():
@@ -389,37 +329,25 @@ def main():
     args = p.parse_args()
     started = time.time()
 
-    if args.arch is not None:
-        text = args.arch.strip()
-        request = {"archJson": json.loads(text)} if text.startswith("{") else {"arch": text}
-        request.update(space=SPACE, dataset="imagenet")
-    else:
-        line = sys.stdin.readline()
-        if not line.strip():
-            raise SystemExit("expected one JSON line on stdin (collm-nas's command evaluator sends it), or --arch")
-        request = json.loads(line)
+    request = read_request(args.arch, SPACE)
     # A search on another space would hand over architectures this program cannot read.
     if request.get("space", SPACE) != SPACE or request.get("dataset", "imagenet") != "imagenet":
         raise SystemExit(f"this program evaluates space {SPACE} on imagenet, not {request.get('space')} "
                          f"on {request.get('dataset')}")
     ops = decode_ops(request)
-    device = pick_device(args.device or request.get("device") or os.environ.get("COLLM_DEVICE"))
+    device = pick_device(args.device, request)
     if args.threads:
         torch.set_num_threads(args.threads)
     on_imagenet = bool(args.imagenet)
     batch_size = args.batch_size or (64 if on_imagenet else 20)
     bn_batches = args.bn_batches if args.bn_batches is not None else (20 if on_imagenet else 4)
-    workers = args.workers if args.workers is not None else (8 if on_imagenet else 0)
 
     model = SposSupernet()
     if args.supernet:
         load_supernet(model, args.supernet)
-        weights = args.supernet
     else:
         random_init(model, args.seed)
-        weights = "random weights"
-        log("no --supernet: RANDOM weights (seed %d); the accuracy below means nothing, FLOPs and params are exact"
-            % args.seed)
+        warn_random_weights(args.seed)
     model.to(device)
 
     flops = count_flops(model, ops, device)
@@ -429,30 +357,21 @@ def main():
     if not on_imagenet:
         log(f"no --imagenet: {source} (recalibration on crops and flips of the same images)")
     generator = torch.Generator().manual_seed(args.seed)  # the same recalibration crops on every run
-    pin = device.type == "cuda"
-    train_loader = torch.utils.data.DataLoader(train, batch_size=batch_size, shuffle=True, generator=generator,
-                                               num_workers=workers, pin_memory=pin, drop_last=len(train) > batch_size)
-    val_loader = torch.utils.data.DataLoader(val, batch_size=batch_size, num_workers=workers, pin_memory=pin)
+    train_loader = data_loader(train, batch_size, device, args.workers, shuffle=True, generator=generator,
+                               drop_last=len(train) > batch_size)
+    val_loader = data_loader(val, batch_size, device, args.workers)
 
     t0 = time.time()
     recalibrate_bn(model, ops, train_loader, device, bn_batches)
     t1 = time.time()
     top1, top5, n = evaluate(model, ops, val_loader, device)
     t2 = time.time()
-    log(f"{SPACE} {''.join(map(str, ops))} on {device} ({weights}): top-1 {top1:.2f}% top-5 {top5:.2f}% "
-        f"on {n} images; BN recalibrated on {bn_batches} x {batch_size} in {t1 - t0:.1f} s, "
-        f"evaluated in {t2 - t1:.1f} s; {flops / 1e6:.2f} MFLOPs, {params / 1e6:.3f} M params")
+    log(f"{SPACE} {''.join(map(str, ops))} on {device} ({args.supernet or 'random weights'}): "
+        f"top-1 {top1:.2f}% top-5 {top5:.2f}% on {n} images; BN recalibrated on {bn_batches} x {batch_size} "
+        f"in {t1 - t0:.1f} s, evaluated in {t2 - t1:.1f} s; {flops / 1e6:.2f} MFLOPs, {params / 1e6:.3f} M params")
 
-    # The contract: the last stdout line, one JSON object, valAcc in percent.
-    print(json.dumps({
-        "valAcc": round(top1, 4),
-        "flopsM": round(flops / 1e6, 6),
-        "paramsM": round(params / 1e6, 6),
-        "top5": round(top5, 4),
-        "valImages": n,
-        "randomWeights": 0 if args.supernet else 1,
-        "seconds": round(time.time() - started, 2),
-    }), flush=True)
+    print_metrics(top1=top1, top5=top5, images=n, flops=flops, params=params,
+                  random_weights=not args.supernet, seconds=time.time() - started)
 
 
 if __name__ == "__main__":
