@@ -217,6 +217,16 @@ test('a missing program is not retryable and says how to fix it', async () => {
   assert.match(cwd.message, /evaluation\.options\.cwd: '.*nope' is not a directory/);
 });
 
+test('a program that reports a missing GPU fails for good, naming the worker and the device; a crash stays retryable', async () => {
+  const ordinal = [process.execPath, '-e', "console.error('RuntimeError: CUDA error: invalid device ordinal'); process.exit(1)"];
+  const err = await rejection(evaluator.evaluate(request({ argv: ordinal }), { ...makeContext().context, device: 'cuda:7' }));
+  assert.equal(err.retryable, false);
+  assert.equal(err.name, 'DeviceError');
+  assert.match(err.message, /^eval worker .+, device cuda:7: command .*: RuntimeError: CUDA error: invalid device ordinal \(a device error no retry/);
+  const crash = [process.execPath, '-e', "console.error('RuntimeError: CUDA error: an illegal memory access was encountered'); process.exit(1)"];
+  assert.equal((await rejection(evaluator.evaluate(request({ argv: crash }), makeContext().context))).retryable, true);
+});
+
 test('cancellation kills the whole process group, grandchild included', async () => {
   const pidFile = join(tmp, 'abort.json');
   const { context, controller } = makeContext();

@@ -1,6 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { z } from 'zod';
-import type { EvalContext, EvalRequest, Evaluator } from '../evaluators';
+import { EvaluationError, type EvalContext, type EvalRequest, type Evaluator } from '../evaluators';
+import { deviceError, deviceFailureLine } from '../evaluators/device-errors';
 import { evalRequestSchema, evalResultSchema } from '../evaluators/contract';
 import { MAX_JSON_DEPTH, jsonShapeProblem } from '../lib/plain-json';
 import type { EvalResult } from '../search/types';
@@ -72,8 +73,8 @@ export function createEvalActivities(options: EvalActivityOptions) {
       const context = { device, heartbeat: (details?: unknown) => ctx.heartbeat(details ?? { device }), sleep, signal: ctx.cancellationSignal };
       // A latency device the cost evaluator measures is none of the evaluator's business.
       const { latencyDevice: _measuredElsewhere, ...forEvaluator } = request;
-      let result = await evaluator.evaluate(request.latencyFrom === 'cost' ? forEvaluator : request, context);
-      if (request.costEvaluator) result = await withMeasuredCosts(result, request, context);
+      let result = await onDevice(device, () => evaluator.evaluate(request.latencyFrom === 'cost' ? forEvaluator : request, context));
+      if (request.costEvaluator) result = await onDevice(device, () => withMeasuredCosts(result, request, context));
       if (options.simulateMs) await sleep(options.simulateMs);
       const out = evalResultSchema.safeParse({ ...result, device, ms: Date.now() - started });
       if (!out.success) {
@@ -95,6 +96,20 @@ export function createEvalActivities(options: EvalActivityOptions) {
       }
     },
   };
+}
+
+/**
+ * Runs an evaluator's step on `device`: an error that says the device is
+ * missing or broken (not an EvaluationError, which knows its own retry) fails
+ * without retries, naming the worker and the device.
+ */
+async function onDevice<T>(device: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    const line = err instanceof Error && !(err instanceof EvaluationError) ? deviceFailureLine(err.message) : undefined;
+    throw line ? deviceError(device, line) : err;
+  }
 }
 
 export type EvalActivities = ReturnType<typeof createEvalActivities>;

@@ -3,6 +3,7 @@ import type { EvalResult } from '../../search/types';
 import { SPACES } from '../../spaces';
 import { EvaluationError, type EvalContext, type EvalRequest } from '../types';
 import { MAX_METRICS } from '../contract';
+import { deviceError, deviceFailureLine } from '../device-errors';
 import { OUTPUT_FORMAT, OutputProblem, parseProgramOutput } from './metrics';
 import { commandOptionsSchema, durationMs } from './options';
 import { signalOfStatus } from './containment';
@@ -125,6 +126,9 @@ export async function evaluateCommand(request: EvalRequest<unknown>, context: Ev
   }
   if (run.exitCode !== 0) {
     // Retryable: a crash can be a GPU hiccup (Xid error, OOM next to another job); the retry limit bounds it.
+    // A missing or broken GPU fails every attempt on this worker: not retried, named.
+    const broken = deviceFailureLine(run.stderr) ?? deviceFailureLine(run.stdout);
+    if (broken) throw deviceError(context.device, `command ${command}: ${broken}`);
     // Under the namespace's init a program killed by signal n shows as status 128 + n.
     const signal = run.exitSignal ?? (policy.wrapper.length > 0 ? signalOfStatus(run.exitCode) : null);
     const how = signal ? `was killed by ${signal}${signal === 'SIGKILL' ? ' (out of memory?)' : ''}` : `exited with code ${run.exitCode}`;
