@@ -123,7 +123,7 @@ test('a program that calls setsid cannot outlive its evaluation: its PID namespa
   assert.equal((await run({ allowedPrograms: ['/bin/sh'] }, escape)).valAcc, 2);
   assert.deepEqual(await settle(marker, 'gone'), [], 'the setsid process is gone');
 
-  // The limit without a namespace, as the README says: the process group alone lets it escape.
+  // The limit without a namespace, as docs/spaces-and-evaluators.md says: the process group alone lets it escape.
   const grouped = `${marker}1`;
   await run({ allowedPrograms: ['/bin/sh'], contain: 'process-group' }, { argv: ['/bin/sh', '-c', `setsid sleep ${grouped} </dev/null >/dev/null 2>&1 & echo '{"valAcc": 2}'`] });
   const escaped = await settle(grouped, 'there');

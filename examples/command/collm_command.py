@@ -1,7 +1,7 @@
 """The command evaluator's side of the contract, and sample data, shared by
 the example programs beside it (eval_spos_subnet.py, eval_autoformer_subnet.py).
 
-Contract (README, "Evaluators", `command`): collm-nas writes one JSON line on
+Contract (docs/spaces-and-evaluators.md, `command`): collm-nas writes one JSON line on
 stdin, {"space", "dataset", "arch", "archJson", "device", ...}, and reads the
 metrics from the last stdout line; stderr goes to the search log.
 

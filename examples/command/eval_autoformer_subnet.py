@@ -9,7 +9,7 @@ leading slice of each shared weight. A candidate's weights are cut out of the
 supernet into a plain ViT and its top-1 is measured. There is no batch norm
 (only layer norms), so unlike SPOS nothing needs recalibrating.
 
-Contract (README, "Evaluators", `command`): one JSON line on stdin,
+Contract (docs/spaces-and-evaluators.md, `command`): one JSON line on stdin,
     {"space": "autoformer-t", "dataset": "imagenet",
      "arch": "depth=13;embed_dim=192;mlp_ratio=3.5,...;num_heads=3,...",
      "archJson": {"depth": 13, "embed_dim": 192, "mlp_ratio": [...], "num_heads": [...]},

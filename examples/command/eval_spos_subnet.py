@@ -9,7 +9,7 @@ weights, its batch-norm statistics are recomputed for that path (the
 supernet's running statistics mix every path, so they are wrong for any one
 of them), and its top-1 is measured.
 
-Contract (README, "Evaluators", `command`): one JSON line on stdin,
+Contract (docs/spaces-and-evaluators.md, `command`): one JSON line on stdin,
     {"space": "spos-shufflenetv2", "dataset": "imagenet",
      "arch": "21012020202300003233", "archJson": {"ops": [2, 1, ...]},
      "device": "cuda:0", ...}
