@@ -1,64 +1,32 @@
 """The evaluators this worker can serve, by their name in a search config (`evaluation.evaluator`).
 
-Adding one: write `evaluate(request, ctx) -> result` (and a `check()` that
-raises when it cannot run on this machine), then add one entry to EVALUATORS.
+Adding one: in its own module, write `evaluate(request, ctx) -> result` (and a
+`check()` that raises when it cannot run on this machine) and export them as
+`EVALUATOR = Evaluator(...)` (types from .context; never import this module
+from an evaluator), then add one line to EVALUATORS.
 A request and a result are the JSON objects of schemas/eval-*.schema.json.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterable
 
-from . import ofa_supernet
-from .nb201 import load_table
+from . import nb201, ofa_supernet
+from .context import EvalContext, EvalRequest, EvalResult, Evaluator
 
-EvalRequest = dict[str, Any]
-EvalResult = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class EvalContext:
-    """What an evaluation knows of the worker running it."""
-
-    # The device this evaluation owns, one of EVAL_DEVICES (e.g. "cuda:1").
-    device: str
-    # Records progress details; the worker sends the latest with its next heartbeat (every second).
-    heartbeat: Callable[[Any], None]
-    # Set when Temporal cancels the evaluation (or it timed out): stop work and return or raise.
-    cancelled: threading.Event
-
-
-@dataclass(frozen=True)
-class Evaluator:
-    description: str
-    # Runs in a worker thread, one at a time per device: blocking work is fine here.
-    evaluate: Callable[[EvalRequest, EvalContext], EvalResult]
-    # Raises (an EvaluationError, with the reason) when the evaluator cannot run on this machine.
-    check: Callable[[], None]
-
-
-def _nb201_table(request: EvalRequest, _ctx: EvalContext) -> EvalResult:
-    return load_table().lookup(request["arch"], request["dataset"], request.get("latencyDevice"))
-
-
-def _nb201_check() -> None:
-    load_table()  # reads the table now, so a worker without it says so at start-up
-
+# Re-exported: the worker and the self-tests import these from here.
+__all__ = [
+    "EVALUATORS",
+    "EvalContext",
+    "EvalRequest",
+    "EvalResult",
+    "Evaluator",
+    "select_evaluators",
+]
 
 EVALUATORS: dict[str, Evaluator] = {
-    "nb201-table": Evaluator(
-        description="NAS-Bench-201 accuracies and costs from the benchmark table (latency: hw.csv)",
-        evaluate=_nb201_table,
-        check=_nb201_check,
-    ),
-    "ofa-supernet": Evaluator(
-        description="OFA MobileNetV3 subnet with supernet weights, BN recalibrated: ImageNet top-1",
-        evaluate=ofa_supernet.evaluate,
-        check=ofa_supernet.check,
-    ),
+    "nb201-table": nb201.EVALUATOR,
+    "ofa-supernet": ofa_supernet.EVALUATOR,
 }
 
 

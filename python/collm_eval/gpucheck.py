@@ -31,9 +31,9 @@ from pathlib import Path
 from typing import Any
 
 from . import gpucheck_data as data
+from .context import EvalContext
 from .contract import result_problems
 from .devices import GPU_HELP, check_cuda_devices, describe, probe_cuda
-from .evaluators import EvalContext
 
 CANNOT_RUN = 3
 INSTALL = f".tools/python/bin/pip install -r {GPU_HELP}"

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .context import EvalContext, EvalRequest, EvalResult, Evaluator
 from .errors import ArchitectureError, TableError
 
 OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
@@ -301,3 +302,18 @@ def load_table(path: Path | None = None) -> Nb201Table:
         if file not in _tables:
             _tables[file] = Nb201Table.load(file)
         return _tables[file]
+
+
+def evaluate(request: EvalRequest, _ctx: EvalContext) -> EvalResult:
+    return load_table().lookup(request["arch"], request["dataset"], request.get("latencyDevice"))
+
+
+def check() -> None:
+    load_table()  # reads the table now, so a worker without it says so at start-up
+
+
+EVALUATOR = Evaluator(
+    description="NAS-Bench-201 accuracies and costs from the benchmark table (latency: hw.csv)",
+    evaluate=evaluate,
+    check=check,
+)

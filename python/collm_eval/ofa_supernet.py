@@ -29,12 +29,10 @@ import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from .context import EvalContext, Evaluator
 from .errors import ArchitectureError, EvaluationError
-
-if TYPE_CHECKING:
-    from .evaluators import EvalContext
 
 # The supernet of each ofa-mbv3 space (src/spaces/ofa-mbv3: ofa-mbv3-w<width x 10>).
 NET_IDS = {
@@ -308,3 +306,10 @@ def evaluate(request: dict[str, Any], ctx: EvalContext) -> dict[str, Any]:
             "calibImages": float(len(calib.dataset)),
         },
     }
+
+
+EVALUATOR = Evaluator(
+    description="OFA MobileNetV3 subnet with supernet weights, BN recalibrated: ImageNet top-1",
+    evaluate=evaluate,
+    check=check,
+)

@@ -20,8 +20,8 @@ from typing import Any
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
+from .context import EvalContext, Evaluator
 from .devices import CudaProbe, PhysicalGpu, check_cuda_devices, probe_cuda, probe_driver
-from .evaluators import EvalContext, Evaluator
 from .worker import create_evaluate_activity
 
 H200 = CudaProbe([("cuda:0", "NVIDIA H200")], "nvidia-smi")
