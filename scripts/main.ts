@@ -10,9 +10,9 @@
  */
 import type { Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { describeLlm, withDefaultLlm } from '../src/client/llm-defaults';
-import { resolveSearchConfig } from '../src/config/resolve';
-import { loadConfig } from '../src/client/config-file';
+import { describeLlm, withDefaultLlm } from '../src/config/llm-defaults';
+import { loadConfig } from '../src/config/load';
+import { PreparedConfig } from '../src/config/prepared';
 import { formatResult, startSearch, watchSearch } from '../src/client/search';
 import { createProgressView } from '../src/cli/progress';
 import { ConfigError } from '../src/search/config';
@@ -36,7 +36,8 @@ async function main(argv: string[]): Promise<void> {
     else rest.push(argv[i]!);
   }
   const file = rest[0] ?? 'config/default.json';
-  const rawConfig = withDefaultLlm(loadConfig(file, sets));
+  // Checked and resolved once, before anything starts; the workflow resolves the raw JSON again at its first run.
+  const prepared = PreparedConfig.of(withDefaultLlm(loadConfig(file, sets)));
   // Before anything starts: a CUDA device this machine lacks is refused here, naming it.
   const devices = checkedDevices(process.env.EVAL_DEVICES, 10);
 
@@ -66,9 +67,9 @@ async function main(argv: string[]): Promise<void> {
   });
 
   const search = async (): Promise<void> => {
-    const handle = await startSearch(client, rawConfig);
+    const handle = await startSearch(client, prepared);
     console.log(`search ${handle.workflowId} started from ${file}`);
-    const llm = describeLlm(resolveSearchConfig(rawConfig));
+    const llm = describeLlm(prepared.resolved);
     if (llm) console.log(llm);
     const link = webUiLink(target, handle.workflowId);
     if (link) console.log(`Web UI: ${link}`);

@@ -177,7 +177,7 @@ test('LLM config: keys never in the config, provider fields checked, roles resol
 
 test('every shipped config in config/ is valid, and collm picks the endpoint from the environment or the embedded model', async () => {
   const { readdirSync, readFileSync } = await import('node:fs');
-  const { withDefaultLlm } = await import('../src/client/llm-defaults');
+  const { withDefaultLlm } = await import('../src/config/llm-defaults');
   for (const f of readdirSync('config').filter((x) => x.endsWith('.json'))) {
     assert.doesNotThrow(() => resolveSearchConfig(withDefaultLlm(JSON.parse(readFileSync(`config/${f}`, 'utf8')))), f);
   }

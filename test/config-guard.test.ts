@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { loadConfig } from '../src/client/config-file';
+import { loadConfig } from '../src/config/load';
 import { resolveSearchConfig } from '../src/config/resolve';
 import { ConfigError } from '../src/search/config';
 

@@ -10,7 +10,7 @@ import {
   type WorkflowExecutionInfo,
 } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
-import { resolveSearchConfig } from '../config/resolve';
+import { prepared } from '../config/prepared';
 import { identityAttributes, SCHEDULE_ID_PATTERN, scheduledRunsQuery } from '../search-attributes';
 import { CONTROL_TASK_QUEUE } from '../task-queues';
 
@@ -98,9 +98,10 @@ export interface SearchScheduleListing {
 
 const WORKFLOW_TYPE = 'nasSearch';
 
-export async function createSearchSchedule(client: Client, rawConfig: unknown, options: SearchScheduleOptions): Promise<ScheduleHandle> {
+/** `search`: a PreparedConfig (resolved by the caller, not again here) or raw JSON (resolved here). */
+export async function createSearchSchedule(client: Client, search: unknown, options: SearchScheduleOptions): Promise<ScheduleHandle> {
   checkScheduleId(options.scheduleId);
-  const config = resolveSearchConfig(rawConfig);
+  const { raw: rawConfig, resolved: config } = prepared(search);
   const spec = scheduleSpec(options);
   return client.schedule.create({
     scheduleId: options.scheduleId,
@@ -129,7 +130,7 @@ export async function createSearchSchedule(client: Client, rawConfig: unknown, o
 
 /** Changes what is given and keeps the rest; a new config is validated before anything changes. */
 export async function updateSearchSchedule(client: Client, scheduleId: string, changes: SearchScheduleUpdate): Promise<SearchScheduleInfo> {
-  const config = changes.config !== undefined ? resolveSearchConfig(changes.config) : undefined;
+  const config = changes.config !== undefined ? prepared(changes.config) : undefined;
   const retimed = hasTimes(changes);
   if (retimed) scheduleSpec(changes);
   else if (changes.timezone !== undefined) checkTimezone(changes.timezone);
@@ -146,10 +147,10 @@ export async function updateSearchSchedule(client: Client, scheduleId: string, c
     action: {
       ...prev.action,
       ...(changes.taskQueue !== undefined ? { taskQueue: changes.taskQueue } : {}),
-      ...(config ? { args: [changes.config], typedSearchAttributes: identityAttributes(config) } : {}),
+      ...(config ? { args: [config.raw], typedSearchAttributes: identityAttributes(config.resolved) } : {}),
     },
     policies: policies(changes, prev.policies),
-    ...(config ? { typedSearchAttributes: identityAttributes(config) } : {}),
+    ...(config ? { typedSearchAttributes: identityAttributes(config.resolved) } : {}),
   }));
   return describeSearchSchedule(client, scheduleId);
 }

@@ -1,6 +1,6 @@
 import { Client, WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
-import { resolveSearchConfig } from '../config/resolve';
+import { prepared } from '../config/prepared';
 import { identityAttributes } from '../search-attributes';
 import { EVALUATORS } from '../evaluators/registry';
 import type { ParetoPoint, SearchResult } from '../search/summary';
@@ -25,17 +25,18 @@ export function defaultWorkflowId(config: SearchConfig, now = new Date()): strin
   return `nas-${config.space}-${config.dataset}-${config.strategy.name}-s${config.seed}-${stamp}`;
 }
 
+/** Starts a search from a PreparedConfig (resolved by the caller, not again here) or raw JSON (resolved here). */
 export async function startSearch(
   client: Client,
-  rawConfig: unknown,
+  search: unknown,
   options: StartOptions = {},
 ): Promise<WorkflowHandleWithFirstExecutionRunId<(input: unknown) => Promise<SearchResult>>> {
-  const config = resolveSearchConfig(rawConfig);
+  const { raw, resolved: config } = prepared(search);
   return client.workflow.start('nasSearch', {
     taskQueue: options.taskQueue ?? CONTROL_TASK_QUEUE,
     workflowId: options.workflowId ?? defaultWorkflowId(config),
     // The raw config travels, so what the user wrote is what the history shows.
-    args: [rawConfig],
+    args: [raw],
     typedSearchAttributes: new TypedSearchAttributes(identityAttributes(config)),
     ...(options.workflowTaskTimeout ? { workflowTaskTimeout: options.workflowTaskTimeout as `${number}s` } : {}),
   });

@@ -4,9 +4,14 @@ import { forbiddenKeyMessage, isForbiddenKey } from '../lib/plain-json';
 /**
  * A search config from a JSON file, with `--set path=value` overrides (the
  * value parsed as JSON when it parses, else kept as a string). Checking the
- * fields is the config layer's job; this only reads.
+ * fields is resolve.ts's job; this only reads.
  */
 export function loadConfig(file: string, sets: readonly string[] = []): Record<string, unknown> {
+  return withSets(readConfigFile(file), sets);
+}
+
+/** A config file's JSON object, or an error naming the file and what to do. */
+export function readConfigFile(file: string): Record<string, unknown> {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -23,11 +28,20 @@ export function loadConfig(file: string, sets: readonly string[] = []): Record<s
   if (typeof config !== 'object' || config === null || Array.isArray(config)) {
     throw new Error(`${file}: a search config is a JSON object, e.g. {"space": "nb201", "dataset": "cifar10", "strategy": "random", "budget": 100}`);
   }
-  for (const set of sets) applySet(config as Record<string, unknown>, set);
   return config as Record<string, unknown>;
 }
 
-function applySet(config: Record<string, unknown>, set: string): void {
+/**
+ * `config` with `--set path=value` overrides applied (a file's, or a
+ * schedule's stored config), as a new object: only the objects along each
+ * path are copied, so the original is left as it was and no deep value is
+ * walked (a 10,000-deep config is refused by the check, not overflowed here).
+ */
+export function withSets(config: Record<string, unknown>, sets: readonly string[]): Record<string, unknown> {
+  return sets.reduce(applySet, config);
+}
+
+function applySet(config: Record<string, unknown>, set: string): Record<string, unknown> {
   const eq = set.indexOf('=');
   if (eq < 1) throw new Error(`--set ${set}: expected field=value, e.g. --set budget=200 or --set strategy.name=evolution`);
   const path = set.slice(0, eq).split('.');
@@ -42,10 +56,14 @@ function applySet(config: Record<string, unknown>, set: string): void {
   } catch {
     // A bare word stays a string: --set dataset=cifar100
   }
-  let node: Record<string, unknown> = config;
+  const root: Record<string, unknown> = { ...config };
+  let node = root;
   for (const key of path.slice(0, -1)) {
-    if (!Object.hasOwn(node, key) || typeof node[key] !== 'object' || node[key] === null) node[key] = {};
-    node = node[key] as Record<string, unknown>;
+    const child = Object.hasOwn(node, key) ? node[key] : undefined;
+    const copy = Array.isArray(child) ? [...child] : typeof child === 'object' && child !== null ? { ...child } : {};
+    node[key] = copy;
+    node = copy as Record<string, unknown>;
   }
   node[path[path.length - 1]!] = value;
+  return root;
 }

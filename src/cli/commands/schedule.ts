@@ -1,9 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client, type ScheduleOverlapPolicy, type WorkflowExecutionInfo } from '@temporalio/client';
-import { loadConfig } from '../../client/config-file';
-import { describeLlm, withDefaultLlm } from '../../client/llm-defaults';
 import {
   backfillSearchSchedule,
   createSearchSchedule,
@@ -17,7 +12,9 @@ import {
   updateSearchSchedule,
   type SearchScheduleInfo,
 } from '../../client/schedule';
-import { resolveSearchConfig } from '../../config/resolve';
+import { describeLlm, withDefaultLlm } from '../../config/llm-defaults';
+import { readConfigFile, withSets } from '../../config/load';
+import { PreparedConfig } from '../../config/prepared';
 import { NAS_BEST_VAL_ACC, NAS_EVALUATED } from '../../search-attributes';
 import { CONTROL_TASK_QUEUE } from '../../task-queues';
 import type { TemporalTarget } from '../../temporal/connection';
@@ -52,28 +49,19 @@ function onSchedule<T>(id: string, fn: (client: Client, target: TemporalTarget) 
   });
 }
 
-/** A config file with --set overrides, refused with the config layer's message before anything is created or changed. */
-function configFrom(file: string, sets: readonly string[]): Record<string, unknown> {
+/**
+ * A config (a file's, or the schedule's own for `update <id> --set budget=200`)
+ * with --set overrides, checked and resolved once: refused with the config
+ * layer's message before anything is created or changed.
+ */
+function prepare(read: () => Record<string, unknown>, sets: readonly string[]): PreparedConfig {
   let config: Record<string, unknown>;
   try {
-    config = withDefaultLlm(loadConfig(file, sets));
+    config = withDefaultLlm(withSets(read(), sets));
   } catch (err) {
     throw usageError((err as Error).message);
   }
-  resolveSearchConfig(config);
-  return config;
-}
-
-/** `update <id> --set budget=200` without a file: the overrides apply to the schedule's config, read exactly as from a file. */
-function withSets(current: unknown, sets: readonly string[]): Record<string, unknown> {
-  const dir = mkdtempSync(join(tmpdir(), 'collm-schedule-'));
-  try {
-    const file = join(dir, 'config.json');
-    writeFileSync(file, JSON.stringify(current));
-    return configFrom(file, sets);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return PreparedConfig.of(config);
 }
 
 const gaveTimes = (flags: TimingFlags) => flags.cron.length > 0 || flags.calendar.length > 0;
@@ -150,7 +138,7 @@ export const scheduleCommand: CliCommand = {
       'collm-nas schedule create weekdays config/default.json --calendar \'{"hour": 2, "dayOfWeek": {"start": "MONDAY", "end": "FRIDAY"}}\' --trigger-now',
     ]);
     create.action(async (id: string, file: string, options: CreateOptions) => {
-      const config = configFrom(file, options.set);
+      const config = prepare(() => readConfigFile(file), options.set);
       const timing = timingOf(options);
       if (!timing.cron && !timing.calendars && timing.every === undefined) {
         throw usageError('schedule create: say when runs start: --cron \'0 2 * * *\', --every 24h or --calendar \'{"hour": 2}\'');
@@ -168,7 +156,7 @@ export const scheduleCommand: CliCommand = {
           });
           const info = await describeSearchSchedule(client, id);
           printInfo('created ', info, options.json);
-          const llm = describeLlm(resolveSearchConfig(config));
+          const llm = describeLlm(config.resolved);
           if (!options.json && llm) console.log(llm);
         },
         gaveTimes(options),
@@ -194,11 +182,14 @@ export const scheduleCommand: CliCommand = {
       if (!file && options.set.length === 0 && Object.keys(timing).length === 0 && options.taskQueue === undefined) {
         throw usageError('schedule update: nothing to change: give a config file, --set, new times (--cron, --every, --calendar) or policies (see --help)');
       }
-      let config = file ? configFrom(file, options.set) : undefined;
+      let config = file ? prepare(() => readConfigFile(file), options.set) : undefined;
       await onSchedule(
         id,
         async (client) => {
-          if (!config && options.set.length > 0) config = withSets((await describeSearchSchedule(client, id)).config, options.set);
+          if (!config && options.set.length > 0) {
+            const current = (await describeSearchSchedule(client, id)).config;
+            config = prepare(() => current as Record<string, unknown>, options.set);
+          }
           const info = await updateSearchSchedule(client, id, {
             ...timing,
             ...(config ? { config } : {}),

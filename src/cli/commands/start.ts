@@ -1,7 +1,7 @@
-import { loadConfig } from '../../client/config-file';
-import { describeLlm, withDefaultLlm } from '../../client/llm-defaults';
 import { startSearch } from '../../client/search';
-import { resolveSearchConfig } from '../../config/resolve';
+import { describeLlm, withDefaultLlm } from '../../config/llm-defaults';
+import { loadConfig } from '../../config/load';
+import { PreparedConfig } from '../../config/prepared';
 import { CONTROL_TASK_QUEUE } from '../../task-queues';
 import { webUiLink } from '../../temporal/connection';
 import { collect, GROUP, printJson, withExamples, withJson, type CliCommand } from '../command';
@@ -43,11 +43,11 @@ export const startCommand: CliCommand = {
       } catch (err) {
         throw usageError((err as Error).message);
       }
-      // Refused here, with every bad field named, before a server is even needed.
-      const resolved = resolveSearchConfig(config);
+      // Refused here, with every bad field named, before a server is even needed; resolved once.
+      const search = PreparedConfig.of(config);
       await withClient(async (client, target) => {
-        const handle = await startSearch(client, config, { taskQueue: options.taskQueue, ...(options.id ? { workflowId: options.id } : {}) });
-        const llm = describeLlm(resolved);
+        const handle = await startSearch(client, search, { taskQueue: options.taskQueue, ...(options.id ? { workflowId: options.id } : {}) });
+        const llm = describeLlm(search.resolved);
         const webUi = webUiLink(target, handle.workflowId);
         const started = { workflowId: handle.workflowId, runId: handle.firstExecutionRunId, ...(llm ? { llm } : {}), ...(webUi ? { webUi } : {}) };
         if (!options.json) {
