@@ -48,7 +48,7 @@ async function main() {
   const engine = createEngine(config);
   const space = engine.space;
   const { name: _name, ...options } = config.strategy;
-  const k: Collm = { config, options: collmOptions.parse(options), space, navigator: config.llm.navigator!, generator: config.llm.generator! };
+  const collmSetup: Collm = { config, options: collmOptions.parse(options), space, navigator: config.llm.navigator!, generator: config.llm.generator! };
   if (config.llm.generator!.provider !== 'local') throw new Error(`the default LLM is ${config.llm.generator!.provider}, not the embedded model`);
 
   // A search's state after `n` evaluations: random cells with made-up accuracies, reproducible.
@@ -94,10 +94,10 @@ async function main() {
     let search = evaluateMore(engine.init(), 40);
     if (reuse) {
       // (a) Generator: iteration 5 (40 evaluated), then iteration 6 with 10 more and a new strategy, then its follow-up.
-      const cold = generatorCall(k, search, { ...initCollm(k.options), strategy: strategies[0] }, COUNT);
+      const cold = generatorCall(collmSetup, search, { ...initCollm(collmSetup.options), strategy: strategies[0] }, COUNT);
       generatorRequests.push(['Generator, cold', { ...cold.call.request, seed: 1 }]);
       search = evaluateMore(search, 10);
-      const warm = generatorCall(k, search, { ...initCollm(k.options), strategy: strategies[1] }, COUNT);
+      const warm = generatorCall(collmSetup, search, { ...initCollm(collmSetup.options), strategy: strategies[1] }, COUNT);
       generatorRequests.push(['Generator, warm (next iteration)', { ...warm.call.request, seed: 2 }]);
     }
     for (let i = 0; i < generatorRequests.length; i++) {
@@ -107,20 +107,20 @@ async function main() {
         // The follow-up quotes the answer back with the first three candidates refused.
         const list = (answer.json as { candidates?: unknown[] } | undefined)?.candidates ?? [];
         const errors = list.slice(0, 3).map((c, j) => `candidates[${j}] ${JSON.stringify(c)} was already evaluated or repeats another candidate`);
-        const collm: CollmState = { ...initCollm(k.options), strategy: strategies[1] };
-        const first = { ...generatorCall(k, search, collm, COUNT).call, request };
-        generatorRequests.push(['Generator, follow-up', { ...retryCall(k, first, answer, errors, COUNT, collm).request, seed: 3 }]);
+        const collm: CollmState = { ...initCollm(collmSetup.options), strategy: strategies[1] };
+        const first = { ...generatorCall(collmSetup, search, collm, COUNT).call, request };
+        generatorRequests.push(['Generator, follow-up', { ...retryCall(collmSetup, first, answer, errors, COUNT, collm).request, seed: 3 }]);
       }
     }
 
     // (b) Navigator: the initial strategy, then refinements after each (simulated) batch of 10.
-    let collm: CollmState = initCollm(k.options);
+    let collm: CollmState = initCollm(collmSetup.options);
     let nav = search;
     for (let turn = 0; turn < TURNS; turn++) {
       let request = navigatorRequests[turn];
       if (!request) {
         const lastBatch = turn === 0 ? [] : nav.evaluated.slice(-10);
-        const next = navigatorCall(k, nav, collm, lastBatch);
+        const next = navigatorCall(collmSetup, nav, collm, lastBatch);
         collm = next.state;
         request = { ...next.call.request, seed: 100 + turn };
         navigatorRequests.push(request);

@@ -22,24 +22,24 @@ test('every Navigator and summary request of a 25-iteration search fits the embe
     const engine = createEngine(config);
     const rng = Rng.fromSeed(2);
     const { name: _n, ...options } = config.strategy;
-    const k: Collm = { config, options: collmOptions.parse(options), space: engine.space, navigator: config.llm.navigator!, generator: config.llm.generator! };
+    const collmSetup: Collm = { config, options: collmOptions.parse(options), space: engine.space, navigator: config.llm.navigator!, generator: config.llm.generator! };
     let search = engine.init();
-    let collm = initCollm(k.options);
+    let collm = initCollm(collmSetup.options);
     let summaries = 0;
     for (let i = 0; i < 25; i++) {
       const archs = Array.from({ length: 10 }, () => engine.space.sample(rng));
       const cands = [...new Map(archs.map((a) => [engine.space.key(a), { arch: engine.space.format(a), key: engine.space.key(a), origin: 'llm' as const }])).values()];
       search = engine.record(search, cands, cands.map((c) => ({ valAcc: 60 + rng.next() * 20, cost: engine.space.cost(engine.space.parse(c.arch), config.dataset) })));
-      const summary = summaryCall(k, collm);
+      const summary = summaryCall(collmSetup, collm);
       if (summary) {
         summaries++;
         assert.ok(tokens(summary.request.messages) + summary.request.maxTokens! <= 8192, `${space}: summary ${i} ${tokens(summary.request.messages)} tokens`);
-        collm = acceptSummary(collm, answer('y '.repeat(k.navigator.maxTokens)));
+        collm = acceptSummary(collm, answer('y '.repeat(collmSetup.navigator.maxTokens)));
       }
-      const turn = navigatorCall(k, search, collm, search.evaluated.slice(-cands.length));
+      const turn = navigatorCall(collmSetup, search, collm, search.evaluated.slice(-cands.length));
       assert.ok(tokens(turn.call.request.messages) + turn.call.request.maxTokens! <= 8192, `${space}: turn ${i} ${tokens(turn.call.request.messages)} tokens`);
       // A long answer: as many tokens as the Navigator may write, of the digits it likes to quote.
-      collm = acceptNavigator(turn.state, answer(`# SUMMARY\n${'3, 5, 7; '.repeat(k.navigator.maxTokens / 3)}`));
+      collm = acceptNavigator(turn.state, answer(`# SUMMARY\n${'3, 5, 7; '.repeat(collmSetup.navigator.maxTokens / 3)}`));
     }
     assert.ok(summaries > 0, `${space}: the conversation was summarised`);
   }

@@ -29,7 +29,7 @@ import { nb201Table } from './helpers';
 
 const answer = (text: string, json?: unknown): ChatResponse => ({ text, ...(json !== undefined ? { json } : {}), model: 'm', tokensIn: 10, tokensOut: 5, latencyMs: 7 });
 
-/** The Coordinator's view of a collm search (`k`) with n random architectures evaluated. */
+/** The Coordinator's view of a collm search (`collmSetup`) with n random architectures evaluated. */
 function searchWith(n: number, extra: Record<string, unknown> = {}, more: Partial<SearchConfigInput> = {}) {
   const config = resolveSearchConfig({ budget: 100, strategy: { name: 'collm', ...extra }, seed: 1, ...more });
   const engine = createEngine(config);
@@ -39,8 +39,8 @@ function searchWith(n: number, extra: Record<string, unknown> = {}, more: Partia
   const cands = [...new Map(archs.map((a) => [nb201Space.key(a), { arch: nb201Space.format(a), key: nb201Space.key(a), origin: 'llm' as const }])).values()];
   state = engine.record(state, cands, cands.map((c) => nb201Table().lookup(c.arch, 'cifar10')));
   const { name: _name, ...options } = config.strategy;
-  const k: Collm = { config, options: collmOptions.parse(options), space: nb201Space, navigator: config.llm.navigator!, generator: config.llm.generator! };
-  return { k, c: k.options, state };
+  const collmSetup: Collm = { config, options: collmOptions.parse(options), space: nb201Space, navigator: config.llm.navigator!, generator: config.llm.generator! };
+  return { collmSetup, c: collmSetup.options, state };
 }
 
 test('prompts name no benchmark and quote no benchmark numbers', () => {
@@ -61,21 +61,21 @@ test('the Generator schema is derived from the space schema and asks for exactly
 });
 
 test('checkGenerated accepts only legal, new, feasible candidates and counts the rest', () => {
-  const { k, c, state } = searchWith(5);
+  const { collmSetup, c, state } = searchWith(5);
   const taken = new Set(state.evaluated.map((e) => e.key));
   const old = nb201Space.parse(state.evaluated[0]!.arch);
   const fresh = ['nor_conv_3x3', 'nor_conv_3x3', 'nor_conv_3x3', 'nor_conv_3x3', 'nor_conv_3x3', 'nor_conv_3x3'];
-  const r = checkGenerated(k, answer('x', { candidates: [fresh, fresh, old, ['conv'], 'text'] }), taken, 10, initCollm(c).stats, 'llm');
+  const r = checkGenerated(collmSetup, answer('x', { candidates: [fresh, fresh, old, ['conv'], 'text'] }), taken, 10, initCollm(c).stats, 'llm');
   assert.equal(r.accepted.length, 1);
   assert.equal(r.stats.duplicate, 2);
   assert.equal(r.stats.illegal, 2);
   assert.equal(r.stats.generated, 5);
   assert.match(r.errors.join('\n'), /candidates\[3\] \["conv"\] is not valid/);
   assert.match(r.errors.join('\n'), /candidates\[2\] .* already evaluated/);
-  const bad = checkGenerated(k, answer('nope'), taken, 10, initCollm(c).stats, 'llm');
+  const bad = checkGenerated(collmSetup, answer('nope'), taken, 10, initCollm(c).stats, 'llm');
   assert.equal(bad.stats.invalidJson, 1);
   // A constraint is checked before anything is evaluated.
-  const small = searchWith(0, {}, { constraint: { metric: 'flops', max: 50 } }).k;
+  const small = searchWith(0, {}, { constraint: { metric: 'flops', max: 50 } }).collmSetup;
   const over = checkGenerated(small, answer('x', { candidates: [fresh] }), new Set(), 10, initCollm(c).stats, 'llm');
   assert.equal(over.stats.infeasible, 1);
   assert.equal(over.accepted.length, 0);
@@ -83,12 +83,12 @@ test('checkGenerated accepts only legal, new, feasible candidates and counts the
 
 test('the Navigator keeps its conversation; memory "none" starts afresh each turn', () => {
   for (const memory of ['navigator', 'none'] as const) {
-    const { k, c, state } = searchWith(10, { memory });
+    const { collmSetup, c, state } = searchWith(10, { memory });
     let collm = initCollm(c);
-    const t0 = navigatorCall(k, state, collm, []);
+    const t0 = navigatorCall(collmSetup, state, collm, []);
     assert.match(t0.call.request.messages.at(-1)!.content, /initial search strategy/);
     collm = acceptNavigator(t0.state, answer('# SUMMARY\nfirst'));
-    const t1 = navigatorCall(k, state, collm, state.evaluated);
+    const t1 = navigatorCall(collmSetup, state, collm, state.evaluated);
     const msgs = t1.call.request.messages;
     if (memory === 'navigator') {
       assert.equal(msgs.length, 4);
@@ -104,13 +104,13 @@ test('the Navigator keeps its conversation; memory "none" starts afresh each tur
 });
 
 test('a long Navigator conversation is summarised, never cut', () => {
-  const { k, c, state } = searchWith(40, { contextBudgetChars: 2000 });
+  const { collmSetup, c, state } = searchWith(40, { contextBudgetChars: 2000 });
   let collm = initCollm(c);
   for (let i = 0; i < 4; i++) {
-    const turn = navigatorCall(k, state, collm, state.evaluated.slice(i * 10, i * 10 + 10));
+    const turn = navigatorCall(collmSetup, state, collm, state.evaluated.slice(i * 10, i * 10 + 10));
     collm = acceptNavigator(turn.state, answer(`# SUMMARY\nstrategy ${i} ${'x'.repeat(300)}`));
   }
-  const call = summaryCall(k, collm);
+  const call = summaryCall(collmSetup, collm);
   assert.ok(call, 'over budget: a summary is asked for');
   assert.equal(call.purpose, 'summary');
   assert.match(call.request.messages.at(-1)!.content, /Summarise everything above/);
@@ -120,13 +120,13 @@ test('a long Navigator conversation is summarised, never cut', () => {
   assert.match(after.navigator[1]!.content, /Summary of the earlier iterations[\s\S]*3x3 convolutions win/);
   assert.match(after.navigator[2]!.content, /strategy 3/);
   assert.equal(after.stats.summaries, 1);
-  assert.equal(summaryCall(k, after), undefined);
+  assert.equal(summaryCall(collmSetup, after), undefined);
 });
 
 test('the Generator sees the strategy and the visited architectures to avoid, and memory "both" keeps its turns', () => {
-  const { k, c, state } = searchWith(20, { visitedInPrompt: 8 });
+  const { collmSetup, c, state } = searchWith(20, { visitedInPrompt: 8 });
   const collm = { ...initCollm(c), strategy: 'Use many convolutions.' };
-  const { call } = generatorCall(k, state, collm, 10);
+  const { call } = generatorCall(collmSetup, state, collm, 10);
   const user = call.request.messages[1]!.content;
   assert.match(user, /Use many convolutions\./);
   assert.match(user, /Write exactly 10/);
@@ -135,9 +135,9 @@ test('the Generator sees the strategy and the visited architectures to avoid, an
 });
 
 test('fillWithMutations proposes new, feasible neighbours of the best', () => {
-  const { k, state } = searchWith(30);
+  const { collmSetup, state } = searchWith(30);
   const taken = new Set(state.evaluated.map((e) => e.key));
-  const fill = fillWithMutations(k, state, taken, 10, Rng.fromSeed(1));
+  const fill = fillWithMutations(collmSetup, state, taken, 10, Rng.fromSeed(1));
   assert.equal(fill.length, 10);
   assert.equal(new Set(fill.map((f) => f.key)).size, 10);
   for (const f of fill) assert.ok(!state.evaluated.some((e) => e.key === f.key));
@@ -191,17 +191,17 @@ test('every shipped config in config/ is valid, and collm picks the endpoint fro
 });
 
 test('an embedded model\'s small context bounds the Navigator conversation: every call fits', () => {
-  const { k, c, state } = searchWith(100, {}, { llm: { provider: 'local', contextSize: 4096, maxTokens: 900, roles: { navigator: { maxTokens: 200 } } } });
-  assert.ok(conversationBudget(k) < c.contextBudgetChars);
+  const { collmSetup, c, state } = searchWith(100, {}, { llm: { provider: 'local', contextSize: 4096, maxTokens: 900, roles: { navigator: { maxTokens: 200 } } } });
+  assert.ok(conversationBudget(collmSetup) < c.contextBudgetChars);
   let collm = initCollm(c);
   // Ten refinements with long answers: summaries keep every request under the context (at 2 chars per token).
   for (let i = 0; i < 10; i++) {
-    const summary = summaryCall(k, collm);
+    const summary = summaryCall(collmSetup, collm);
     if (summary) {
       assert.ok(JSON.stringify(summary.request.messages).length / 2 + 200 < 4096, `summary request ${i} fits`);
       collm = acceptSummary(collm, answer('x'.repeat(600)));
     }
-    const turn = navigatorCall(k, state, collm, state.evaluated.slice(i * 10, i * 10 + 10));
+    const turn = navigatorCall(collmSetup, state, collm, state.evaluated.slice(i * 10, i * 10 + 10));
     assert.ok(JSON.stringify(turn.call.request.messages).length / 2 + 200 < 4096, `navigator request ${i} fits`);
     collm = acceptNavigator(turn.state, answer(`# SUMMARY\n${'y'.repeat(800)}`));
   }
@@ -209,14 +209,14 @@ test('an embedded model\'s small context bounds the Navigator conversation: ever
 });
 
 test('on an embedded model the Generator exchange, follow-up included, fits the context', () => {
-  const { k, c, state } = searchWith(100, {}, { llm: { provider: 'local', contextSize: 6144, maxTokens: 900 } });
-  const limits = generatorPromptLimits(k, 10);
+  const { collmSetup, c, state } = searchWith(100, {}, { llm: { provider: 'local', contextSize: 6144, maxTokens: 900 } });
+  const limits = generatorPromptLimits(collmSetup, 10);
   assert.ok(limits.visited > 5 && limits.visited < c.visitedInPrompt, String(limits.visited));
   const collm = { ...initCollm(c), strategy: 'z'.repeat(6000) };
-  const first = generatorCall(k, state, collm, 10);
+  const first = generatorCall(collmSetup, state, collm, 10);
   const bigAnswer = answer(JSON.stringify({ candidates: Array(10).fill(['nor_conv_3x3', 'nor_conv_3x3', 'nor_conv_3x3', 'nor_conv_3x3', 'nor_conv_3x3', 'nor_conv_3x3']) }, null, 4));
   const errors = Array.from({ length: 10 }, (_, i) => `candidates[${i}] ["nor_conv_3x3","nor_conv_3x3","nor_conv_3x3","nor_conv_3x3","nor_conv_3x3","nor_conv_3x3"] was already evaluated or repeats another candidate`);
-  const retry = retryCall(k, first.call, bigAnswer, errors, 10, collm);
+  const retry = retryCall(collmSetup, first.call, bigAnswer, errors, 10, collm);
   // Measured with the SmolLM2 tokenizer: these prompts run about 2.9 characters per token.
   const tokens = retry.request.messages.reduce((n, m) => n + m.content.length, 0) / 2.9 + 5 * retry.request.messages.length;
   assert.ok(tokens + 900 < 6144, `${Math.round(tokens)} prompt tokens`);
@@ -257,17 +257,17 @@ test('the Generator exchange fits an embedded model for every space, however lon
     const cands = [...new Map(archs.map((a) => [space.key(a), { arch: space.format(a), key: space.key(a), origin: 'llm' as const }])).values()];
     const state = engine.record(engine.init(), cands, cands.map((_, i) => ({ valAcc: 50 + (i % 40), cost: space.cost(space.parse(cands[i]!.arch), config.dataset) })));
     const { name: _n, ...options } = config.strategy;
-    const k: Collm = { config, options: collmOptions.parse(options), space, navigator: config.llm.navigator!, generator: config.llm.generator! };
-    const collm = { ...initCollm(k.options), strategy: 'z'.repeat(6000) };
-    const first = generatorCall(k, state, collm, 10);
+    const collmSetup: Collm = { config, options: collmOptions.parse(options), space, navigator: config.llm.navigator!, generator: config.llm.generator! };
+    const collm = { ...initCollm(collmSetup.options), strategy: 'z'.repeat(6000) };
+    const first = generatorCall(collmSetup, state, collm, 10);
     // The longest answer the grammar admits, then every refused candidate quoted back.
     const longest = first.call.request.maxTokens!;
     const errors = cands.slice(0, 10).map((c, i) => `candidates[${i}] ${JSON.stringify(space.parse(c.arch))} was already evaluated or repeats another candidate`);
-    const retry = retryCall(k, first.call, answer('x'.repeat(longest)), errors, 10, collm);
+    const retry = retryCall(collmSetup, first.call, answer('x'.repeat(longest)), errors, 10, collm);
     // These prompts run about 2.5-3 characters per token with the SmolLM2 tokenizer; 2.5 is the cautious end.
     const tokens = retry.request.messages.reduce((n, m) => n + m.content.length, 0) / 2.5 + 5 * retry.request.messages.length;
     assert.ok(tokens + longest < 8192, `${spaceName}: ${Math.round(tokens)} prompt tokens + ${longest} answer`);
-    assert.ok(generatorPromptLimits(k, 10).visited >= 10, `${spaceName}: still lists some visited architectures`);
+    assert.ok(generatorPromptLimits(collmSetup, 10).visited >= 10, `${spaceName}: still lists some visited architectures`);
   }
 });
 
@@ -310,20 +310,20 @@ test('the result says where the evaluated architectures and the top-k came from'
 });
 
 test('collm-v2: the Navigator is credited only with its strategy\'s candidates; the fill is listed apart, with the proposal counts', () => {
-  const { k, state } = searchWith(12, { promptVersion: 'collm-v2' });
+  const { collmSetup, state } = searchWith(12, { promptVersion: 'collm-v2' });
   const batch = state.evaluated.slice(0, 6).map((e, i) => ({ ...e, origin: i < 2 ? ('llm' as const) : ('fill' as const) }));
-  const collm = { ...initCollm(k.options), strategy: '# SUMMARY\nx', lastProposals: { generated: 10, duplicate: 7, illegal: 1, infeasible: 0 } };
-  const user = navigatorCall(k, state, collm, batch).call.request.messages.at(-1)!.content;
+  const collm = { ...initCollm(collmSetup.options), strategy: '# SUMMARY\nx', lastProposals: { generated: 10, duplicate: 7, illegal: 1, infeasible: 0 } };
+  const user = navigatorCall(collmSetup, state, collm, batch).call.request.messages.at(-1)!.content;
   const [fromLlm, fromFill] = user.split('Added by the Coordinator');
   assert.equal((fromLlm!.match(/^- \|/gm) ?? []).length, 2, 'two of its own');
   assert.equal((fromFill!.match(/^- \|/gm) ?? []).length, 4, 'four fills, apart');
   assert.match(user, /10 written, 2 evaluated, 7 repeated an evaluated architecture, 1 were not valid, 0 exceeded the cost budget/);
-  assert.equal(k.options.promptVersion, 'collm-v2');
+  assert.equal(collmSetup.options.promptVersion, 'collm-v2');
 });
 
 test('collm-v2: the Generator sees the cost budget in numbers, the best with accuracy and cost, and canonical visited cells', () => {
-  const { k, state } = searchWith(30, { promptVersion: 'collm-v2' }, { constraint: { metric: 'flops', max: 150 } });
-  const user = generatorCall(k, state, { ...initCollm(k.options), strategy: 'go' }, 10).call.request.messages.at(-1)!.content;
+  const { collmSetup, state } = searchWith(30, { promptVersion: 'collm-v2' }, { constraint: { metric: 'flops', max: 150 } });
+  const user = generatorCall(collmSetup, state, { ...initCollm(collmSetup.options), strategy: 'go' }, 10).call.request.messages.at(-1)!.content;
   assert.match(user, /COST BUDGET: at most 150 MFLOPs/);
   assert.match(user, /BEST SO FAR[^\n]*\n- \[[^\n]+\] {2}accuracy \d+\.\d\d%, \d+\.\d MFLOPs/);
   assert.match(user, /two encodings of the same network[^\n]*count as the same architecture/);
@@ -335,14 +335,14 @@ test('collm-v2: the Generator sees the cost budget in numbers, the best with acc
   }
   // A refused candidate's reason carries the numbers.
   const big = Array(6).fill('nor_conv_3x3');
-  const checked = checkGenerated(k, answer('x', { candidates: [big] }), new Set(), 1, initCollm(k.options).stats, 'llm');
+  const checked = checkGenerated(collmSetup, answer('x', { candidates: [big] }), new Set(), 1, initCollm(collmSetup.options).stats, 'llm');
   assert.match(checked.errors[0]!, /exceeds the cost budget: 220\.1 MFLOPs, the budget is at most 150 MFLOPs/);
 });
 
 test('collm-v3 (the default): one iteration\'s Generator prompt is a prefix of the next one\'s up to the newly evaluated architectures', () => {
-  const { k, state } = searchWith(40, {}, { constraint: { metric: 'flops', max: 150 } });
-  assert.equal(k.options.promptVersion, 'collm-v3');
-  const at = (n: number, strategy: string) => generatorCall(k, { ...state, evaluated: state.evaluated.slice(0, n) }, { ...initCollm(k.options), strategy }, 10).call.request.messages;
+  const { collmSetup, state } = searchWith(40, {}, { constraint: { metric: 'flops', max: 150 } });
+  assert.equal(collmSetup.options.promptVersion, 'collm-v3');
+  const at = (n: number, strategy: string) => generatorCall(collmSetup, { ...state, evaluated: state.evaluated.slice(0, n) }, { ...initCollm(collmSetup.options), strategy }, 10).call.request.messages;
   const [system1, user1] = at(30, 'Prefer convolutions.');
   const [system2, user2] = at(40, 'Now try pooling on the first edge.');
   assert.equal(system2!.content, system1!.content);
@@ -387,10 +387,10 @@ test('collm-v2: a strategy without its sections is asked for once more, and the 
 });
 
 test('memory "both" on a small context keeps only the Generator turns that fit', () => {
-  const { k, state } = searchWith(60, { memory: 'both' });
+  const { collmSetup, state } = searchWith(60, { memory: 'both' });
   const long = 'x'.repeat(6000);
-  const collm = { ...initCollm(k.options), strategy: 'go', generator: Array.from({ length: 6 }, (_, i) => ({ role: i % 2 ? ('assistant' as const) : ('user' as const), content: long })) };
-  const messages = generatorCall(k, state, collm, 10).call.request.messages;
+  const collm = { ...initCollm(collmSetup.options), strategy: 'go', generator: Array.from({ length: 6 }, (_, i) => ({ role: i % 2 ? ('assistant' as const) : ('user' as const), content: long })) };
+  const messages = generatorCall(collmSetup, state, collm, 10).call.request.messages;
   assert.ok(messages.length < 2 + 6, `${messages.length - 2} memory turns kept`);
   assert.equal((messages.length - 2) % 2, 0, 'whole exchanges only');
 });

@@ -20,10 +20,10 @@ export function nb201Table(): Nb201Table {
 }
 
 /** The same search run in this process, without Temporal: the reference a durable run must equal. */
-export function runInProcess(config: SearchConfigInput, io: SearchIo = {}): Promise<SearchResult> {
+export function runInProcess(config: SearchConfigInput, ports: SearchIo = {}): Promise<SearchResult> {
   const parsed = resolveSearchConfig(config);
   const latency = parsed.constraint?.metric === 'latency' ? parsed.constraint.device : undefined;
-  return runSearch(parsed, (c) => nb201Table().lookup(c.arch, parsed.dataset, latency), io);
+  return runSearch(parsed, (c) => nb201Table().lookup(c.arch, parsed.dataset, latency), ports);
 }
 
 let runtimeInstalled = false;

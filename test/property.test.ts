@@ -203,8 +203,8 @@ function coordinator(space: SearchSpace<unknown>, mode: 'free' | 'edit', n: numb
   const cands = [...new Map(archs.map((a) => [space.key(a), { arch: space.format(a), key: space.key(a), origin: 'random' as const }])).values()];
   const state = engine.record(engine.init(), cands, cands.map((c, i) => ({ valAcc: 50 + i, cost: space.cost(space.parse(c.arch), config.dataset) })));
   const { name: _name, ...options } = config.strategy;
-  const k: Collm = { config, options: collmOptions.parse(options), space, navigator: config.llm.navigator!, generator: config.llm.generator! };
-  return { k, state, taken: new Set(state.evaluated.map((e) => e.key)) };
+  const collmSetup: Collm = { config, options: collmOptions.parse(options), space, navigator: config.llm.navigator!, generator: config.llm.generator! };
+  return { collmSetup, state, taken: new Set(state.evaluated.map((e) => e.key)) };
 }
 
 describe("Generator answers (the Coordinator's checkGenerated)", () => {
@@ -212,8 +212,8 @@ describe("Generator answers (the Coordinator's checkGenerated)", () => {
     const modes = STRATEGIES.get('collm').unsupported?.(space, { generatorMode: 'edit' }) ? (['free'] as const) : (['free', 'edit'] as const);
     for (const mode of modes) {
       test(`${space.name}, ${mode} mode: any answer yields only legal, new, distinct candidates, and counts the rest`, () => {
-        const { k, state, taken } = coordinator(space, mode, 6);
-        const turn = generatorCall(k, state, initCollm(k.options), 4);
+        const { collmSetup, state, taken } = coordinator(space, mode, 6);
+        const turn = generatorCall(collmSetup, state, initCollm(collmSetup.options), 4);
         const legal = samples(space).map((t) => JSON.parse(JSON.stringify(space.parse(t))) as unknown);
         const item = fc.oneof(json, legal, fc.record({ parent: fc.integer({ min: -1, max: 7 }), changes: json }, { requiredKeys: [] }));
         const answers = fc.oneof(
@@ -224,8 +224,8 @@ describe("Generator answers (the Coordinator's checkGenerated)", () => {
         );
         fc.assert(
           fc.property(answers, fc.integer({ min: 0, max: 6 }), (json, want) => {
-            const before = initCollm(k.options).stats;
-            const r = checkGenerated(k, answer(json), taken, want, before, 'llm', turn.read);
+            const before = initCollm(collmSetup.options).stats;
+            const r = checkGenerated(collmSetup, answer(json), taken, want, before, 'llm', turn.read);
             assert.ok(r.accepted.length <= want);
             const keys = new Set<string>();
             for (const c of r.accepted) {

@@ -24,7 +24,7 @@ export function createLlmActivities(env: NodeJS.ProcessEnv = process.env, allow:
         ctx.heartbeat({ purpose: call.purpose });
         // Before the provider is created: it reads the key variable.
         checkLlmAllowed(call.llm, allow);
-        return bounded(await providerFor(call.llm, env).chat(call.request, ctx.cancellationSignal));
+        return withinHistoryLimits(await providerFor(call.llm, env).chat(call.request, ctx.cancellationSignal));
       } catch (err) {
         if (err instanceof AnswerTooLarge) throw ApplicationFailure.retryable(`${call.purpose} LLM: ${err.message}`, 'LlmAnswerTooLargeError');
         if (err instanceof LlmError) {
@@ -46,11 +46,13 @@ export type LlmActivities = ReturnType<typeof createLlmActivities>;
 class AnswerTooLarge extends Error {}
 
 /**
- * The answer as the history may hold it: an answer far over any `maxTokens`
- * (a runaway endpoint) is refused, to be asked again, and long reasoning,
- * kept for the log only, keeps its end (where the model concludes).
+ * The answer checked against the workflow history's size limits, since the
+ * activity result is stored there: an answer far over any `maxTokens` (a
+ * runaway endpoint) is refused (AnswerTooLarge, retried: asked again), and
+ * long reasoning, kept for the log only, is cut to its end (where the model
+ * concludes).
  */
-function bounded(response: ChatResponse): ChatResponse {
+function withinHistoryLimits(response: ChatResponse): ChatResponse {
   if (response.text.length > MAX_LLM_ANSWER_CHARS) {
     throw new AnswerTooLarge(
       `the answer is ${response.text.length} characters, more than the ${MAX_LLM_ANSWER_CHARS} one may be (it is stored in the workflow history); ` +

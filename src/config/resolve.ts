@@ -46,15 +46,21 @@ export function resolveSearchConfig(input: unknown): SearchConfig {
 
 export { ConfigError };
 
-const scores = (e: EvaluatorPlugin, space: string): boolean => e.spaces === 'any' || e.spaces.includes(space);
+/** Whether evaluator `e` can evaluate architectures of `space` (its `spaces` lists it, or is 'any'). */
+const evaluatesSpace = (e: EvaluatorPlugin, space: string): boolean => e.spaces === 'any' || e.spaces.includes(space);
 
-/** A plug-in by name with its options, or the problems naming the field. */
-function plugin(name: string, field: string, rawOptions: unknown, optionsField: string[], space: string) {
+/**
+ * The evaluator named in `evaluation.<field>`, checked: it exists, it
+ * evaluates `space`, its options parse. Returns it with its parsed options
+ * and the problems found, each naming the config field, so that one report
+ * lists every bad field.
+ */
+function checkedEvaluator(name: string, field: string, rawOptions: unknown, optionsField: string[], space: string) {
   const problems: string[] = [];
   if (!EVALUATORS.has(name)) return { problems: [`evaluation.${field}: unknown evaluator '${clip(name)}'; ${EVALUATORS.hint}`] };
   const p = EVALUATORS.get(name);
-  if (!scores(p, space)) {
-    const fit = EVALUATORS.list().filter((e) => scores(e, space) && !e.measuresOnly === (field === 'evaluator')).map((e) => e.name);
+  if (!evaluatesSpace(p, space)) {
+    const fit = EVALUATORS.list().filter((e) => evaluatesSpace(e, space) && !e.measuresOnly === (field === 'evaluator')).map((e) => e.name);
     problems.push(`evaluation.${field}: ${name} does not evaluate space ${space}; use one of ${fit.join(', ') || '(none registered)'}`);
   }
   const options = p.options.safeParse(rawOptions ?? {}, EXPLAINED);
@@ -71,21 +77,21 @@ function plugin(name: string, field: string, rawOptions: unknown, optionsField: 
 function resolveEvaluation(core: Pick<CoreConfig, 'evaluation' | 'constraint' | 'space'>, defaultEvaluator: string): { value: Pick<EvaluationConfig, 'evaluator' | 'options' | 'costEvaluator' | 'costOptions' | 'latencyFrom'>; problems: string[] } {
   const { evaluation, constraint, space } = core;
   const evaluatorName = evaluation.evaluator ?? defaultEvaluator;
-  const main = plugin(evaluatorName, 'evaluator', evaluation.options, ['evaluation', 'options'], space);
+  const main = checkedEvaluator(evaluatorName, 'evaluator', evaluation.options, ['evaluation', 'options'], space);
   const problems = [...main.problems];
   if (main.plugin?.measuresOnly) problems.push(`evaluation.evaluator: ${evaluatorName} measures costs only; name it as evaluation.costEvaluator beside an evaluator that scores accuracy`);
   const device = constraint?.metric === 'latency' ? constraint.device : undefined;
   const mainMeasures = device !== undefined && main.plugin?.latency?.(device) === true;
   let costName = evaluation.costEvaluator;
   if (costName === undefined && device !== undefined && !mainMeasures) {
-    costName = EVALUATORS.list().find((e) => e.measuresOnly && e.latency?.(device) && scores(e, space))?.name;
+    costName = EVALUATORS.list().find((e) => e.measuresOnly && e.latency?.(device) && evaluatesSpace(e, space))?.name;
     if (costName === undefined && main.plugin) {
       problems.push(`constraint.device: evaluator ${evaluatorName} reports no latency for '${device}', nor does any cost evaluator; use a flops or params constraint, or a device one measures (e.g. "onnx:cpu")`);
     }
   }
-  let cost: ReturnType<typeof plugin> | undefined;
+  let cost: ReturnType<typeof checkedEvaluator> | undefined;
   if (costName !== undefined) {
-    cost = plugin(costName, 'costEvaluator', evaluation.costOptions, ['evaluation', 'costOptions'], space);
+    cost = checkedEvaluator(costName, 'costEvaluator', evaluation.costOptions, ['evaluation', 'costOptions'], space);
     problems.push(...cost.problems);
     if (cost.plugin && !cost.plugin.measuresOnly) problems.push(`evaluation.costEvaluator: ${costName} scores accuracy; name a cost evaluator such as onnx-cost`);
     if (cost.plugin && device !== undefined && !mainMeasures && !cost.plugin.latency?.(device)) {

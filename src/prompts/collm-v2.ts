@@ -8,7 +8,9 @@ import type { PromptSet } from './types';
  * and over-budget proposals; the Generator sees the cost budget in numbers
  * and the best architectures with their accuracy and cost, and is told that
  * two encodings of one network count as one; an answer missing its sections
- * is asked for once more.
+ * is asked for once more. (v2 also repairs a proposal that repeats an
+ * evaluated architecture: the Coordinator's part, `repairDuplicates` in
+ * src/search/collm/options.ts.)
  *
  * The prompts describe the search space and its representation, never a
  * benchmark's name, a dataset or published numbers (the LLM must not recall a table).
@@ -90,8 +92,6 @@ CANDIDATES, numbered (cost):
 {{pool}}
 
 Only {{count}} of these candidates can be evaluated. Rank them: answer with the numbers of the {{count}} you expect to be most accurate within the budget, best first, as JSON {"candidates": [numbers]}.`,
-
-  repairDuplicates: true,
 
   navigatorFix: `Your answer lacks the required section(s) {{missing}}. Answer again with all of: # SUMMARY, # KEY PATTERNS, # NAVIGATION DIRECTIONS (one ## subsection per dimension).`,
 };

@@ -8,12 +8,13 @@ import type { PromptSet } from './types';
  * iteration to the next (the cost budget, then the evaluated architectures in
  * the order they were evaluated) and ends with what changes every time (the
  * best so far, the strategy, the request). v2 opened with the strategy, so
- * every call read the whole prompt again.
+ * every call read the whole prompt again. (The visited list in evaluation
+ * order is the Coordinator's part: `visitedInEvaluationOrder` in
+ * src/search/collm/options.ts.)
  */
 export const COLLM_V3: PromptSet = {
   ...COLLM_V2,
   version: 'collm-v3',
-  visitedInEvaluationOrder: true,
 
   generatorUser: `COST BUDGET: {{costBudget}}. Architectures over it are refused before evaluation.
 ALREADY EVALUATED (canonical form; two encodings of the same network, e.g. differing only in unused positions, count as the same architecture), in the order they were evaluated:

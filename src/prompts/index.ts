@@ -14,7 +14,14 @@ export const PROMPTS: Readonly<Record<string, PromptSet>> = {
   [COLLM_V4.version]: COLLM_V4,
 };
 
-export const LATEST_PROMPTS = COLLM_V3.version;
+/**
+ * The prompt version a search gets when its config names none. Not the newest
+ * version: collm-v4 scored higher but left fewer evaluations to the LLMs'
+ * proposals and ran slower, so collm-v3 stays the default (BENCHMARKS.md,
+ * "collm-v4, and LLM ranking"). A search records the version it resolved, so
+ * changing this changes only searches started afterwards.
+ */
+export const DEFAULT_PROMPT_VERSION = COLLM_V3.version;
 
 /** Replaces each {{name}}; a missing value is a bug, so it throws rather than leave a hole. */
 export function render(template: string, values: Record<string, string | number>): string {

@@ -5,6 +5,11 @@
  *
  * Templates fill `{{name}}` placeholders (`render`); the Coordinator supplies
  * every value any version may use, and a template takes the ones it names.
+ *
+ * Prompt text only. What a version changes in the Coordinator's own code (which
+ * repeats it repairs, the order of the visited list) is in the collm
+ * strategy's table of versions, `COORDINATOR_SWITCHES` in
+ * src/search/collm/options.ts, under the same version name.
  */
 export interface PromptSet {
   version: string;
@@ -24,19 +29,4 @@ export interface PromptSet {
   generatorEditUser?: string;
   /** The ranking turn (rankPool): a numbered pool to rank; absent: the version cannot rank. */
   rankUser?: string;
-  /**
-   * The Coordinator repairs a proposal that repeats an evaluated
-   * architecture by mutating it (rather than dropping it and filling from the
-   * best). `'best'`: only a repeat of one of the best evaluated architectures
-   * (the fill's parents) is repaired; a repeat of a poor one is dropped and
-   * left to the fill. Part of the version, so a recorded search replays as it ran.
-   */
-  repairDuplicates?: boolean | 'best';
-  /**
-   * The Generator's visited list is in evaluation order, its window moved in
-   * blocks, so one call's prompt is a prefix of the next one's up to the
-   * newly evaluated architectures (a KV cache serves the rest). Absent: the
-   * best and the most recent first.
-   */
-  visitedInEvaluationOrder?: boolean;
 }

@@ -25,7 +25,12 @@ import {
  * the same proposals.
  */
 
-/** What the loop's surroundings lend the strategy: the LLM port and people's hints. */
+/**
+ * The ports the loop's surroundings lend the strategy, passed as `ports`: the
+ * LLM (the llmChat activity in a workflow, any function elsewhere) and
+ * people's steering hints. Both optional: a strategy that talks to no LLM
+ * needs neither.
+ */
 export interface SearchIo {
   llm?: LlmPort;
   takeHints?: () => string[];
@@ -40,13 +45,13 @@ export interface SearchEngine {
    * architectures first, then the strategy's, each with a canonical key not
    * seen before and meeting any cost constraint known before evaluation.
    */
-  propose(state: SearchState, io?: SearchIo): Promise<{ state: SearchState; candidates: Candidate[] }>;
+  propose(state: SearchState, ports?: SearchIo): Promise<{ state: SearchState; candidates: Candidate[] }>;
   /** Records a batch's results (same order as the candidates) and advances the iteration. */
   record(state: SearchState, candidates: readonly Candidate[], results: readonly EvalResult[]): SearchState;
   /** Records candidates whose evaluation failed after every retry, so they are not proposed again. */
   recordFailures(state: SearchState, failures: readonly { candidate: Candidate; error: string }[]): SearchState;
   /** The strategy reads the batch just recorded; call it only while the search goes on. */
-  observe(state: SearchState, batch: readonly Evaluation[], io?: SearchIo): Promise<SearchState>;
+  observe(state: SearchState, batch: readonly Evaluation[], ports?: SearchIo): Promise<SearchState>;
   /** Why the search should stop now, or undefined to go on. */
   stopReason(state: SearchState): StopReason | undefined;
   summarize(state: SearchState, reason: StopReason): SearchResult;
@@ -85,13 +90,13 @@ export function createEngine(config: SearchConfig): SearchEngine {
   const strategy: Strategy<any> = plugin.create(options.success ? options.data : resolved, { config, space });
   const isFeasible = (arch: unknown): boolean => meetsConstraint(space.cost(arch, config.dataset), config.constraint);
   const observed = observations();
-  const context = (state: SearchState, rng: Rng, io: SearchIo): ObserveContext => ({
+  const context = (state: SearchState, rng: Rng, ports: SearchIo): ObserveContext => ({
     space,
     rng,
     search: state,
     history: observed(state.evaluated),
-    ...(io.llm ? { llm: io.llm } : {}),
-    takeHints: io.takeHints ?? (() => []),
+    ...(ports.llm ? { llm: ports.llm } : {}),
+    takeHints: ports.takeHints ?? (() => []),
   });
 
   return {
@@ -110,7 +115,7 @@ export function createEngine(config: SearchConfig): SearchEngine {
       failedInARow: 0,
     }),
 
-    async propose(state, io = {}) {
+    async propose(state, ports = {}) {
       const known = new Set([...state.evaluated, ...state.failed].map((e) => e.key));
       const want = Math.min(config.batchSize, remaining(state));
       const candidates: Candidate[] = [];
@@ -127,7 +132,7 @@ export function createEngine(config: SearchConfig): SearchEngine {
       let strategyState = state.strategy;
       if (candidates.length < want) {
         const taken = new Set(known);
-        const ctx = { ...context(state, rng, io), taken, isFeasible, pending: candidates.length };
+        const ctx = { ...context(state, rng, ports), taken, isFeasible, pending: candidates.length };
         const out = await strategy.propose(state.strategy, ctx, want - candidates.length);
         strategyState = out.state;
         for (const p of out.proposals.slice(0, want - candidates.length)) {
@@ -178,9 +183,9 @@ export function createEngine(config: SearchConfig): SearchEngine {
       };
     },
 
-    async observe(state, batch, io = {}) {
+    async observe(state, batch, ports = {}) {
       const rng = new Rng(state.rng);
-      const next = await strategy.observe(state.strategy, batch.map(observe), context(state, rng, io));
+      const next = await strategy.observe(state.strategy, batch.map(observe), context(state, rng, ports));
       return { ...state, rng: rng.state(), strategy: next };
     },
 
@@ -203,23 +208,23 @@ export function createEngine(config: SearchConfig): SearchEngine {
 
 /**
  * Runs a whole search in this process (benchmarks, tests): each batch
- * evaluated in parallel by `evaluate`; an LLM strategy gets its LLM through `io.llm`.
+ * evaluated in parallel by `evaluate`; an LLM strategy gets its LLM through `ports.llm`.
  */
 export async function runSearch(
   config: SearchConfig,
   evaluate: (candidate: Candidate) => EvalResult | Promise<EvalResult>,
-  io: SearchIo = {},
+  ports: SearchIo = {},
 ): Promise<SearchResult> {
   const engine = createEngine(config);
   let state = engine.init();
   for (;;) {
     const reason = engine.stopReason(state);
     if (reason) return engine.summarize(state, reason);
-    const proposed = await engine.propose(state, io);
+    const proposed = await engine.propose(state, ports);
     state = proposed.state;
     if (proposed.candidates.length === 0) continue;
     const before = state.evaluated.length;
     state = engine.record(state, proposed.candidates, await Promise.all(proposed.candidates.map(evaluate)));
-    if (engine.stopReason(state) === undefined) state = await engine.observe(state, state.evaluated.slice(before), io);
+    if (engine.stopReason(state) === undefined) state = await engine.observe(state, state.evaluated.slice(before), ports);
   }
 }

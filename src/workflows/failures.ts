@@ -36,11 +36,13 @@ export function isFatal(err: Error): boolean {
 }
 
 /**
- * An activity's failure as the search's: the activity's own message and type
- * (bad key, unknown model, invalid config), non-retryable, rather than
- * Temporal's generic "Activity task failed".
+ * An activity's failure re-raised as the search's own: the activity's message
+ * and type (bad key, unknown model, invalid config), non-retryable, so the
+ * search fails with what went wrong rather than Temporal's generic "Activity
+ * task failed". Anything that is not an activity's application failure is
+ * returned as it is.
  */
-function surfaced(err: unknown): unknown {
+function asSearchFailure(err: unknown): unknown {
   if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) {
     const cause = err.cause;
     return ApplicationFailure.create({
@@ -53,13 +55,13 @@ function surfaced(err: unknown): unknown {
   return err;
 }
 
-/** An activity whose failure ends the search with the activity's own message (see `surfaced`). */
+/** An activity whose failure ends the search with the activity's own message (see `asSearchFailure`). */
 export function surfaceFailures<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
   return async (...args) => {
     try {
       return await fn(...args);
     } catch (err) {
-      throw surfaced(err);
+      throw asSearchFailure(err);
     }
   };
 }
@@ -107,7 +109,7 @@ export function llmFailures<A extends unknown[], R>(fn: (...args: A) => Promise<
       if (cause instanceof TimeoutFailure || (cause instanceof ApplicationFailure && !cause.nonRetryable)) {
         throw new LlmUnavailable(`LLM call failed after its retries: ${cause.message}`);
       }
-      throw surfaced(err);
+      throw asSearchFailure(err);
     }
   };
 }

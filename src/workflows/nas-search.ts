@@ -57,7 +57,7 @@ export async function nasSearch(input: unknown, carried?: CarriedState): Promise
   const state = carried ? unpackState(carried) : engine.init();
   const run: SearchRun = { config, engine, controls, runs, state, inFlight: 0, llmInFlight: false, finished: undefined };
   const evaluate = evaluationActivity(config);
-  const io = strategyIo(run);
+  const ports = strategyPorts(run);
   answerProgress(() => projectProgress(run));
   acceptBudgetExtensions(run);
   if (runs === 0) describeSearch(config, resolved, warm);
@@ -71,7 +71,7 @@ export async function nasSearch(input: unknown, carried?: CarriedState): Promise
       continue;
     }
 
-    const proposed = await strategyStep(() => engine.propose(run.state, io));
+    const proposed = await strategyStep(() => engine.propose(run.state, ports));
     run.state = keepGrownBudget(run, proposed.state);
     if (proposed.candidates.length === 0) continue;
 
@@ -81,7 +81,7 @@ export async function nasSearch(input: unknown, carried?: CarriedState): Promise
     const recordedBefore = run.state.evaluated.length;
     recordOutcomes(run, outcomes);
     if (goesOn(run)) {
-      const observed = await strategyStep(() => engine.observe(run.state, run.state.evaluated.slice(recordedBefore), io));
+      const observed = await strategyStep(() => engine.observe(run.state, run.state.evaluated.slice(recordedBefore), ports));
       run.state = keepGrownBudget(run, observed);
     }
 
@@ -95,8 +95,8 @@ export async function nasSearch(input: unknown, carried?: CarriedState): Promise
   return engine.summarize(run.state, run.finished);
 }
 
-/** What the strategy may reach besides its state: the LLM, only when its config names one, and people's hints. */
-function strategyIo(run: SearchRun): SearchIo {
+/** The ports the strategy may reach besides its state: the LLM, only when its config names one, and people's hints. */
+function strategyPorts(run: SearchRun): SearchIo {
   const talksToLlm = Object.keys(run.config.llm).length > 0;
   if (!talksToLlm && run.controls.hints.length > 0) log.warn('steering hints ignored: the strategy talks to no LLM', { strategy: run.config.strategy.name });
   return {

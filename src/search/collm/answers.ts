@@ -20,20 +20,20 @@ export interface Checked {
  * candidates are accepted, at most `want`.
  */
 export function checkGenerated(
-  k: Collm,
+  collmSetup: Collm,
   response: ChatResponse,
   taken: ReadonlySet<string>,
   want: number,
   stats: CollmStats,
   origin: Candidate['origin'],
-  read: ItemReader = readArchitecture(k.space),
+  read: ItemReader = readArchitecture(collmSetup.space),
   /**
    * Given, a duplicate is mutated (up to REPAIR_TRIES times) into a new,
    * feasible neighbour of itself; with `only`, just a duplicate whose key is in it.
    */
   repair?: { rng: Rng; only?: ReadonlySet<string> },
 ): Checked {
-  const { config, space } = k;
+  const { config, space } = collmSetup;
   stats = tally(stats, response, 'generatorCalls');
   const errors: string[] = [];
   const json = response.json as { candidates?: unknown } | undefined;

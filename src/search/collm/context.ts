@@ -17,12 +17,12 @@ import type { Collm } from './state';
  * the summary request must still fit after it. Small models' odd output can
  * run close to 2 characters per token, so the budget assumes 2.
  */
-export function conversationBudget(k: Collm): number {
-  const { contextTokens } = k.navigator.capabilities;
-  if (contextTokens === undefined) return k.options.contextBudgetChars;
-  const maxTokens = k.navigator.maxTokens;
+export function conversationBudget(collmSetup: Collm): number {
+  const { contextTokens } = collmSetup.navigator.capabilities;
+  if (contextTokens === undefined) return collmSetup.options.contextBudgetChars;
+  const maxTokens = collmSetup.navigator.maxTokens;
   const fits = (contextTokens - maxTokens) * 2 - 2500 - 2000 - maxTokens * 4 - 500;
-  return Math.min(k.options.contextBudgetChars, Math.max(1000, fits));
+  return Math.min(collmSetup.options.contextBudgetChars, Math.max(1000, fits));
 }
 
 /**
@@ -32,11 +32,11 @@ export function conversationBudget(k: Collm): number {
  * ~400 of wording), its answer, and a summary's answer. Spaces whose
  * architectures are long (an OFA subnet's JSON is ~110 tokens) leave less.
  */
-export function conversationTokenBudget(k: Collm): number | undefined {
-  const { contextTokens } = k.navigator.capabilities;
+export function conversationTokenBudget(collmSetup: Collm): number | undefined {
+  const { contextTokens } = collmSetup.navigator.capabilities;
   if (contextTokens === undefined) return undefined;
-  const nextTurn = k.config.batchSize * (archTokens(k.space) + 25) + 400;
-  return contextTokens - nextTurn - 2 * k.navigator.maxTokens - 200;
+  const nextTurn = collmSetup.config.batchSize * (archTokens(collmSetup.space) + 25) + 400;
+  return contextTokens - nextTurn - 2 * collmSetup.navigator.maxTokens - 200;
 }
 
 /** The JSON Schema the Generator's answer must match: `count` items of the space's schema (or of an edit's). */
@@ -55,10 +55,10 @@ export function generatorSchema(item: { schema: z.ZodType }, count: number): Rec
  * answer the schema admits is never cut off mid-JSON; a configured maxTokens
  * below it only turned long answers into wasted calls.
  */
-export function generatorMaxTokens(k: Collm, count: number, item: { schema: z.ZodType } = k.space): number {
-  if (!k.generator.capabilities.grammar) return k.generator.maxTokens;
+export function generatorMaxTokens(collmSetup: Collm, count: number, item: { schema: z.ZodType } = collmSetup.space): number {
+  if (!collmSetup.generator.capabilities.grammar) return collmSetup.generator.maxTokens;
   const bound = compactJson(generatorSchema(item, count))?.maxChars ?? Infinity;
-  return Number.isFinite(bound) ? bound : k.generator.maxTokens;
+  return Number.isFinite(bound) ? bound : collmSetup.generator.maxTokens;
 }
 
 /** Errors the Generator's follow-up quotes at most (retryCall). */
@@ -96,13 +96,13 @@ export function archTokens(space: SearchSpace<unknown>): number {
  * subnet takes three times the tokens of a NAS-Bench-201 cell, so the sizes
  * come from the space's own architectures.
  */
-export function generatorPromptLimits(k: Collm, count: number, fixedText = '', fixedTokens = 0): { visited: number; strategyChars: number } {
-  const { contextTokens } = k.generator.capabilities;
-  if (contextTokens === undefined) return { visited: k.options.visitedInPrompt, strategyChars: Infinity };
+export function generatorPromptLimits(collmSetup: Collm, count: number, fixedText = '', fixedTokens = 0): { visited: number; strategyChars: number } {
+  const { contextTokens } = collmSetup.generator.capabilities;
+  if (contextTokens === undefined) return { visited: collmSetup.options.visitedInPrompt, strategyChars: Infinity };
   const strategyChars = 2000;
-  const perArch = archTokens(k.space);
+  const perArch = archTokens(collmSetup.space);
   const errors = RETRY_ERRORS_SHOWN * (perArch + 30);
   // 300 tokens of margin: the user turns' fixed wording and the chat template's own tokens.
-  const room = contextTokens - 2 * generatorMaxTokens(k, count) - estimateTokens(fixedText) - fixedTokens - strategyChars / 2.5 - errors - 300;
-  return { visited: Math.max(0, Math.min(k.options.visitedInPrompt, Math.floor(room / perArch))), strategyChars };
+  const room = contextTokens - 2 * generatorMaxTokens(collmSetup, count) - estimateTokens(fixedText) - fixedTokens - strategyChars / 2.5 - errors - 300;
+  return { visited: Math.max(0, Math.min(collmSetup.options.visitedInPrompt, Math.floor(room / perArch))), strategyChars };
 }

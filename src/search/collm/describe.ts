@@ -39,8 +39,11 @@ export function hintsText(p: PromptSet, hints: readonly string[]): string {
   return hints.map((hint) => render(p.hint, { hint })).join('');
 }
 
-/** Placeholders every Navigator prompt shares. */
-export function common(config: SearchConfig, search: SearchState): Record<string, string | number> {
+/**
+ * The search's progress as placeholder values (target, budget, used, best so
+ * far): every Navigator prompt shows them, so each builds on these.
+ */
+export function progressPlaceholders(config: SearchConfig, search: SearchState): Record<string, string | number> {
   const top = best(search);
   return {
     target: config.targetAccuracy !== undefined ? fmtAcc(config.targetAccuracy) : 'none set (as high as possible)',

@@ -8,9 +8,9 @@ import type { Collm } from './state';
  * Fills what the Generator could not: mutations of the best architectures
  * (tournament among the top ones), each new and feasible.
  */
-export function fillWithMutations(k: Collm, search: SearchState, taken: Set<string>, count: number, rng: Rng): Candidate[] {
-  const { config, space } = k;
-  const { parents, tournament } = k.options.fill;
+export function fillWithMutations(collmSetup: Collm, search: SearchState, taken: Set<string>, count: number, rng: Rng): Candidate[] {
+  const { config, space } = collmSetup;
+  const { parents, tournament } = collmSetup.options.fill;
   const top = topK(search, parents);
   const out: Candidate[] = [];
   const add = (arch: unknown): void => {

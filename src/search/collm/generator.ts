@@ -6,7 +6,7 @@ import type { SearchState } from '../types';
 import { archTokens, estimateTokens, generatorMaxTokens, generatorPromptLimits, generatorSchema, RETRY_ERRORS_SHOWN } from './context';
 import { costBudget, costText, fmtAcc } from './describe';
 import { applyEdit, editFormat, editSchema } from './edit';
-import { callSeed, prompts, type Collm, type CollmState } from './state';
+import { callSeed, coordinatorSwitches, prompts, type Collm, type CollmState } from './state';
 
 /** The Generator's turns: stateless (unless memory "both"), one strategy in, JSON candidates out. */
 
@@ -15,8 +15,8 @@ import { callSeed, prompts, type Collm, type CollmState } from './state';
  * small context, most recent kept; whole exchanges only, so a user turn is
  * never left without its answer.
  */
-function memoryThatFits(k: Collm, turns: ChatMessage[]): ChatMessage[] {
-  const { contextTokens } = k.generator.capabilities;
+function memoryThatFits(collmSetup: Collm, turns: ChatMessage[]): ChatMessage[] {
+  const { contextTokens } = collmSetup.generator.capabilities;
   if (contextTokens === undefined) return turns;
   const kept: ChatMessage[] = [];
   let used = 0;
@@ -34,38 +34,38 @@ function memoryThatFits(k: Collm, turns: ChatMessage[]): ChatMessage[] {
  * the space's key is a text it can parse (two encodings of one network look
  * alike), else as evaluated.
  */
-function canonicalJson(k: Collm, arch: string): unknown {
-  const parsed = k.space.parse(arch);
+function canonicalJson(collmSetup: Collm, arch: string): unknown {
+  const parsed = collmSetup.space.parse(arch);
   try {
-    return k.space.parse(k.space.key(parsed));
+    return collmSetup.space.parse(collmSetup.space.key(parsed));
   } catch {
     return parsed;
   }
 }
 
 export function generatorCall(
-  k: Collm,
+  collmSetup: Collm,
   search: SearchState,
   state: CollmState,
   count: number,
 ): GeneratorTurn {
-  const { space } = k;
+  const { space } = collmSetup;
   const p = prompts(state);
   const system: ChatMessage = { role: 'system', content: render(p.generatorSystem, { space: space.description, archFormat: space.jsonFormat }) };
   const best = search.evaluated.slice().sort((a, b) => b.valAcc - a.valAcc);
   const top = best.filter((e) => e.feasible).slice(0, SHOWN_BEST);
-  const line = (e: (typeof top)[number]) => `${JSON.stringify(canonicalJson(k, e.arch))}  accuracy ${fmtAcc(e.valAcc)}, ${costText(e, k.config)}`;
+  const line = (e: (typeof top)[number]) => `${JSON.stringify(canonicalJson(collmSetup, e.arch))}  accuracy ${fmtAcc(e.valAcc)}, ${costText(e, collmSetup.config)}`;
   const bestList = top.map((e) => `- ${line(e)}`).join('\n') || '(none yet)';
   // Edit mode needs a parent to edit: before the first evaluation it writes whole architectures.
-  const edit = k.options.generatorMode === 'edit' && top.length > 0 && p.generatorEditUser !== undefined;
+  const edit = collmSetup.options.generatorMode === 'edit' && top.length > 0 && p.generatorEditUser !== undefined;
   const parents = edit ? top.map((e) => space.parse(e.arch)) : [];
   const item = edit ? { schema: editSchema(space, parents.length) } : space;
-  const memory = k.options.memory === 'both' ? memoryThatFits(k, state.generator.slice(-6)) : [];
-  const inOrder = p.visitedInEvaluationOrder === true;
+  const memory = collmSetup.options.memory === 'both' ? memoryThatFits(collmSetup, state.generator.slice(-6)) : [];
+  const inOrder = coordinatorSwitches(state).visitedInEvaluationOrder;
   // What the prompt holds besides the strategy and the visited list sizes the rest. In evaluation
   // order the best list is allowed for at its largest, so the window's size does not move with it.
   const fixed = [system.content, inOrder ? '' : bestList, ...memory.map((m) => m.content)].join('\n');
-  const limits = generatorPromptLimits(k, count, fixed, inOrder ? SHOWN_BEST * (archTokens(space) + 30) : 0);
+  const limits = generatorPromptLimits(collmSetup, count, fixed, inOrder ? SHOWN_BEST * (archTokens(space) + 30) : 0);
   const shown = new Set<string>();
   const visited = inOrder
     ? evaluationWindow(search.evaluated, limits.visited)
@@ -73,7 +73,7 @@ export function generatorCall(
       [...best.slice(0, Math.ceil(limits.visited / 2)), ...search.evaluated.slice().reverse()];
   for (const e of visited) {
     if (shown.size >= limits.visited) break;
-    shown.add(JSON.stringify(canonicalJson(k, e.arch)));
+    shown.add(JSON.stringify(canonicalJson(collmSetup, e.arch)));
   }
   const strategy = state.strategy ?? '';
   const user: ChatMessage = {
@@ -82,14 +82,14 @@ export function generatorCall(
       strategy: strategy.length > limits.strategyChars ? `${strategy.slice(0, limits.strategyChars)} [...]` : strategy,
       count,
       visited: shown.size > 0 ? [...shown].join('\n') : '(none yet)',
-      costBudget: costBudget(k.config),
+      costBudget: costBudget(collmSetup.config),
       bestList,
       parents: top.map((e, i) => `${i + 1}. ${line(e)}`).join('\n'),
       editFormat: edit ? editFormat(space) : '',
     }),
   };
   const messages = [system, ...memory, user];
-  const llm = k.generator;
+  const llm = collmSetup.generator;
   return {
     call: {
       purpose: 'generator',
@@ -98,8 +98,8 @@ export function generatorCall(
         messages,
         jsonSchema: { name: 'candidates', schema: generatorSchema(item, count) },
         temperature: llm.temperature,
-        maxTokens: generatorMaxTokens(k, count, item),
-        seed: callSeed(k, search.iteration, 'generator'),
+        maxTokens: generatorMaxTokens(collmSetup, count, item),
+        seed: callSeed(collmSetup, search.iteration, 'generator'),
       },
     },
     messages,
@@ -155,7 +155,7 @@ function readEdit(space: SearchSpace<unknown>, schema: z.ZodType, parents: reado
 }
 
 /** The one follow-up the Generator gets, with the exact validation errors. */
-export function retryCall(k: Collm, first: LlmCall, firstAnswer: ChatResponse, errors: readonly string[], count: number, state: CollmState, item: { schema: z.ZodType } = k.space): LlmCall {
+export function retryCall(collmSetup: Collm, first: LlmCall, firstAnswer: ChatResponse, errors: readonly string[], count: number, state: CollmState, item: { schema: z.ZodType } = collmSetup.space): LlmCall {
   const p = prompts(state);
   const n = RETRY_ERRORS_SHOWN;
   const shown = errors.slice(0, n).map((e) => `- ${e}`).join('\n') + (errors.length > n ? `\n- ... and ${errors.length - n} more` : '');
@@ -174,8 +174,8 @@ export function retryCall(k: Collm, first: LlmCall, firstAnswer: ChatResponse, e
 }
 
 /** Remembers the Generator's exchange, for memory "both". */
-export function rememberGenerator(k: Collm, state: CollmState, messages: ChatMessage[], answer: ChatResponse): CollmState {
-  if (k.options.memory !== 'both') return state;
+export function rememberGenerator(collmSetup: Collm, state: CollmState, messages: ChatMessage[], answer: ChatResponse): CollmState {
+  if (collmSetup.options.memory !== 'both') return state;
   const user = messages[messages.length - 1]!;
   const turn: ChatMessage[] = [user, { role: 'assistant', content: answer.text }];
   return { ...state, generator: [...state.generator, ...turn].slice(-6) };

@@ -1,5 +1,5 @@
 import type { StrategyPlugin } from '../strategies/types';
-import { LATEST_PROMPTS, PROMPTS } from '../../prompts';
+import { DEFAULT_PROMPT_VERSION, PROMPTS } from '../../prompts';
 import { editable } from './edit';
 import { collmOptions, type CollmOptions } from './options';
 import { createCollm } from './strategy';
@@ -20,7 +20,7 @@ export const collmStrategy: StrategyPlugin<CollmOptions> = {
   options: collmOptions,
   llmRoles: ['navigator', 'generator'],
   unsupported: (space, options) => {
-    const p = PROMPTS[options.promptVersion ?? LATEST_PROMPTS];
+    const p = PROMPTS[options.promptVersion ?? DEFAULT_PROMPT_VERSION];
     if ((options.rankPool ?? 0) > 0 && !p?.rankUser) return `strategy.rankPool: prompts ${options.promptVersion} cannot rank; use collm-v2 or later`;
     if (options.generatorMode !== 'edit') return undefined;
     if (!p?.generatorEditUser) return `strategy.generatorMode: prompts ${options.promptVersion} have no edit mode; use collm-v2 or later`;

@@ -3,17 +3,17 @@ import { render, type PromptSet } from '../../prompts';
 import type { ChatMessage, ChatResponse, LlmCall } from '../../llm/types';
 import type { Observation, SearchState } from '../types';
 import { conversationBudget, conversationTokenBudget, estimateTokens } from './context';
-import { common, describeConstraint, describeEval, fmtAcc, hintsText } from './describe';
+import { describeConstraint, describeEval, fmtAcc, hintsText, progressPlaceholders } from './describe';
 import { callSeed, prompts, tally, type Collm, type CollmState } from './state';
 
 /** The Navigator's turns: it reads the history and writes the strategy, never architectures. */
 
-function navigatorSystem(k: Collm, search: SearchState, p: PromptSet): ChatMessage {
-  const { config, space } = k;
+function navigatorSystem(collmSetup: Collm, search: SearchState, p: PromptSet): ChatMessage {
+  const { config, space } = collmSetup;
   return {
     role: 'system',
     content: render(p.navigatorSystem, {
-      ...common(config, search),
+      ...progressPlaceholders(config, search),
       goal:
         config.targetAccuracy !== undefined
           ? `validation accuracy of at least ${fmtAcc(config.targetAccuracy)}`
@@ -28,12 +28,12 @@ function navigatorSystem(k: Collm, search: SearchState, p: PromptSet): ChatMessa
 
 /** The Navigator's next turn: the initial strategy, or a refinement after `lastBatch`. */
 export function navigatorCall(
-  k: Collm,
+  collmSetup: Collm,
   search: SearchState,
   state: CollmState,
   lastBatch: readonly Observation[],
 ): { call: LlmCall; state: CollmState } {
-  const { config, options } = k;
+  const { config, options } = collmSetup;
   const p = prompts(state);
   const hints = hintsText(p, state.pendingHints);
   let user: string;
@@ -41,14 +41,14 @@ export function navigatorCall(
     user = render(p.navigatorInitial, { hints });
   } else if (options.memory === 'none') {
     const history = search.evaluated.slice(-80).map((e) => describeEval(e, config)).join('\n');
-    user = render(p.navigatorStateless, { ...common(config, search), history, hints });
+    user = render(p.navigatorStateless, { ...progressPlaceholders(config, search), history, hints });
   } else {
     // The Navigator is credited only with what its strategy produced; the fill is listed apart.
     const list = (batch: readonly Observation[]): string => batch.map((e) => describeEval(e, config)).join('\n') || '(none)';
     const fromLlm = lastBatch.filter((e) => e.origin !== 'fill');
     const counts = state.lastProposals;
     user = render(p.navigatorRefine, {
-      ...common(config, search),
+      ...progressPlaceholders(config, search),
       iteration: search.iteration,
       results: lastBatch.map((e) => describeEval(e, config)).join('\n') || '(no new architectures)',
       llmResults: list(fromLlm),
@@ -60,12 +60,12 @@ export function navigatorCall(
       hints,
     });
   }
-  const system = navigatorSystem(k, search, p);
+  const system = navigatorSystem(collmSetup, search, p);
   const keep = options.memory === 'none' ? [] : state.navigator.slice(1);
   const messages: ChatMessage[] = [system, ...keep, { role: 'user', content: user }];
-  const llm = k.navigator;
+  const llm = collmSetup.navigator;
   return {
-    call: { purpose: 'navigator', llm, request: { messages, temperature: llm.temperature, ...sectioned(k, p), seed: callSeed(k, search.iteration, 'navigator') } },
+    call: { purpose: 'navigator', llm, request: { messages, temperature: llm.temperature, ...sectioned(collmSetup, p), seed: callSeed(collmSetup, search.iteration, 'navigator') } },
     state: { ...state, navigator: messages, pendingHints: [] },
   };
 }
@@ -79,8 +79,8 @@ export function navigatorCall(
  * a search's summaries come when they did. Elsewhere the configured
  * maxTokens, and a missing section is asked for again (fixCall).
  */
-function sectioned(k: Collm, p: PromptSet): { maxTokens: number; sections?: { headings: string[]; maxCharsPerSection: number } } {
-  const llm = k.navigator;
+function sectioned(collmSetup: Collm, p: PromptSet): { maxTokens: number; sections?: { headings: string[]; maxCharsPerSection: number } } {
+  const llm = collmSetup.navigator;
   if (!p.navigatorFix || !llm.capabilities.grammar) return { maxTokens: llm.maxTokens };
   const headings = REQUIRED_SECTIONS.reduce((n, h) => n + h.length + 2, 0);
   const sections = { headings: [...REQUIRED_SECTIONS], maxCharsPerSection: Math.max(20, Math.floor((2 * llm.maxTokens - headings) / REQUIRED_SECTIONS.length)) };
@@ -106,15 +106,15 @@ const chars = (messages: readonly ChatMessage[]): number =>
  * summarise it; the summary then replaces the older turns. Nothing is cut
  * without being summarised.
  */
-export function summaryCall(k: Collm, state: CollmState): LlmCall | undefined {
-  const budget = conversationBudget(k);
-  const tokenBudget = conversationTokenBudget(k);
+export function summaryCall(collmSetup: Collm, state: CollmState): LlmCall | undefined {
+  const budget = conversationBudget(collmSetup);
+  const tokenBudget = conversationTokenBudget(collmSetup);
   const overTokens = tokenBudget !== undefined && estimateTokens(state.navigator.map((m) => m.content).join('\n')) > tokenBudget;
-  if (k.options.memory === 'none' || (chars(state.navigator) <= budget && !overTokens)) return undefined;
+  if (collmSetup.options.memory === 'none' || (chars(state.navigator) <= budget && !overTokens)) return undefined;
   const p = prompts(state);
   // A summary well under the budget: about 24 characters, or 6 tokens, per word allowed.
   const words = Math.max(60, Math.floor(Math.min(budget / 24, (tokenBudget ?? Infinity) / 6)));
-  const llm = k.navigator;
+  const llm = collmSetup.navigator;
   return {
     purpose: 'summary',
     llm,
@@ -152,11 +152,11 @@ export function missingSections(strategy: string): string[] {
  * required sections is asked for once more, with what was missing; the
  * second answer is taken whatever it holds.
  */
-export function fixCall(k: Collm, state: CollmState): LlmCall | undefined {
+export function fixCall(collmSetup: Collm, state: CollmState): LlmCall | undefined {
   const p = prompts(state);
   const missing = state.strategy === undefined ? [] : missingSections(state.strategy);
   if (!p.navigatorFix || missing.length === 0) return undefined;
-  const llm = k.navigator;
+  const llm = collmSetup.navigator;
   return {
     purpose: 'navigator-fix',
     llm,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LATEST_PROMPTS, PROMPTS } from '../../prompts';
+import { DEFAULT_PROMPT_VERSION, PROMPTS } from '../../prompts';
 
 /**
  * The collm strategy's own options (`strategy` fields besides `name`). Which
@@ -16,7 +16,7 @@ export const collmOptions = z
     contextBudgetChars: z.number().int().min(2000).default(12_000),
     /** How many evaluated architectures the Generator is told to avoid (most recent and best first). */
     visitedInPrompt: z.number().int().min(0).default(60),
-    promptVersion: z.enum(Object.keys(PROMPTS) as [string, ...string[]]).default(LATEST_PROMPTS),
+    promptVersion: z.enum(Object.keys(PROMPTS) as [string, ...string[]]).default(DEFAULT_PROMPT_VERSION),
     /**
      * "off" runs the same loop with no LLM at all: every candidate is a
      * mutation of the best (the fill), so a benchmark can tell what the LLMs add.
@@ -62,3 +62,40 @@ export const collmOptions = z
   .strict();
 
 export type CollmOptions = z.output<typeof collmOptions>;
+
+/**
+ * What a prompt version changes in the Coordinator's own code rather than in
+ * the wording. A version names both: its prompts (src/prompts/) and these
+ * switches. They are looked up by the version a search recorded, so a
+ * recorded search replays as it ran: change them in a new version, never in place.
+ */
+export interface CoordinatorSwitches {
+  /**
+   * A proposal that repeats an evaluated architecture is repaired by
+   * mutating it (rather than dropped and left to the fill). `'best'`: only
+   * a repeat of one of the best evaluated architectures (the fill's
+   * parents) is repaired; a repeat of a poor one is dropped and left to the fill.
+   */
+  repairDuplicates: boolean | 'best';
+  /**
+   * The Generator's visited list is in evaluation order, its window moved in
+   * blocks, so one call's prompt is a prefix of the next one's up to the
+   * newly evaluated architectures (a KV cache serves the rest). false: the
+   * best and the most recent first.
+   */
+  visitedInEvaluationOrder: boolean;
+}
+
+/** The Coordinator's switches of every prompt version (`promptVersion`); each version in PROMPTS has an entry. */
+export const COORDINATOR_SWITCHES: Readonly<Record<string, CoordinatorSwitches>> = {
+  'collm-v1': { repairDuplicates: false, visitedInEvaluationOrder: false },
+  'collm-v2': { repairDuplicates: true, visitedInEvaluationOrder: false },
+  'collm-v3': { repairDuplicates: true, visitedInEvaluationOrder: true },
+  'collm-v4': { repairDuplicates: 'best', visitedInEvaluationOrder: true },
+};
+
+// A prompt version without its switches would fail only at a search's first
+// Generator call (in a workflow, a task retried forever): say so on loading.
+for (const version of Object.keys(PROMPTS)) {
+  if (!COORDINATOR_SWITCHES[version]) throw new Error(`prompt version ${version} has no entry in COORDINATOR_SWITCHES (src/search/collm/options.ts)`);
+}

@@ -13,19 +13,19 @@ import { prompts, tally, type Collm, type CollmState } from './state';
  * gains. Pure functions: the call to make and how its answer picks the batch.
  */
 
-export function rankCall(k: Collm, search: SearchState, state: CollmState, pool: readonly Candidate[], count: number): LlmCall {
+export function rankCall(collmSetup: Collm, search: SearchState, state: CollmState, pool: readonly Candidate[], count: number): LlmCall {
   const p = prompts(state);
-  const llm = k.generator;
+  const llm = collmSetup.generator;
   const best = search.evaluated
     .filter((e) => e.feasible)
     .sort((a, b) => b.valAcc - a.valAcc)
     .slice(0, 5)
-    .map((e) => `- ${JSON.stringify(k.space.parse(e.arch))}  accuracy ${fmtAcc(e.valAcc)}, ${costText(e, k.config)}`)
+    .map((e) => `- ${JSON.stringify(collmSetup.space.parse(e.arch))}  accuracy ${fmtAcc(e.valAcc)}, ${costText(e, collmSetup.config)}`)
     .join('\n');
   const numbered = pool
     .map((c, i) => {
-      const arch = k.space.parse(c.arch);
-      return `${i + 1}. ${JSON.stringify(arch)}  ${costText({ cost: k.space.cost(arch, k.config.dataset) }, k.config)}`;
+      const arch = collmSetup.space.parse(c.arch);
+      return `${i + 1}. ${JSON.stringify(arch)}  ${costText({ cost: collmSetup.space.cost(arch, collmSetup.config.dataset) }, collmSetup.config)}`;
     })
     .join('\n');
   const item = { schema: z.number().int().min(1).max(pool.length) };
@@ -34,7 +34,7 @@ export function rankCall(k: Collm, search: SearchState, state: CollmState, pool:
     llm,
     request: {
       messages: [
-        { role: 'system', content: render(p.generatorSystem, { space: k.space.description, archFormat: k.space.jsonFormat }) },
+        { role: 'system', content: render(p.generatorSystem, { space: collmSetup.space.description, archFormat: collmSetup.space.jsonFormat }) },
         { role: 'user', content: render(p.rankUser!, { strategy: state.strategy ?? '', best: best || '(none yet)', pool: numbered, count }) },
       ],
       // The same shape as the Generator's answer: {"candidates": [numbers]}.

@@ -2,7 +2,7 @@ import { PROMPTS, type PromptSet } from '../../prompts';
 import type { ChatMessage, ChatResponse, ResolvedLlm } from '../../llm/types';
 import type { SearchSpace } from '../../spaces/types';
 import type { SearchConfig } from '../types';
-import type { CollmOptions } from './options';
+import { COORDINATOR_SWITCHES, type CollmOptions, type CoordinatorSwitches } from './options';
 
 /**
  * The CoLLM-NAS Coordinator's state, as plain JSON carried in the search
@@ -81,7 +81,12 @@ export function proposalCounts(before: CollmStats, after: CollmStats): ProposalC
   };
 }
 
-/** Everything the Coordinator's functions read besides the search and its own state. */
+/**
+ * A collm search's setup: everything the Coordinator's functions read besides
+ * the search and its own state (the resolved config, the strategy's options,
+ * the space, the LLM of each role). Fixed for the whole search, so it is not
+ * part of the state; the functions take it as `collmSetup`.
+ */
 export interface Collm {
   config: SearchConfig;
   options: CollmOptions;
@@ -110,6 +115,13 @@ export function prompts(state: CollmState): PromptSet {
   return p;
 }
 
+/** The Coordinator's switches of the version a search started with: recorded searches replay as they ran. */
+export function coordinatorSwitches(state: CollmState): CoordinatorSwitches {
+  const s = COORDINATOR_SWITCHES[state.promptVersion];
+  if (!s) throw new Error(`unknown prompt version ${state.promptVersion}`);
+  return s;
+}
+
 export function tally(stats: CollmStats, r: ChatResponse, field: 'navigatorCalls' | 'generatorCalls' | 'summaries'): CollmStats {
   return {
     ...stats,
@@ -126,8 +138,8 @@ export function tally(stats: CollmStats, r: ChatResponse, field: 'navigatorCalls
  * and the call's purpose, so that a re-run with the same seed and model asks
  * for the same answers.
  */
-export function callSeed(k: Collm, iteration: number, purpose: string): number {
-  let h = (k.config.seed * 1_000_003 + iteration * 7919) >>> 0;
+export function callSeed(collmSetup: Collm, iteration: number, purpose: string): number {
+  let h = (collmSetup.config.seed * 1_000_003 + iteration * 7919) >>> 0;
   for (let i = 0; i < purpose.length; i++) h = (Math.imul(h ^ purpose.charCodeAt(i), 16777619) >>> 0);
   return h;
 }

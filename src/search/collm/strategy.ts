@@ -7,9 +7,9 @@ import { checkGenerated } from './answers';
 import { fillWithMutations } from './fill';
 import { generatorCall, rememberGenerator, retryCall } from './generator';
 import { acceptFix, acceptNavigator, acceptSummary, fixCall, navigatorCall, summaryCall } from './navigator';
-import type { CollmOptions } from './options';
+import type { CollmOptions, CoordinatorSwitches } from './options';
 import { acceptRanking, pickRanked, rankCall } from './rank';
-import { initCollm, prompts, proposalCounts, type Collm, type CollmState } from './state';
+import { coordinatorSwitches, initCollm, proposalCounts, type Collm, type CollmState } from './state';
 
 /**
  * CoLLM-NAS as a strategy: the Coordinator's pure functions decide, the LLM
@@ -22,7 +22,7 @@ import { initCollm, prompts, proposalCounts, type Collm, type CollmState } from 
 export function createCollm(options: CollmOptions, setup: StrategySetup): Strategy<CollmState> {
   const { navigator, generator } = setup.config.llm;
   if (!navigator || !generator) throw new Error('strategy collm: the resolved config has no LLM for the navigator and generator roles');
-  const k: Collm = { config: setup.config, options, space: setup.space, navigator, generator };
+  const collmSetup: Collm = { config: setup.config, options, space: setup.space, navigator, generator };
 
   const portOf = (ctx: { llm?: LlmPort }): LlmPort => {
     if (!ctx.llm) throw new Error('strategy collm needs an LLM: pass an LLM port (in a workflow, the llmChat activity)');
@@ -32,11 +32,11 @@ export function createCollm(options: CollmOptions, setup: StrategySetup): Strate
   async function navigate(state: CollmState, search: SearchState, batch: readonly Observation[], ctx: ObserveContext): Promise<CollmState> {
     const llm = portOf(ctx);
     state = { ...state, pendingHints: [...state.pendingHints, ...ctx.takeHints()] };
-    const summary = summaryCall(k, state);
+    const summary = summaryCall(collmSetup, state);
     if (summary) state = acceptSummary(state, await llm(summary));
-    const turn = navigatorCall(k, search, state, batch);
+    const turn = navigatorCall(collmSetup, search, state, batch);
     state = acceptNavigator(turn.state, await llm(turn.call));
-    const fix = fixCall(k, state);
+    const fix = fixCall(collmSetup, state);
     return fix ? acceptFix(state, await llm(fix)) : state;
   }
 
@@ -46,26 +46,26 @@ export function createCollm(options: CollmOptions, setup: StrategySetup): Strate
     if (held.state.strategy === undefined) held.state = await navigate(held.state, ctx.search, [], ctx);
     const before = held.state.stats;
     // Asked for more than needed, the first new ones are kept.
-    const first = generatorCall(k, ctx.search, held.state, Math.max(count, options.generatorCandidates ?? 0));
+    const first = generatorCall(collmSetup, ctx.search, held.state, Math.max(count, options.generatorCandidates ?? 0));
     const answer = await llm(first.call);
-    const repair = repairOf(prompts(held.state).repairDuplicates, ctx);
-    let checked = checkGenerated(k, answer, ctx.taken, count, held.state.stats, 'llm', first.read, repair);
-    held.state = rememberGenerator(k, { ...held.state, stats: checked.stats }, first.messages, answer);
+    const repair = repairOf(coordinatorSwitches(held.state).repairDuplicates, ctx);
+    let checked = checkGenerated(collmSetup, answer, ctx.taken, count, held.state.stats, 'llm', first.read, repair);
+    held.state = rememberGenerator(collmSetup, { ...held.state, stats: checked.stats }, first.messages, answer);
     checked.accepted.forEach((x) => ctx.taken.add(x.key));
     out.push(...checked.accepted);
     held.state = { ...held.state, lastProposals: proposalCounts(before, held.state.stats) };
     if (out.length >= count) return;
     // One more try, told exactly what was wrong.
     const short = count - out.length;
-    const second = await llm(retryCall(k, first.call, answer, checked.errors, short, held.state, first.item));
-    checked = checkGenerated(k, second, ctx.taken, short, { ...held.state.stats, retries: held.state.stats.retries + 1 }, 'llm-retry', first.read, repair);
+    const second = await llm(retryCall(collmSetup, first.call, answer, checked.errors, short, held.state, first.item));
+    checked = checkGenerated(collmSetup, second, ctx.taken, short, { ...held.state.stats, retries: held.state.stats.retries + 1 }, 'llm-retry', first.read, repair);
     held.state = { ...held.state, stats: checked.stats, lastProposals: proposalCounts(before, checked.stats) };
     checked.accepted.forEach((x) => ctx.taken.add(x.key));
     out.push(...checked.accepted);
   }
 
   /** How the version repairs repeats: not at all, every one, or only repeats of the fill's parents (the best). */
-  function repairOf(mode: boolean | 'best' | undefined, ctx: ProposeContext): { rng: Rng; only?: ReadonlySet<string> } | undefined {
+  function repairOf(mode: CoordinatorSwitches['repairDuplicates'], ctx: ProposeContext): { rng: Rng; only?: ReadonlySet<string> } | undefined {
     if (!mode) return undefined;
     if (mode !== 'best') return { rng: ctx.rng };
     return { rng: ctx.rng, only: new Set(topK(ctx.search, options.fill.parents).map((e) => e.key)) };
@@ -101,14 +101,14 @@ export function createCollm(options: CollmOptions, setup: StrategySetup): Strate
         }
       }
       if (candidates.length < count) {
-        const fill = fillWithMutations(k, ctx.search, ctx.taken, count - candidates.length, ctx.rng);
+        const fill = fillWithMutations(collmSetup, ctx.search, ctx.taken, count - candidates.length, ctx.rng);
         state = { ...state, stats: { ...state.stats, mutationFilled: state.stats.mutationFilled + fill.length } };
         candidates.push(...fill);
       }
       if (ranking && candidates.length > batch) {
         let answer: ChatResponse | undefined;
         try {
-          answer = await portOf(ctx)(rankCall(k, ctx.search, state, candidates, batch));
+          answer = await portOf(ctx)(rankCall(collmSetup, ctx.search, state, candidates, batch));
           state = acceptRanking(state, answer);
         } catch (err) {
           state = rideOut(state, err);
