@@ -1,28 +1,11 @@
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { reportFromHistories, type RunHistory } from './history';
-import type { SearchReportData } from './types';
+import type { Client } from '@temporalio/client';
+import { fetchRuns } from '../client/history';
+import { reportFromHistories, type GatheredReport } from './history';
 
-/**
- * Fetches the histories a report reads. The chain of continue-as-new runs is
- * followed backwards from the latest run through each run's predecessor
- * (recorded in its first event), so only this search's runs are read, even
- * when its workflow id was used before, and without waiting for visibility.
- */
-export async function fetchRuns(client: Client, workflowId: string): Promise<RunHistory[]> {
-  const latest = await client.workflow.getHandle(workflowId).describe().catch((err: unknown) => {
-    throw err instanceof WorkflowNotFoundError ? new Error(`no search with workflow id ${workflowId} (in namespace ${client.options.namespace})`) : err;
-  });
-  if (latest.type !== 'nasSearch') throw new Error(`${workflowId} is a ${latest.type} workflow, not a search (nasSearch)`);
-  const runs: RunHistory[] = [];
-  for (let runId: string | undefined = latest.runId; runId; ) {
-    const events: RunHistory['events'] = (await client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
-    runs.unshift({ runId, events });
-    runId = events[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
-  }
-  return runs;
-}
+/** Fetches the histories a report reads (the search log reads the same): see `fetchRuns` in src/client/history.ts. */
+export { fetchRuns };
 
-export async function gatherSearch(client: Client, workflowId: string): Promise<SearchReportData> {
+export async function gatherSearch(client: Client, workflowId: string): Promise<GatheredReport> {
   return reportFromHistories(workflowId, await fetchRuns(client, workflowId));
 }
 

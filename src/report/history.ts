@@ -1,7 +1,4 @@
-import { defaultPayloadConverter } from '@temporalio/common';
-import { optionalTsToDate } from '@temporalio/common/lib/time';
-import type { temporal } from '@temporalio/proto';
-import type { ChatResponse, LlmCall } from '../llm/types';
+import { readRuns, tallyActivities, type ActivityTally, type RunHistory } from '../client/history';
 import { meetsConstraint } from '../search/constraint';
 import { unpackState } from '../search/pack';
 import type { SearchResult } from '../search/summary';
@@ -9,33 +6,29 @@ import type { EvalResult, SearchConfig } from '../search/types';
 import type { CarriedState } from '../workflows/api';
 import type { ReportEvaluation, SearchReportData } from './types';
 
+export type { RunHistory } from '../client/history';
+
 /**
- * Reads a search's report data out of its workflow histories: the result,
- * the config, every LLM exchange and failure, the Navigator's strategies and
+ * Reads a search's report data out of its workflow histories, through the
+ * one history reader (src/client/history.ts) that the search log reads them
+ * with too: the result, the config, every LLM exchange and failure (timed
+ * out or failed), every failed evaluation, the Navigator's strategies and
  * the steering hints, each placed by time and by evaluations done. The
  * history is the one record of what the search did, so nothing else is read.
  */
 
-type Event = temporal.api.history.v1.IHistoryEvent;
 /** An evaluation of the last run: `batch` is the workflow task that scheduled it, `order` its place in the batch. */
-type LastRunEvaluation = { arch: string; result: EvalResult; batch: string; order: number };
-type Payloads = temporal.api.common.v1.IPayloads | null | undefined;
+type LastRunEvaluation = { arch: string; result: EvalResult; batch: number; order: number };
 
-export interface RunHistory {
-  runId: string;
-  events: readonly Event[];
+/** The report's data with how its activities ended, counted as the search log's entries count them. */
+export interface GatheredReport extends SearchReportData {
+  activities: { evaluations: ActivityTally; llm: ActivityTally };
 }
-
-function decode<T>(payloads: Payloads, index = 0): T | undefined {
-  const payload = payloads?.payloads?.[index];
-  return payload ? defaultPayloadConverter.fromPayload<T>(payload) : undefined;
-}
-
-const timeOf = (e: Event): string => optionalTsToDate(e.eventTime)?.toISOString() ?? '';
 
 /** `runs` oldest first: the first run, then each run it continued as. */
-export function reportFromHistories(workflowId: string, runs: readonly RunHistory[]): SearchReportData {
-  const data: SearchReportData = {
+export function reportFromHistories(workflowId: string, runs: readonly RunHistory[]): GatheredReport {
+  const records = readRuns(runs);
+  const data: GatheredReport = {
     workflowId,
     runIds: runs.map((r) => r.runId),
     status: 'running',
@@ -45,89 +38,58 @@ export function reportFromHistories(workflowId: string, runs: readonly RunHistor
     llmFailures: [],
     strategies: [],
     hints: [],
+    activities: tallyActivities(records),
   };
+  const firstRun = runs[0]?.runId;
   let evaluated = 0;
   let carried: CarriedState | undefined;
   // Evaluations of the last run, for a search that has no result yet.
   let lastRun: LastRunEvaluation[] = [];
 
-  for (const [runIndex, run] of runs.entries()) {
-    const scheduled = new Map<string, { type: string; input: unknown; batch: string; order: number }>();
-    lastRun = [];
-    for (const e of run.events) {
-      const at = timeOf(e);
-      const started = e.workflowExecutionStartedEventAttributes;
-      if (started) {
-        if (runIndex === 0) {
-          data.input = decode(started.input);
+  for (const r of records) {
+    const { at } = r;
+    switch (r.kind) {
+      case 'started':
+        lastRun = [];
+        if (r.run === firstRun) {
+          data.input = r.input;
           data.startedAt = at;
         }
-        carried = decode<CarriedState>(started.input, 1) ?? carried;
+        carried = r.carried ?? carried;
         // The memo's config (as resolved, before any warm-start seeds) wins over the carried one.
         if (carried) data.config ??= carried.config;
-      }
-      const memo = e.workflowPropertiesModifiedEventAttributes?.upsertedMemo?.fields?.config;
-      if (memo) data.config = defaultPayloadConverter.fromPayload<SearchConfig>(memo);
-
-      const s = e.activityTaskScheduledEventAttributes;
-      if (s) {
-        scheduled.set(String(e.eventId), { type: s.activityType?.name ?? '', input: decode(s.input), batch: String(s.workflowTaskCompletedEventId), order: Number(e.eventId) });
-      }
-      const done = e.activityTaskCompletedEventAttributes;
-      if (done) {
-        const from = scheduled.get(String(done.scheduledEventId));
-        if (from?.type === 'llmChat') {
-          const call = from.input as LlmCall;
-          const r = decode<ChatResponse>(done.result)!;
-          data.llm.push({ at, evaluated, purpose: call.purpose, model: r.model, tokensIn: r.tokensIn, tokensOut: r.tokensOut, latencyMs: r.latencyMs });
-          if (call.purpose === 'navigator') data.strategies.push({ at, evaluated, text: r.text });
-        } else if (from?.type === 'evaluate') {
-          evaluated++;
-          lastRun.push({ arch: (from.input as { arch: string }).arch, result: decode<EvalResult>(done.result)!, batch: from.batch, order: from.order });
-        }
-      }
-      const failure = e.activityTaskFailedEventAttributes ?? e.activityTaskTimedOutEventAttributes;
-      if (failure) {
-        const from = scheduled.get(String(failure.scheduledEventId));
-        const error = failure.failure?.message || (e.activityTaskTimedOutEventAttributes ? 'timed out' : 'failed');
-        if (from?.type === 'llmChat') data.llmFailures.push({ at, evaluated, purpose: (from.input as LlmCall).purpose, error });
-        else if (from?.type === 'evaluate') data.failedEvaluations.push({ arch: (from.input as { arch: string }).arch, error });
-      }
-      const signal = e.workflowExecutionSignaledEventAttributes;
-      if (signal?.signalName === 'steer') {
-        // As sent; the workflow drops blank ones.
-        const hint = decode<unknown>(signal.input);
-        if (typeof hint === 'string' && hint.trim()) data.hints.push({ at, evaluated, text: hint.trim() });
-      }
-      closeEvent(data, e, at);
+        break;
+      case 'config':
+        data.config = r.config;
+        break;
+      case 'llm':
+        data.llm.push({ at, evaluated, purpose: r.call.purpose, model: r.response.model, tokensIn: r.response.tokensIn, tokensOut: r.response.tokensOut, latencyMs: r.response.latencyMs });
+        if (r.call.purpose === 'navigator') data.strategies.push({ at, evaluated, text: r.response.text });
+        break;
+      case 'llm-failed':
+        data.llmFailures.push({ at, evaluated, purpose: r.call.purpose, error: r.error });
+        break;
+      case 'evaluation':
+        evaluated++;
+        lastRun.push({ arch: r.request.arch, result: r.result, batch: r.workflowTask, order: r.scheduledEventId });
+        break;
+      case 'evaluation-failed':
+        data.failedEvaluations.push({ arch: r.request.arch, error: r.error });
+        break;
+      case 'hint':
+        data.hints.push({ at, evaluated, text: r.text });
+        break;
+      case 'closed':
+        data.status = r.status;
+        data.closedAt = at;
+        if (r.result) data.result = r.result;
+        if (r.reason !== undefined) data.closeReason = r.reason;
+        break;
     }
   }
   // A long search's result lists only its last evaluations; the rest are read from the histories.
   data.evaluations = data.result && !data.result.historyTruncated ? data.result.history : unfinished(carried, lastRun, data.config, data.result);
   return data;
-}
-
-function closeEvent(data: SearchReportData, e: Event, at: string): void {
-  const completed = e.workflowExecutionCompletedEventAttributes;
-  if (completed) {
-    data.status = 'completed';
-    const result = decode<SearchResult>(completed.result);
-    if (result) data.result = result;
-  } else if (e.workflowExecutionFailedEventAttributes) {
-    data.status = 'failed';
-    data.closeReason = e.workflowExecutionFailedEventAttributes.failure?.message ?? undefined;
-  } else if (e.workflowExecutionTerminatedEventAttributes) {
-    data.status = 'terminated';
-    data.closeReason = e.workflowExecutionTerminatedEventAttributes.reason ?? undefined;
-  } else if (e.workflowExecutionCanceledEventAttributes) {
-    data.status = 'canceled';
-  } else if (e.workflowExecutionTimedOutEventAttributes) {
-    data.status = 'timed out';
-  } else {
-    return;
-  }
-  data.closedAt = at;
-  if (data.closeReason === undefined) delete data.closeReason;
 }
 
 /**

@@ -17,7 +17,7 @@ export const logCommand: CliCommand = {
     withExamples(command, ['collm-nas log my-search log.jsonl', 'collm-nas log my-search | jq -c \'select(.kind == "llm") | .purpose\'']);
     command.action(async (id: string, file: string | undefined, options: { json?: boolean }) => {
       await withClient(async (client) => {
-        // The log reads the runs from the visibility store, which knows nothing of a mistyped id: ask the search itself.
+        // Asked first, so that a mistyped id is reported as not found (exit 4), as by every other command.
         await client.workflow.getHandle(id).describe();
         const entries = await searchLog(client, id);
         const lines = entries.map((e) => JSON.stringify(e) + '\n').join('');
