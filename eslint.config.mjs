@@ -3,9 +3,10 @@
 // layers import only downwards and never in a circle, and no promise may be
 // left floating.
 
-// The layers of src/, lowest first. A layer may import the ones before it
-// (and src/task-queues.ts, src/search-attributes.ts); `except` lists what of a
-// higher layer it may still import (interfaces, types).
+// The layers of src/, lowest first. A layer may import the ones before it;
+// `except` lists what of a higher layer it may still import (interfaces, types,
+// and workflows/search-attributes.ts, the attributes the workflow sets, whose
+// visibility query the warm-start activity runs).
 const LAYERS = [
   { dir: 'lib' },
   { dir: 'prompts' },
@@ -15,7 +16,7 @@ const LAYERS = [
   { dir: 'search', except: { llm: ['./types.ts'] } },
   { dir: 'evaluators' },
   { dir: 'config' },
-  { dir: 'activities' },
+  { dir: 'activities', except: { workflows: ['./search-attributes.ts'] } },
   { dir: 'workflows', except: { activities: ['./config.ts', './evaluate.ts', './llm.ts', './warm-start.ts'] } },
   { dir: 'temporal' },
   { dir: 'workers' },
@@ -72,7 +73,7 @@ export default tseslint.config(
   },
   {
     // Code that runs inside the workflow sandbox, directly or through imports.
-    files: ['src/workflows/**/*.ts', 'src/search/**/*.ts', 'src/spaces/**/*.ts', 'src/search-attributes.ts'],
+    files: ['src/workflows/**/*.ts', 'src/search/**/*.ts', 'src/spaces/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -15,7 +15,7 @@
  * a perfect search on validation accuracy reaches, and the best test figure.
  */
 import { startSearch } from '../src/client/search';
-import { Nb201Table, resolveNb201Table } from '../src/evaluators/nb201-table';
+import { Nb201Table, resolveNb201Table } from '../src/evaluators/nb201/table';
 import type { SearchResult } from '../src/search/summary';
 import { fmt, meanStd, OPTIMUM_ROW, strategyOf } from './bench-nb201';
 import { withHarness } from './harness';

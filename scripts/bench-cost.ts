@@ -12,7 +12,7 @@
  *    20 real images, the same flipped and cropped, and noise (the control).
  */
 import { naswotScore, spearman, type InputKind } from '../src/evaluators/naswot';
-import { Nb201Table, resolveNb201Table } from '../src/evaluators/nb201-table';
+import { Nb201Table, resolveNb201Table } from '../src/evaluators/nb201/table';
 import { Rng } from '../src/lib/rng';
 import { buildOnnx, GRAPH_SPACES, measureLatency } from '../src/onnx';
 import { getSpace } from '../src/spaces';

@@ -18,7 +18,7 @@ import { resolveSearchConfig } from '../src/config/resolve';
 import { DEFAULT_LOCAL_MODEL, localModelStats, localProvider } from '../src/llm/local';
 import type { ChatRequest, ChatResponse } from '../src/llm/types';
 import { Rng } from '../src/lib/rng';
-import { acceptNavigator, collmOptions, generatorCall, initCollm, navigatorCall, retryCall, type Collm, type CollmState } from '../src/search/collm';
+import { acceptNavigator, collmOptions, generatorCall, initCollm, navigatorCall, retryCall, type Collm, type CollmState } from '../src/search/strategies/collm';
 import { createEngine } from '../src/search/search';
 import type { SearchState } from '../src/search/types';
 

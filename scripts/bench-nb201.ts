@@ -13,7 +13,7 @@
  */
 import { Worker } from '@temporalio/worker';
 import { startSearch } from '../src/client/search';
-import { Nb201Table, resolveNb201Table } from '../src/evaluators/nb201-table';
+import { Nb201Table, resolveNb201Table } from '../src/evaluators/nb201/table';
 import { resolveSearchConfig } from '../src/config/resolve';
 import { runSearch } from '../src/search/search';
 import type { SearchResult } from '../src/search/summary';

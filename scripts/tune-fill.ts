@@ -7,7 +7,7 @@
  *   npm run tune:fill [-- --seeds 30 --first-seed 100 --budget 100]
  */
 import { resolveSearchConfig } from '../src/config/resolve';
-import { Nb201Table, resolveNb201Table } from '../src/evaluators/nb201-table';
+import { Nb201Table, resolveNb201Table } from '../src/evaluators/nb201/table';
 import { runSearch } from '../src/search/search';
 import { nb201Space } from '../src/spaces/nb201';
 import { meanStd } from './bench-nb201';

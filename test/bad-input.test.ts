@@ -118,7 +118,7 @@ test('a malformed table names the file and the line', async () => {
   const { mkdtempSync, writeFileSync } = await import('node:fs');
   const { join } = await import('node:path');
   const { tmpdir } = await import('node:os');
-  const { Nb201Table } = await import('../src/evaluators/nb201-table');
+  const { Nb201Table } = await import('../src/evaluators/nb201/table');
   const dir = mkdtempSync(join(tmpdir(), 'collm-badtable-'));
   const file = join(dir, 'nb201.csv');
   writeFileSync(file, 'index,arch,cifar10_valid\n0,|none~0|+|none~0|none~1|+|none~0|none~1|none~2|,12\n');

@@ -12,7 +12,7 @@ import { createEta, formatDuration, progressBar } from '../src/cli/progress';
 import { listSearchSchedules, type SearchScheduleInfo } from '../src/client/schedule';
 import { startSearch } from '../src/client/search';
 import type { SearchResult } from '../src/search/summary';
-import { findTemporalCli } from '../src/temporal/cli';
+import { findTemporalCli } from '../src/temporal/temporal-cli';
 import { DATA_DIR } from '../src/temporal/paths';
 import { progressQuery, type SearchProgress } from '../src/workflows/api';
 import { ADDRESS, inProcessWorkers, queues, runInProcess, uniqueId, useTemporal, waitFor } from './helpers';

@@ -5,7 +5,7 @@ import { Rng } from '../src/lib/rng';
 import { DEFAULT_LOCAL_MODEL } from '../src/llm/local';
 import { loadModel } from '../src/llm/local/runtime';
 import type { ChatMessage, ChatResponse } from '../src/llm/types';
-import { acceptNavigator, acceptSummary, collmOptions, initCollm, navigatorCall, summaryCall, type Collm } from '../src/search/collm';
+import { acceptNavigator, acceptSummary, collmOptions, initCollm, navigatorCall, summaryCall, type Collm } from '../src/search/strategies/collm';
 import { createEngine } from '../src/search/search';
 
 // With the embedded model's own tokenizer: a long search's Navigator turns, and

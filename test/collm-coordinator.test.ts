@@ -19,7 +19,7 @@ import {
   retryCall,
   summaryCall,
   type Collm,
-} from '../src/search/collm';
+} from '../src/search/strategies/collm';
 import { Rng } from '../src/lib/rng';
 import { createEngine } from '../src/search/search';
 import type { SearchConfigInput } from '../src/search/config';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { CollmStats } from '../src/search/collm';
+import type { CollmStats } from '../src/search/strategies/collm';
 import { startSearch } from '../src/client/search';
 import type { SearchResult } from '../src/search/summary';
 import { parseNb201 } from '../src/spaces/nb201';

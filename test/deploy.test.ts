@@ -12,7 +12,7 @@ import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { startSearch } from '../src/client/search';
 import type { SearchResult } from '../src/search/summary';
-import { findTemporalCli } from '../src/temporal/cli';
+import { findTemporalCli } from '../src/temporal/temporal-cli';
 import { createControlWorker, deploymentFromEnv } from '../src/workers/control';
 import { createEvalWorker } from '../src/workers/eval';
 import { pauseSignal, progressQuery, resumeSignal, stopSignal } from '../src/workflows/api';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { Nb201Table, resolveNb201Table } from '../src/evaluators/nb201-table';
+import { Nb201Table, resolveNb201Table } from '../src/evaluators/nb201/table';
 import { resolveSearchConfig } from '../src/config/resolve';
 import type { SearchConfigInput } from '../src/search/config';
 import { runSearch, type SearchIo } from '../src/search/search';

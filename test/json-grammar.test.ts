@@ -9,9 +9,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { compactJson } from '../src/lib/json-grammar';
 import { resolveSearchConfig } from '../src/config/resolve';
-import { collmOptions, generatorMaxTokens, generatorSchema, type Collm } from '../src/search/collm';
+import { collmOptions, generatorMaxTokens, generatorSchema, type Collm } from '../src/search/strategies/collm';
 import { nb201Space } from '../src/spaces/nb201';
-import { editSchema } from '../src/search/collm/edit';
+import { editSchema } from '../src/search/strategies/collm/edit';
 import { z } from 'zod';
 
 test('the Generator schema of NAS-Bench-201 becomes a grammar without whitespace and with the exact count', () => {

@@ -13,7 +13,7 @@ import type { EvaluationPriority, Token } from 'node-llama-cpp';
 import { DEFAULT_LOCAL_MODEL, loadedModelCount, localModelStats, localProvider, unloadLocalModels } from '../src/llm/local';
 import { canonicalBatches, reuseRank, TILED_ROWS, tokensToKeep } from '../src/llm/local/prefix';
 import { sectionsGrammar } from '../src/lib/sections-grammar';
-import { missingSections } from '../src/search/collm/navigator';
+import { missingSections } from '../src/search/strategies/collm/navigator';
 import { LlmError, type ChatMessage, type ChatRequest, type ChatResponse } from '../src/llm/types';
 
 const OPS = ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3'] as const;
@@ -139,7 +139,7 @@ test('a missing model file is a config error naming the path and the fix', async
 test('with the real tokenizer, the Generator exchange and its follow-up fit the default context for every space', async () => {
   const { loadModel } = await import('../src/llm/local/runtime');
   const { resolveSearchConfig } = await import('../src/config/resolve');
-  const { collmOptions, generatorCall, initCollm, retryCall } = await import('../src/search/collm');
+  const { collmOptions, generatorCall, initCollm, retryCall } = await import('../src/search/strategies/collm');
   const { createEngine } = await import('../src/search/search');
   const { Rng } = await import('../src/lib/rng');
   const { model } = await loadModel(DEFAULT_LOCAL_MODEL, { contextSize: 8192 });

@@ -9,18 +9,17 @@ import {
   OfaAccuracyPredictor,
   OfaDataError,
   OfaSubnetError,
-  SafetensorsError,
   note10LayerKeys,
   note10Latency,
   ofaDataCandidates,
   ofaDataFiles,
   parseLatencyTable,
-  parseSafetensors,
   readLatencyTable,
   resolutionSlot,
   resolveOfaDataDir,
   type OfaSubnet,
 } from '../src/evaluators/ofa-predictor';
+import { parseSafetensors, SafetensorsError } from '../src/lib/safetensors';
 
 // The data is read from OFA_DATA (else ./data/ofa, else ../shared/data/ofa), never from the repository.
 const DIR = resolveOfaDataDir();

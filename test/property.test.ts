@@ -13,7 +13,7 @@ import { ConfigError, resolveSearchConfig } from '../src/config/resolve';
 import { Rng } from '../src/lib/rng';
 import { extractJson, stripReasoning } from '../src/llm/json';
 import type { ChatResponse } from '../src/llm/types';
-import { checkGenerated, collmOptions, generatorCall, initCollm, type Collm } from '../src/search/collm';
+import { checkGenerated, collmOptions, generatorCall, initCollm, type Collm } from '../src/search/strategies/collm';
 import { coreConfigSchema } from '../src/search/config';
 import { MAX_HINT_CHARS } from '../src/search/limits';
 import { createEngine } from '../src/search/search';

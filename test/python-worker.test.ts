@@ -19,7 +19,7 @@ import { createEvalActivities } from '../src/activities/evaluate';
 import { startSearch } from '../src/client/search';
 import { createEvaluators } from '../src/evaluators';
 import { evalRequestSchema, evalResultSchema } from '../src/evaluators/contract';
-import { Nb201Table } from '../src/evaluators/nb201-table';
+import { Nb201Table } from '../src/evaluators/nb201/table';
 import type { SearchResult } from '../src/search/summary';
 import type { EvalResult } from '../src/search/types';
 import { nb201Space, parseNb201 } from '../src/spaces/nb201';

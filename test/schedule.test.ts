@@ -16,7 +16,7 @@ import {
 import { pickSeeds } from '../src/activities/warm-start';
 import { startSearch } from '../src/client/search';
 import { ConfigError } from '../src/search/config';
-import { NAS_SPACE, NAS_STRATEGY, TEMPORAL_SCHEDULED_BY_ID } from '../src/search-attributes';
+import { NAS_SPACE, NAS_STRATEGY, TEMPORAL_SCHEDULED_BY_ID } from '../src/workflows/search-attributes';
 import type { SearchResult } from '../src/search/summary';
 import { pauseSignal, stopSignal, type SearchMemo } from '../src/workflows/api';
 import { inProcessWorkers, queues, uniqueId, useTemporal, waitFor } from './helpers';

@@ -7,7 +7,7 @@ import { createConfigActivities } from '../src/activities/config';
 import { WORKFLOW_BUNDLE } from '../src/temporal/paths';
 import { startSearch } from '../src/client/search';
 import type { SearchResult } from '../src/search/summary';
-import { NAS_BEST_VAL_ACC, NAS_EVALUATED, NAS_SPACE } from '../src/search-attributes';
+import { NAS_BEST_VAL_ACC, NAS_EVALUATED, NAS_SPACE } from '../src/workflows/search-attributes';
 import { extendBudgetUpdate, pauseSignal, progressQuery, resumeSignal, stopSignal } from '../src/workflows/api';
 import { inProcessWorkers, queues, runInProcess, uniqueId, useTemporal } from './helpers';
 

@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sectionsGrammar } from '../src/lib/sections-grammar';
 import { resolveSearchConfig } from '../src/config/resolve';
-import { collmOptions, initCollm, navigatorCall, type Collm } from '../src/search/collm';
-import { fixCall, missingSections } from '../src/search/collm/navigator';
+import { collmOptions, initCollm, navigatorCall, type Collm } from '../src/search/strategies/collm';
+import { fixCall, missingSections } from '../src/search/strategies/collm/navigator';
 import { createEngine } from '../src/search/search';
 
 test('the grammar writes each heading in order and bounds each body; its length bound is exact', () => {

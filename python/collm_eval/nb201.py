@@ -1,6 +1,6 @@
 """NAS-Bench-201 in Python: the cell's text format and the benchmark table.
 
-A port of src/spaces/nb201/{arch,canonical}.ts and src/evaluators/nb201-table.ts
+A port of src/spaces/nb201/{arch,canonical}.ts and src/evaluators/nb201/table.ts
 that must give exactly the TypeScript answers: same parse errors, same
 canonical keys, same numbers (test/python-worker.test.ts compares all 15,625
 architectures on every dataset).

@@ -12,7 +12,7 @@
  */
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { NB201_DATA_HELP, Nb201Table, TableError, nb201TableCandidates, resolveNb201Table } from '../../src/evaluators/nb201-table';
+import { NB201_DATA_HELP, Nb201Table, TableError, nb201TableCandidates, resolveNb201Table } from '../../src/evaluators/nb201/table';
 import { buildNb201Table } from './builder';
 import { ChecksumError, DownloadError } from './download';
 import { PINNED_SOURCES, sourcesBaseUrl } from './sources';

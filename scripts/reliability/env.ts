@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { Nb201Table, resolveNb201Table } from '../../src/evaluators/nb201-table';
+import { Nb201Table, resolveNb201Table } from '../../src/evaluators/nb201/table';
 import { ensureDevServer, type DevServer } from '../../src/temporal/dev-server';
 import { cells, requestedCount, startFakeLlm, STRATEGY_TEXT, type FakeLlm } from '../../test/fake-llm';
 import { fnv, Rng } from './plan';

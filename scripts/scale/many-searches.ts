@@ -5,7 +5,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { startSearch } from '../../src/client/search';
-import { NAS_EVALUATED } from '../../src/search-attributes';
+import { NAS_EVALUATED } from '../../src/workflows/search-attributes';
 import type { SearchResult } from '../../src/search/summary';
 import { mb, table } from './format';
 import type { MemorySample, WorkerProcess } from './workers';

@@ -6,7 +6,7 @@
  */
 import { resolveSearchConfig } from '../../src/config/resolve';
 import { createEvaluators } from '../../src/evaluators';
-import { Nb201Table, resolveNb201Table } from '../../src/evaluators/nb201-table';
+import { Nb201Table, resolveNb201Table } from '../../src/evaluators/nb201/table';
 import { packState, unpackState } from '../../src/search/pack';
 import { createEngine } from '../../src/search/search';
 import type { Candidate, EvalResult, SearchConfig, SearchState } from '../../src/search/types';

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { resolveNb201Table } from '../../src/evaluators/nb201-table';
+import { resolveNb201Table } from '../../src/evaluators/nb201/table';
 import { WORKFLOW_BUNDLE } from '../../src/temporal/paths';
 import { createControlWorker } from '../../src/workers/control';
 import { createEvalWorker } from '../../src/workers/eval';

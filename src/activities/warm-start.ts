@@ -1,10 +1,10 @@
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import { scheduledRunsQuery } from '../search-attributes';
 import { meetsConstraint } from '../search/constraint';
 import type { SearchResult } from '../search/summary';
 import type { Constraint } from '../search/types';
 import { getSpace } from '../spaces';
+import { scheduledRunsQuery } from '../workflows/search-attributes';
 
 /**
  * Warm start of a scheduled search: the best architectures of the last

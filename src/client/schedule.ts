@@ -11,8 +11,9 @@ import {
 } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import { prepared } from '../config/prepared';
-import { identityAttributes, SCHEDULE_ID_PATTERN, scheduledRunsQuery } from '../search-attributes';
-import { CONTROL_TASK_QUEUE } from '../task-queues';
+import { SCHEDULE_ID_PATTERN } from '../search/limits';
+import { CONTROL_TASK_QUEUE } from '../search/task-queues';
+import { identityAttributes, scheduledRunsQuery } from '../workflows/search-attributes';
 
 /**
  * Temporal Schedules that start `nasSearch`, e.g. a nightly search that

@@ -1,12 +1,12 @@
 import { Client, WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { prepared } from '../config/prepared';
-import { identityAttributes } from '../search-attributes';
 import { EVALUATORS } from '../evaluators/registry';
 import type { ParetoPoint, SearchResult } from '../search/summary';
+import { CONTROL_TASK_QUEUE } from '../search/task-queues';
 import type { SearchConfig } from '../search/types';
-import { CONTROL_TASK_QUEUE } from '../task-queues';
 import { progressQuery, type SearchProgress } from '../workflows/api';
+import { identityAttributes } from '../workflows/search-attributes';
 
 /**
  * Client-side helpers used by the scripts, the main job and the tests.

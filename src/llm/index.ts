@@ -1,5 +1,5 @@
 import { LLM_PROVIDERS } from './registry';
-import { LlmError, LlmUnavailable, type LlmPort, type LlmProvider, type ResolvedLlm } from './types';
+import type { LlmProvider, ResolvedLlm } from './types';
 
 export type { LlmProvider, ChatRequest, ChatResponse, ChatMessage, ResolvedLlm, LlmCall, LlmPort } from './types';
 export { LlmError, LlmUnavailable } from './types';
@@ -19,20 +19,4 @@ export function providerFor(llm: ResolvedLlm, env: NodeJS.ProcessEnv = process.e
     cache.set(id, provider);
   }
   return provider;
-}
-
-/**
- * An LLM port that calls the provider in this process (benchmarks, runSearch):
- * what the workflow's llmChat activity does, without Temporal's retries, so a
- * failure that may pass is reported as LlmUnavailable at once.
- */
-export function directLlmPort(env: NodeJS.ProcessEnv = process.env): LlmPort {
-  return async (call) => {
-    try {
-      return await providerFor(call.llm, env).chat(call.request);
-    } catch (err) {
-      if (err instanceof LlmError && err.retryable) throw new LlmUnavailable(`${call.purpose} LLM: ${err.message}`);
-      throw err;
-    }
-  };
 }

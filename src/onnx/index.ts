@@ -2,22 +2,29 @@ import { AUTOFORMER_B, AUTOFORMER_S, AUTOFORMER_T, autoformerCodec, type Autofor
 import { nb201Space, type Nb201Arch } from '../spaces/nb201';
 import { checkOfaArch, ofaMbv3W10Space, parseOfa } from '../spaces/ofa-mbv3';
 import { sposSpace, type SposArch } from '../spaces/spos';
-import { buildAutoformer } from './autoformer';
-import { countModel } from './count';
-import type { BuiltGraph } from './graph';
-import { buildNb201 } from './nb201';
-import { buildOfaMbv3 } from './ofa-mbv3';
-import { buildSpos } from './spos';
+import { buildAutoformer } from './graphs/autoformer';
+import { countModel } from './count/count';
+import type { BuiltGraph } from './graphs/graph';
+import { buildNb201 } from './graphs/nb201';
+import { buildOfaMbv3 } from './graphs/ofa-mbv3';
+import { buildSpos } from './graphs/spos';
 
 /**
  * ONNX models of any candidate of every search space, with FLOPs and
- * parameters counted from the built graph (count.ts), in the units and the
- * convention of the space's own cost().
+ * parameters counted from the built graph (count/count.ts), in the units and
+ * the convention of the space's own cost(). The entry point for the rest of
+ * src/; by concern:
+ *
+ * - proto/: the ONNX protobuf written (proto.ts) and read back (decode.ts);
+ * - graphs/: graph bookkeeping (graph.ts), the layer API (builder.ts) and one
+ *   network per space (nb201.ts, ofa-mbv3.ts, spos.ts, autoformer.ts);
+ * - count/: FLOPs and parameters counted from a model's bytes;
+ * - run/: running models with onnxruntime-node (latency, forward passes).
  */
 
-export { countModel, FLOPS_CONVENTION, type GraphCount } from './count';
-export { decodeModel, type DecodedModel } from './decode';
-export { measureLatency, runBatch, type LatencyOptions, type LatencyResult } from './measure';
+export { countModel, FLOPS_CONVENTION, type GraphCount } from './count/count';
+export { decodeModel, type DecodedModel } from './proto/decode';
+export { measureLatency, runBatch, type LatencyOptions, type LatencyResult } from './run/measure';
 
 export interface BuildOptions {
   /** Seed of the weight generator (default 0): the same arch and seed give the same bytes. */
@@ -88,7 +95,7 @@ function build(spaceName: string, arch: unknown, dataset: string, seed: number, 
 
 /**
  * Builds the ONNX model of `arch` (the space's JSON form, or its text form)
- * and counts it. Weights are random (seeded), He-scaled; see builder.ts.
+ * and counts it. Weights are random (seeded), He-scaled; see graphs/builder.ts.
  */
 export function buildOnnx(spaceName: string, arch: unknown, dataset: string, options: BuildOptions = {}): BuiltModel {
   const built = build(spaceName, arch, dataset, options.seed ?? 0, options.exposeActivations ?? false);

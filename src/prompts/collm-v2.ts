@@ -10,7 +10,7 @@ import type { PromptSet } from './types';
  * two encodings of one network count as one; an answer missing its sections
  * is asked for once more. (v2 also repairs a proposal that repeats an
  * evaluated architecture: the Coordinator's part, `repairDuplicates` in
- * src/search/collm/options.ts.)
+ * src/search/strategies/collm/options.ts.)
  *
  * The prompts describe the search space and its representation, never a
  * benchmark's name, a dataset or published numbers (the LLM must not recall a table).

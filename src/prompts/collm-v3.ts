@@ -10,7 +10,7 @@ import type { PromptSet } from './types';
  * best so far, the strategy, the request). v2 opened with the strategy, so
  * every call read the whole prompt again. (The visited list in evaluation
  * order is the Coordinator's part: `visitedInEvaluationOrder` in
- * src/search/collm/options.ts.)
+ * src/search/strategies/collm/options.ts.)
  */
 export const COLLM_V3: PromptSet = {
   ...COLLM_V2,

@@ -9,7 +9,7 @@
  * Prompt text only. What a version changes in the Coordinator's own code (which
  * repeats it repairs, the order of the visited list) is in the collm
  * strategy's table of versions, `COORDINATOR_SWITCHES` in
- * src/search/collm/options.ts, under the same version name.
+ * src/search/strategies/collm/options.ts, under the same version name.
  */
 export interface PromptSet {
   version: string;

@@ -11,7 +11,6 @@ export { candidatesCsv, candidatesJson } from './candidates';
 export {
   fileBase,
   runReportCommand,
-  writeComparison,
   writeComparisonFiles,
   writeReport,
   writeSearchFiles,

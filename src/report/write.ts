@@ -101,18 +101,6 @@ export async function writeReport(client: Client, workflowId: string, outDir: st
   return writeSearchFiles(await gatherSearch(client, workflowId), outDir, options);
 }
 
-/** Gathers several searches and writes their comparison. */
-export async function writeComparison(
-  client: Client,
-  workflowIds: readonly string[],
-  outDir: string,
-  options: ReportOptions & { name?: string } = {},
-): Promise<WrittenComparison> {
-  const searches = [];
-  for (const id of workflowIds) searches.push(await gatherSearch(client, id));
-  return writeComparisonFiles(searches, outDir, options);
-}
-
 export interface ReportCommand {
   /** Searches by workflow id. */
   workflowIds?: readonly string[];

@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import { jsonShapeProblem } from '../lib/plain-json';
 import { clip, describeValue, EXPLAINED } from '../lib/zod-messages';
-import { SCHEDULE_ID_PATTERN } from '../search-attributes';
 import { SPACES } from '../spaces';
-import { EVAL_TASK_QUEUE } from '../task-queues';
-import { MAX_ARCH_CHARS, MAX_BUDGET, MAX_CONFIG_CHARS, MAX_RESULT_HISTORY, MAX_SEED_ARCHITECTURES } from './limits';
+import { MAX_ARCH_CHARS, MAX_BUDGET, MAX_CONFIG_CHARS, MAX_RESULT_HISTORY, MAX_SEED_ARCHITECTURES, SCHEDULE_ID_PATTERN } from './limits';
 import { STRATEGIES } from './strategies';
+import { EVAL_TASK_QUEUE } from './task-queues';
 import type { SearchConfig, StrategyConfig } from './types';
 
 /**

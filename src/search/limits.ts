@@ -4,7 +4,8 @@
  * the memo and every continue-as-new's input; a hint as a signal; an answer
  * as an activity result), where Temporal refuses a payload over 2 MB and
  * every replay reads it again, so anything larger is refused with a message
- * before it gets there. Plain numbers: the workflow reads them too.
+ * before it gets there. Plain values (no Temporal import): the workflow and
+ * the config schema read them too, as does the schedule id's pattern at the end.
  */
 
 /** A search config as JSON text, in characters. The largest real configs are a few KB. */
@@ -45,3 +46,6 @@ export const DEFAULT_RESULT_HISTORY = 500;
 
 /** The most `resultHistory` may be: 2,000 OFA evaluations are ~800 KB, well below the 2 MB payload limit. */
 export const MAX_RESULT_HISTORY = 2000;
+
+/** A schedule id goes into visibility queries between single quotes, so it may not contain quotes or backslashes. */
+export const SCHEDULE_ID_PATTERN = /^[^'"\\]+$/;

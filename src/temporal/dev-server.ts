@@ -4,8 +4,8 @@ import { createConnection } from 'node:net';
 import { dirname, join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { NAS_SEARCH_ATTRIBUTES } from '../search-attributes';
-import { findTemporalCli } from './cli';
+import { NAS_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { findTemporalCli } from './temporal-cli';
 import { DATA_DIR } from './paths';
 
 /**

@@ -6,7 +6,7 @@ import { createConfigActivities } from '../activities/config';
 import { createLlmActivities } from '../activities/llm';
 import { llmAllowListFromEnv } from '../llm/allow-list';
 import { createWarmStartActivities } from '../activities/warm-start';
-import { CONTROL_TASK_QUEUE } from '../task-queues';
+import { CONTROL_TASK_QUEUE } from '../search/task-queues';
 import { WORKFLOW_BUNDLE } from '../temporal/paths';
 import { runWorkerProcess } from './run';
 
@@ -21,7 +21,7 @@ export interface ControlWorkerOptions {
   /**
    * The Worker Deployment Version of this worker's workflow code: with it the
    * worker uses Worker Versioning and pins each search to the build it started
-   * on (see below). Without it the worker is unversioned.
+   * on (see createControlWorker). Without it the worker is unversioned.
    */
   deployment?: WorkerDeploymentVersion;
 }
@@ -31,36 +31,11 @@ export interface ControlWorkerOptions {
  * warm start they begin with, and the LLM calls of strategies that make them.
  * Evaluations run on the eval queue.
  *
- * Deploying new workflow code while searches run. A search replays its
- * history on whatever worker picks up its next task, so a worker with changed
- * workflow code would fail in-flight searches with a nondeterminism error.
- * With Worker Versioning each search is pinned to the build it started on and
- * finishes there (its LLM calls and config resolution, which run on this
- * queue, too), while new searches start on the current build. Environment:
- *   COLLM_DEPLOYMENT_NAME  the Worker Deployment, the same for every build (e.g. "collm-nas")
- *   COLLM_BUILD_ID         this build's id; a new one whenever the workflow bundle changes
- *                          (src/workflows and the pure code it imports: search, spaces, prompts)
- * Both or neither; with neither the worker is unversioned, as before. Eval
- * workers stay unversioned: they run no workflow code, and a pinned search's
- * evaluations go to whichever workers poll the eval queue.
- *
- * To deploy build B while searches run on build A:
- *   1. Start control worker(s) for B beside A's: B's checkout or image (or
- *      WORKFLOW_BUNDLE at B's bundle), the same COLLM_DEPLOYMENT_NAME,
- *      COLLM_BUILD_ID=B. A restarted A worker must still load A's code.
- *   2. Once they poll, make B current:
- *        temporal worker deployment set-current-version --deployment-name collm-nas --build-id B
- *      Within seconds new searches start on B; running ones stay on A,
- *      across continue-as-new too.
- *   3. Keep A's workers up until A has drained, i.e.
- *        temporal worker deployment describe-version --deployment-name collm-nas --build-id A
- *      shows DrainageStatus "drained" (checked every few minutes); then stop
- *      them. Stopped earlier, A's searches wait for an A worker; they do not fail.
- * The first versioned build is made current the same way (step 2); until then
- * new searches go to unversioned workers. Searches that started unversioned
- * move to the current build when one is set, so the first versioned build
- * must run the same workflow code as the unversioned workers it replaces.
- * `temporal worker deployment set-current-version --deployment-name collm-nas --unversioned` goes back.
+ * With COLLM_DEPLOYMENT_NAME and COLLM_BUILD_ID (`deployment`) it pins each
+ * search to the build it started on, so new workflow code can be deployed
+ * while searches run. The runbook (the variables, rolling out a build,
+ * draining the old one, going back) is for operators, so it lives with the
+ * rest of theirs: docs/operations.md#deploying-new-workflow-code-while-searches-run.
  */
 export async function createControlWorker(options: ControlWorkerOptions): Promise<Worker> {
   const bundle = options.workflowBundlePath ?? (bundleIsFresh(WORKFLOW_BUNDLE) ? WORKFLOW_BUNDLE : undefined);

@@ -1,7 +1,7 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createEvalActivities } from '../activities/evaluate';
 import { createEvaluators, type EvaluatorSettings } from '../evaluators';
-import { EVAL_TASK_QUEUE } from '../task-queues';
+import { EVAL_TASK_QUEUE } from '../search/task-queues';
 import { checkCudaDevices } from './devices';
 import { runWorkerProcess } from './run';
 

@@ -11,7 +11,6 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { WarmStart } from '../activities/warm-start';
-import { identityAttributes, progressAttributes } from '../search-attributes';
 import { packState, unpackState } from '../search/pack';
 import { createEngine, type SearchIo } from '../search/search';
 import { best, type SearchResult } from '../search/summary';
@@ -22,6 +21,7 @@ import { evaluationFailure, isFatal, strategyStep } from './failures';
 import { acceptBudgetExtensions, answerProgress, listenForControls } from './handlers';
 import { projectProgress } from './progress';
 import type { Controls, SearchRun } from './run';
+import { identityAttributes, progressAttributes } from './search-attributes';
 import { startingProgress } from './starting';
 import { warmStart, withSeeds } from './warm-start';
 

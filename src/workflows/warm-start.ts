@@ -1,8 +1,8 @@
 import { ActivityFailure, isCancellation, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { WarmStart, WarmStartActivities } from '../activities/warm-start';
-import { TEMPORAL_SCHEDULED_BY_ID } from '../search-attributes';
 import type { SearchConfig, WarmStartConfig } from '../search/types';
 import { backoff } from './failures';
+import { TEMPORAL_SCHEDULED_BY_ID } from './search-attributes';
 
 /**
  * The seeds of a warm-started search: the best architectures of the last

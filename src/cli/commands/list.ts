@@ -1,5 +1,5 @@
 import type { WorkflowExecutionInfo } from '@temporalio/client';
-import { NAS_BEST_VAL_ACC, NAS_DATASET, NAS_EVALUATED, NAS_SPACE, NAS_STRATEGY } from '../../search-attributes';
+import { NAS_BEST_VAL_ACC, NAS_DATASET, NAS_EVALUATED, NAS_SPACE, NAS_STRATEGY } from '../../workflows/search-attributes';
 import { GROUP, positiveInt, printJson, withExamples, withJson, type CliCommand } from '../command';
 import { withClient } from '../connect';
 

@@ -15,9 +15,9 @@ import {
 import { describeLlm, withDefaultLlm } from '../../config/llm-defaults';
 import { readConfigFile, withSets } from '../../config/load';
 import { PreparedConfig } from '../../config/prepared';
-import { NAS_BEST_VAL_ACC, NAS_EVALUATED } from '../../search-attributes';
-import { CONTROL_TASK_QUEUE } from '../../task-queues';
+import { CONTROL_TASK_QUEUE } from '../../search/task-queues';
 import type { TemporalTarget } from '../../temporal/connection';
+import { NAS_BEST_VAL_ACC, NAS_EVALUATED } from '../../workflows/search-attributes';
 import { collect, GROUP, printJson, withExamples, withJson, type CliCommand } from '../command';
 import { withClient } from '../connect';
 import { CliError, usageError } from '../errors';

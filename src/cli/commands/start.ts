@@ -2,7 +2,7 @@ import { startSearch } from '../../client/search';
 import { describeLlm, withDefaultLlm } from '../../config/llm-defaults';
 import { loadConfig } from '../../config/load';
 import { PreparedConfig } from '../../config/prepared';
-import { CONTROL_TASK_QUEUE } from '../../task-queues';
+import { CONTROL_TASK_QUEUE } from '../../search/task-queues';
 import { webUiLink } from '../../temporal/connection';
 import { collect, GROUP, printJson, withExamples, withJson, type CliCommand } from '../command';
 import { withClient } from '../connect';

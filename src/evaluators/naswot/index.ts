@@ -41,7 +41,7 @@ export async function naswotScore(space: string, arch: unknown, dataset: string,
     const size = channels * height * height;
     for (let i = 0; i < batch.n; i++) {
       const input = new Tensor('float32', batch.data.subarray(i * size, (i + 1) * size), [1, channels, height, height]);
-      // Every output is fetched: onnxruntime-node mislabels a subset of outputs (see src/onnx/measure.ts).
+      // Every output is fetched: onnxruntime-node mislabels a subset of outputs (see src/onnx/run/measure.ts).
       const out = await session.run({ [built.inputName]: input });
       codes.add(i, built.activationOutputs.map((name) => out[name]!.data as Float32Array));
     }

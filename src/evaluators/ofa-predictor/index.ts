@@ -17,7 +17,6 @@ export {
   PREDICTOR_MIN_RESOLUTION,
   resolutionSlot,
 } from './predictor';
-export { parseSafetensors, readSafetensors, SafetensorsError, type Safetensors, type Tensor } from './safetensors';
 export {
   checkOfaSubnet,
   isActiveSlot,

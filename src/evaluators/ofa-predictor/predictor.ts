@@ -1,5 +1,5 @@
+import { readSafetensors, SafetensorsError, type Safetensors } from '../../lib/safetensors';
 import { OFA_DATA_HELP, OfaDataError } from './data';
-import { readSafetensors, SafetensorsError, type Safetensors } from './safetensors';
 import { checkOfaSubnet, isActiveSlot, OFA_EXPANDS, OFA_KERNELS, OFA_SLOTS, OfaSubnetError, type OfaSubnet } from './subnet';
 
 /**

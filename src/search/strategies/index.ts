@@ -1,5 +1,5 @@
 import { createRegistry } from '../../lib/registry';
-import { collmStrategy } from '../collm';
+import { collmStrategy } from './collm';
 import { evolutionStrategy } from './evolution';
 import { randomStrategy } from './random';
 import { reinforceStrategy } from './reinforce';

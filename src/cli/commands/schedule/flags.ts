@@ -2,7 +2,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { ScheduleOverlapPolicy, type CalendarSpec } from '@temporalio/client';
 import { msToNumber, type Duration } from '@temporalio/common';
 import type { ScheduleTiming, SchedulePolicies } from '../../../client/schedule';
-import { SCHEDULE_ID_PATTERN } from '../../../search-attributes';
+import { SCHEDULE_ID_PATTERN } from '../../../search/limits';
 import { collect } from '../../command';
 import { usageError } from '../../errors';
 

@@ -1,5 +1,5 @@
-import type { StrategyPlugin } from '../strategies/types';
-import { DEFAULT_PROMPT_VERSION, PROMPTS } from '../../prompts';
+import type { StrategyPlugin } from '../types';
+import { DEFAULT_PROMPT_VERSION, PROMPTS } from '../../../prompts';
 import { editable } from './edit';
 import { collmOptions, type CollmOptions } from './options';
 import { createCollm } from './strategy';

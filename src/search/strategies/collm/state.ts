@@ -1,7 +1,7 @@
-import { PROMPTS, type PromptSet } from '../../prompts';
-import type { ChatMessage, ChatResponse, ResolvedLlm } from '../../llm/types';
-import type { SearchSpace } from '../../spaces/types';
-import type { SearchConfig } from '../types';
+import { PROMPTS, type PromptSet } from '../../../prompts';
+import type { ChatMessage, ChatResponse, ResolvedLlm } from '../../../llm/types';
+import type { SearchSpace } from '../../../spaces/types';
+import type { SearchConfig } from '../../types';
 import { COORDINATOR_SWITCHES, type CollmOptions, type CoordinatorSwitches } from './options';
 
 /**

@@ -1,7 +1,7 @@
-import type { Rng } from '../../lib/rng';
-import { meetsConstraint } from '../constraint';
-import { topK } from '../summary';
-import type { Candidate, SearchState } from '../types';
+import type { Rng } from '../../../lib/rng';
+import { meetsConstraint } from '../../constraint';
+import { topK } from '../../summary';
+import type { Candidate, SearchState } from '../../types';
 import type { Collm } from './state';
 
 /**

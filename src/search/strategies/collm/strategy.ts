@@ -1,8 +1,8 @@
-import type { Rng } from '../../lib/rng';
-import { LlmUnavailable, type ChatResponse, type LlmPort } from '../../llm/types';
-import { topK } from '../summary';
-import type { ObserveContext, ProposeContext, Strategy, StrategySetup } from '../strategies/types';
-import type { Candidate, Observation, SearchState } from '../types';
+import type { Rng } from '../../../lib/rng';
+import { LlmUnavailable, type ChatResponse, type LlmPort } from '../../../llm/types';
+import { topK } from '../../summary';
+import type { ObserveContext, ProposeContext, Strategy, StrategySetup } from '../types';
+import type { Candidate, Observation, SearchState } from '../../types';
 import { checkGenerated } from './answers';
 import { fillWithMutations } from './fill';
 import { generatorCall, rememberGenerator, retryCall } from './generator';

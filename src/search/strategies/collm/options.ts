@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_PROMPT_VERSION, PROMPTS } from '../../prompts';
+import { DEFAULT_PROMPT_VERSION, PROMPTS } from '../../../prompts';
 
 /**
  * The collm strategy's own options (`strategy` fields besides `name`). Which
@@ -97,5 +97,5 @@ export const COORDINATOR_SWITCHES: Readonly<Record<string, CoordinatorSwitches>>
 // A prompt version without its switches would fail only at a search's first
 // Generator call (in a workflow, a task retried forever): say so on loading.
 for (const version of Object.keys(PROMPTS)) {
-  if (!COORDINATOR_SWITCHES[version]) throw new Error(`prompt version ${version} has no entry in COORDINATOR_SWITCHES (src/search/collm/options.ts)`);
+  if (!COORDINATOR_SWITCHES[version]) throw new Error(`prompt version ${version} has no entry in COORDINATOR_SWITCHES (src/search/strategies/collm/options.ts)`);
 }

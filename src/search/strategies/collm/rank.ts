@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { ChatResponse, LlmCall } from '../../llm/types';
-import { render } from '../../prompts';
-import type { Candidate, SearchState } from '../types';
+import type { ChatResponse, LlmCall } from '../../../llm/types';
+import { render } from '../../../prompts';
+import type { Candidate, SearchState } from '../../types';
 import { generatorSchema } from './context';
 import { costText, fmtAcc } from './describe';
 import { prompts, tally, type Collm, type CollmState } from './state';

@@ -1,6 +1,6 @@
 import { autoformerNodeMacs } from './count-autoformer';
 import { buildContext, dimValue, matmulMacs, numel, perSample, type CountContext } from './count-context';
-import { decodeModel, type DecodedModel, type DecodedNode } from './decode';
+import { decodeModel, type DecodedModel, type DecodedNode } from '../proto/decode';
 
 /**
  * FLOPs (multiply-accumulates, per sample) and parameters counted from a

@@ -1,7 +1,7 @@
-import { BLOCKS, checkSpos, type BlockShape, type SposArch } from '../spaces/spos';
-import { CLASSES, INPUT_SIDE, LAST_CHANNELS, STEM_CHANNELS } from '../spaces/spos/network';
+import { BLOCKS, checkSpos, type BlockShape, type SposArch } from '../../spaces/spos';
+import { CLASSES, INPUT_SIDE, LAST_CHANNELS, STEM_CHANNELS } from '../../spaces/spos/network';
 import { BATCH, NetBuilder, type Tensor } from './builder';
-import { FLOPS_CONVENTION } from './count';
+import { FLOPS_CONVENTION } from '../count/count';
 import type { BuiltGraph } from './graph';
 
 /**

@@ -1,6 +1,6 @@
-import type { AutoformerArch, AutoformerCodec } from '../spaces/autoformer';
+import type { AutoformerArch, AutoformerCodec } from '../../spaces/autoformer';
 import { BATCH, NetBuilder, type Tensor } from './builder';
-import { FLOPS_CONVENTION } from './count';
+import { FLOPS_CONVENTION } from '../count/count';
 import type { BuiltGraph } from './graph';
 
 /**

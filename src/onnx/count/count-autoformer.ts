@@ -1,5 +1,5 @@
 import { dimValue, numel, perSample, type CountContext } from './count-context';
-import type { DecodedNode } from './decode';
+import type { DecodedNode } from '../proto/decode';
 
 /**
  * AutoFormer's FLOPs convention: the repository's `get_complexity(196)`

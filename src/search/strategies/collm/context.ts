@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { compactJson } from '../../lib/json-grammar';
-import { Rng } from '../../lib/rng';
-import type { SearchSpace } from '../../spaces/types';
+import { compactJson } from '../../../lib/json-grammar';
+import { Rng } from '../../../lib/rng';
+import type { SearchSpace } from '../../../spaces/types';
 import type { Collm } from './state';
 
 /**

@@ -1,6 +1,6 @@
-import { render, type PromptSet } from '../../prompts';
-import { best } from '../summary';
-import type { Constraint, Observation, SearchConfig, SearchState } from '../types';
+import { render, type PromptSet } from '../../../prompts';
+import { best } from '../../summary';
+import type { Constraint, Observation, SearchConfig, SearchState } from '../../types';
 
 /** How the search and its results read in the prompts. */
 

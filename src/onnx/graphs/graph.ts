@@ -1,5 +1,5 @@
-import { Rng, type RngState } from '../lib/rng';
-import { encodeModel, type Attr, type DataType, type Dim, type NodeSpec, type TensorSpec, type ValueInfoSpec } from './proto';
+import { Rng, type RngState } from '../../lib/rng';
+import { encodeModel, type Attr, type DataType, type Dim, type NodeSpec, type TensorSpec, type ValueInfoSpec } from '../proto/proto';
 
 /**
  * The bookkeeping under the layer API (builder.ts): unique names, nodes in

@@ -1,6 +1,6 @@
 import { InferenceSession, Tensor } from 'onnxruntime-node';
-import { Rng } from '../lib/rng';
-import { createSerialQueue } from '../lib/serial';
+import { Rng } from '../../lib/rng';
+import { createSerialQueue } from '../../lib/serial';
 
 /**
  * Running built models with onnxruntime-node: latency measurement (for a

@@ -1,7 +1,7 @@
-import { sectionsGrammar } from '../../lib/sections-grammar';
-import { render, type PromptSet } from '../../prompts';
-import type { ChatMessage, ChatResponse, LlmCall } from '../../llm/types';
-import type { Observation, SearchState } from '../types';
+import { sectionsGrammar } from '../../../lib/sections-grammar';
+import { render, type PromptSet } from '../../../prompts';
+import type { ChatMessage, ChatResponse, LlmCall } from '../../../llm/types';
+import type { Observation, SearchState } from '../../types';
 import { conversationBudget, conversationTokenBudget, estimateTokens } from './context';
 import { describeConstraint, describeEval, fmtAcc, hintsText, progressPlaceholders } from './describe';
 import { callSeed, prompts, tally, type Collm, type CollmState } from './state';

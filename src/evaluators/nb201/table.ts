@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { parseNb201, formatNb201, NB201_DATASETS } from '../spaces/nb201';
-import type { EvalResult } from '../search/types';
-import { EvaluationError } from './types';
+import { parseNb201, formatNb201, NB201_DATASETS } from '../../spaces/nb201';
+import type { EvalResult } from '../../search/types';
+import { EvaluationError } from '../types';
 
 /**
  * Tabular evaluator for NAS-Bench-201: every architecture's accuracy was

@@ -1,5 +1,5 @@
 import { Graph, attr, type Tensor } from './graph';
-import type { Dim } from './proto';
+import type { Dim } from '../proto/proto';
 
 /**
  * Layer-level graph building with shape inference, on top of Graph's

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { SearchSpace } from '../../spaces/types';
+import type { SearchSpace } from '../../../spaces/types';
 
 /**
  * The Generator's "edit" mode: instead of whole architectures it writes edits

@@ -1,7 +1,7 @@
-import { checkOfaArch, type OfaArch } from '../spaces/ofa-mbv3';
-import { STAGES, makeDivisible, roundHalfEven, slotIndex, widthsFor } from '../spaces/ofa-mbv3/layout';
+import { checkOfaArch, type OfaArch } from '../../spaces/ofa-mbv3';
+import { STAGES, makeDivisible, roundHalfEven, slotIndex, widthsFor } from '../../spaces/ofa-mbv3/layout';
 import { BATCH, NetBuilder, type Tensor } from './builder';
-import { FLOPS_CONVENTION } from './count';
+import { FLOPS_CONVENTION } from '../count/count';
 import type { BuiltGraph } from './graph';
 
 /**

@@ -1,7 +1,7 @@
-import { EDGES, NB201_DATASETS, nb201ArchSchema, type Nb201Arch, type Op } from '../spaces/nb201';
+import { EDGES, NB201_DATASETS, nb201ArchSchema, type Nb201Arch, type Op } from '../../spaces/nb201';
 import { BATCH, NetBuilder, type Tensor } from './builder';
 import type { BuiltGraph } from './graph';
-import { FLOPS_CONVENTION } from './count';
+import { FLOPS_CONVENTION } from '../count/count';
 
 /**
  * The NAS-Bench-201 network (TinyNetwork in the benchmark's code), the one

@@ -1,8 +1,8 @@
 import type { z } from 'zod';
-import { render } from '../../prompts';
-import type { SearchSpace } from '../../spaces/types';
-import type { ChatMessage, ChatResponse, LlmCall } from '../../llm/types';
-import type { SearchState } from '../types';
+import { render } from '../../../prompts';
+import type { SearchSpace } from '../../../spaces/types';
+import type { ChatMessage, ChatResponse, LlmCall } from '../../../llm/types';
+import type { SearchState } from '../../types';
 import { archTokens, estimateTokens, generatorMaxTokens, generatorPromptLimits, generatorSchema, RETRY_ERRORS_SHOWN } from './context';
 import { costBudget, costText, fmtAcc } from './describe';
 import { applyEdit, editFormat, editSchema } from './edit';

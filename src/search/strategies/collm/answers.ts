@@ -1,7 +1,7 @@
-import type { Rng } from '../../lib/rng';
-import type { ChatResponse } from '../../llm/types';
-import { meetsConstraint } from '../constraint';
-import type { Candidate } from '../types';
+import type { Rng } from '../../../lib/rng';
+import type { ChatResponse } from '../../../llm/types';
+import { meetsConstraint } from '../../constraint';
+import type { Candidate } from '../../types';
 import { costBudget, costText } from './describe';
 import { readArchitecture, type ItemReader } from './generator';
 import { tally, type Collm, type CollmStats } from './state';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { Nb201Table, resolveNb201Table } from './nb201-table';
-import type { EvaluatorPlugin } from './types';
+import { Nb201Table, resolveNb201Table } from './table';
+import type { EvaluatorPlugin } from '../types';
 
 export interface Nb201Settings {
   /** Path to nb201.csv on this worker; default: NB201_TABLE, ./data/nb201, ../shared/data/nb201. */

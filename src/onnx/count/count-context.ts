@@ -1,5 +1,5 @@
-import type { DecodedModel, DecodedNode } from './decode';
-import type { Dim } from './proto';
+import type { DecodedModel, DecodedNode } from '../proto/decode';
+import type { Dim } from '../proto/proto';
 
 /** What a FLOPs convention reads from a decoded model: value shapes and the graph's structure. */
 export interface CountContext {

@@ -1,4 +1,5 @@
 import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
+import { SCHEDULE_ID_PATTERN } from '../search/limits';
 
 /**
  * Typed search attributes set by `nasSearch`, so searches can be listed and
@@ -44,15 +45,14 @@ export function progressAttributes(evaluated: number, bestValAcc: number | undef
   ];
 }
 
-/** A schedule id goes into visibility queries between single quotes, so it may not contain quotes or backslashes. */
-export const SCHEDULE_ID_PATTERN = /^[^'"\\]+$/;
-
 /**
  * Visibility query for the `nasSearch` runs a schedule started, e.g. the
  * completed ones a warm start reads: `TemporalScheduledById = 'nightly' AND
  * ExecutionStatus = 'Completed'`.
  */
 export function scheduledRunsQuery(scheduleId: string, status?: 'Running' | 'Completed' | 'Failed' | 'Terminated' | 'Canceled' | 'TimedOut'): string {
+  // Called by the warm-start activity and the client, never inside the workflow.
+  // eslint-disable-next-line no-restricted-syntax
   if (!SCHEDULE_ID_PATTERN.test(scheduleId)) throw new Error(`schedule id ${JSON.stringify(scheduleId)}: quotes and backslashes are not allowed`);
   return [`${TEMPORAL_SCHEDULED_BY_ID.name} = '${scheduleId}'`, `WorkflowType = 'nasSearch'`, ...(status ? [`ExecutionStatus = '${status}'`] : [])].join(' AND ');
 }
