@@ -12,7 +12,7 @@ import { MAX_MESSAGE_CHARS, boundMessage, evalFailure } from '../src/activities/
 import { createEvalActivities } from '../src/activities/evaluate';
 import { EvaluationError, createEvaluators } from '../src/evaluators';
 import { parseNb201 } from '../src/spaces/nb201';
-import { TABLE_PATH } from './helpers';
+import { TABLE_PATH, thrown } from './helpers';
 
 const GOOD = { evaluator: 'nb201-table', options: {}, space: 'nb201', dataset: 'cifar100', arch: '|none~0|+|none~0|none~1|+|none~0|none~1|none~2|' };
 const TEN_MB = 10_000_000;
@@ -34,15 +34,6 @@ async function refusal(request: unknown): Promise<ApplicationFailure> {
   );
   assert.ok(err instanceof ApplicationFailure, String(err));
   return err;
-}
-
-function thrown(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (err) {
-    return err as Error;
-  }
-  return assert.fail('expected an error');
 }
 
 test('a message over 2,000 characters: long values cut to their head with their length, then the whole', () => {

@@ -176,3 +176,13 @@ export function useTemporal(): { readonly client: Client; readonly native: Nativ
     },
   };
 }
+
+/** The error `fn` throws; fails the test when it throws none. */
+export function thrown(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error('expected an error');
+}

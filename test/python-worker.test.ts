@@ -25,7 +25,7 @@ import type { EvalResult } from '../src/search/types';
 import { nb201Space, parseNb201 } from '../src/spaces/nb201';
 import { createControlWorker } from '../src/workers/control';
 import { createEvalWorker } from '../src/workers/eval';
-import { ADDRESS, TABLE_PATH, nb201Table, queues, runInProcess, uniqueId, useTemporal } from './helpers';
+import { ADDRESS, TABLE_PATH, nb201Table, queues, runInProcess, thrown, uniqueId, useTemporal } from './helpers';
 
 const env = useTemporal();
 const PYTHON = resolve('.tools/python/bin/python');
@@ -48,15 +48,6 @@ function selftest<T>(args: string[] = [], input?: unknown): T {
   });
   assert.equal(run.status, 0, `collm_eval.selftest ${args.join(' ')} failed:\n${run.stderr}`);
   return JSON.parse(run.stdout) as T;
-}
-
-function thrown(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (err) {
-    return err as Error;
-  }
-  return assert.fail('expected an error');
 }
 
 test('the committed JSON Schemas are the ones generated from the zod contract', () => {
