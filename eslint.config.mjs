@@ -82,8 +82,9 @@ export default tseslint.config(
           patterns: [
             { group: ['**/activities', '**/activities/*'], allowTypeImports: true, message: 'Import activities as types only (proxyActivities).' },
             { group: ['@temporalio/worker', '@temporalio/client', '@temporalio/activity'], message: 'Not available in the workflow sandbox.' },
-            // llm/types.ts is the pure boundary (types and error classes) that ports and strategies share.
-            { group: ['**/evaluators/*', '**/llm/*', '!**/llm/types', '**/temporal/*', '**/onnx', '**/onnx/*', 'openai', 'onnxruntime-node', 'node-llama-cpp'], allowTypeImports: true, message: 'I/O belongs in activities.' },
+            // llm/types.ts is the pure boundary (types and error classes) that ports and strategies share,
+            // llm/failure.ts the pure rules for reporting a failed call (the workflow's port reads them).
+            { group: ['**/evaluators/*', '**/llm/*', '!**/llm/types', '!**/llm/failure', '**/temporal/*', '**/onnx', '**/onnx/*', 'openai', 'onnxruntime-node', 'node-llama-cpp'], allowTypeImports: true, message: 'I/O belongs in activities.' },
           ],
         },
       ],

@@ -1,6 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { providerFor } from '../llm';
 import { checkLlmAllowed, llmAllowListFromEnv, type LlmAllowList } from '../llm/allow-list';
+import { llmActivityFailure } from '../llm/failure';
 import { LlmError, type ChatResponse, type LlmCall } from '../llm/types';
 import { MAX_LLM_ANSWER_CHARS, MAX_LLM_REASONING_CHARS } from '../search/limits';
 
@@ -26,14 +27,10 @@ export function createLlmActivities(env: NodeJS.ProcessEnv = process.env, allow:
         checkLlmAllowed(call.llm, allow);
         return withinHistoryLimits(await providerFor(call.llm, env).chat(call.request, ctx.cancellationSignal));
       } catch (err) {
-        if (err instanceof AnswerTooLarge) throw ApplicationFailure.retryable(`${call.purpose} LLM: ${err.message}`, 'LlmAnswerTooLargeError');
-        if (err instanceof LlmError) {
-          const type = `Llm${err.kind[0]!.toUpperCase()}${err.kind.slice(1).replace(/_(\w)/g, (_, c: string) => c.toUpperCase())}Error`;
-          // Timeouts, 429 and 5xx are retried by the activity's retry policy, with backoff.
-          if (err.retryable) throw ApplicationFailure.retryable(err.message, type);
-          throw ApplicationFailure.nonRetryable(`${call.purpose} LLM: ${err.message}`, type);
-        }
-        throw err;
+        if (!(err instanceof AnswerTooLarge || err instanceof LlmError)) throw err;
+        // Retryable failures (timeouts, 429, 5xx, an oversized answer) are retried by the activity's retry policy, with backoff.
+        const { message, type, retryable } = llmActivityFailure(call.purpose, err instanceof LlmError ? err.kind : 'answer_too_large', err.message);
+        throw retryable ? ApplicationFailure.retryable(message, type) : ApplicationFailure.nonRetryable(message, type);
       } finally {
         clearInterval(beat);
       }

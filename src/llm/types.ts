@@ -3,8 +3,14 @@
  * provider implements `LlmProvider`; the Navigator and Generator activities
  * only see this interface, and the search core only the resolved settings and
  * declared capabilities below (it never asks which provider it talks to).
- * Types and one error class only: the workflow sandbox imports this file.
+ * Types and error classes only: the workflow sandbox imports this file. How
+ * a failed call is reported (retryable or not, failure types, messages) is
+ * ./failure.ts's, which this file and the activity and workflow read.
  */
+import { isRetryableLlmFailure, type LlmErrorKind } from './failure';
+
+export type { LlmErrorKind } from './failure';
+
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
   content: string;
@@ -43,18 +49,6 @@ export interface ChatResponse {
   latencyMs: number;
 }
 
-export type LlmErrorKind =
-  | 'auth' // 401/403: wrong or missing API key
-  | 'not_found' // 404: unknown model or wrong base URL
-  | 'bad_request' // 400/422: the request itself is wrong
-  | 'rate_limit' // 429
-  | 'timeout'
-  | 'server' // 5xx, connection reset
-  | 'config' // our own configuration is wrong (missing key variable, missing model file)
-  | 'not_allowed'; // the worker's allow-list refuses the endpoint or the key variable
-
-const RETRYABLE: ReadonlySet<LlmErrorKind> = new Set(['rate_limit', 'timeout', 'server']);
-
 /** A provider failure, classified so the activity can tell Temporal whether to retry. */
 export class LlmError extends Error {
   constructor(
@@ -67,7 +61,7 @@ export class LlmError extends Error {
   }
 
   get retryable(): boolean {
-    return RETRYABLE.has(this.kind);
+    return isRetryableLlmFailure(this.kind);
   }
 }
 

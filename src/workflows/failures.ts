@@ -1,4 +1,5 @@
 import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/workflow';
+import { LLM_UNAVAILABLE_TYPE, llmUnavailableMessage, searchEndsMessage } from '../llm/failure';
 import { LlmUnavailable } from '../llm/types';
 import type { Candidate } from '../search/types';
 
@@ -76,7 +77,7 @@ export function surfaceFailures<A extends unknown[], R>(fn: (...args: A) => Prom
  */
 function strategyFailure(err: unknown): unknown {
   if (err instanceof LlmUnavailable) {
-    return ApplicationFailure.create({ message: `the search ends (onLlmFailure "fail"): ${err.message}`, type: 'LlmUnavailable', nonRetryable: true });
+    return ApplicationFailure.create({ message: searchEndsMessage(err.message), type: LLM_UNAVAILABLE_TYPE, nonRetryable: true });
   }
   return err;
 }
@@ -98,7 +99,8 @@ export function backoff(maximumAttempts: number, initialInterval: `${number}s`, 
  * The LLM activity's failures, as a strategy sees them: one that may pass
  * (retries exhausted on timeouts, 429s, 5xx, a worker gone) becomes
  * LlmUnavailable, which a strategy may ride out; one no retry fixes (bad
- * key, unknown model) ends the search with the provider's message.
+ * key, unknown model) ends the search with the provider's message. Which
+ * failures are retryable, and their types and messages, is src/llm/failure.ts's.
  */
 export function llmFailures<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
   return async (...args) => {
@@ -107,7 +109,7 @@ export function llmFailures<A extends unknown[], R>(fn: (...args: A) => Promise<
     } catch (err) {
       const cause = err instanceof ActivityFailure ? err.cause : undefined;
       if (cause instanceof TimeoutFailure || (cause instanceof ApplicationFailure && !cause.nonRetryable)) {
-        throw new LlmUnavailable(`LLM call failed after its retries: ${cause.message}`);
+        throw new LlmUnavailable(llmUnavailableMessage(cause.message));
       }
       throw asSearchFailure(err);
     }

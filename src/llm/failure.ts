@@ -1,0 +1,76 @@
+/**
+ * How a failed LLM call is reported, in one place: which failures another
+ * attempt may fix, the failure type the `llmChat` activity gives each, its
+ * message, and what the workflow makes of it once Temporal's retries are
+ * spent. The provider (LlmError), the activity (src/activities/llm.ts) and the
+ * workflow's port (llmFailures in src/workflows/failures.ts) all read these
+ * rules, so they cannot drift apart.
+ *
+ * Pure, with no imports: the workflow sandbox imports it (as it does ./types).
+ */
+
+/** Why a provider's call failed (LlmError's kind). */
+export type LlmErrorKind =
+  | 'auth' // 401/403: wrong or missing API key
+  | 'not_found' // 404: unknown model or wrong base URL
+  | 'bad_request' // 400/422: the request itself is wrong
+  | 'rate_limit' // 429
+  | 'timeout'
+  | 'server' // 5xx, connection reset
+  | 'config' // our own configuration is wrong (missing key variable, missing model file)
+  | 'not_allowed'; // the worker's allow-list refuses the endpoint or the key variable
+
+/**
+ * Why the `llmChat` activity failed: a provider's kind, or an answer the
+ * activity refused because it would not fit the workflow history.
+ */
+export type LlmFailureKind = LlmErrorKind | 'answer_too_large';
+
+/** Timeouts, 429 and 5xx may pass (Temporal retries them, with backoff), and an oversized answer is asked again. */
+const RETRYABLE: ReadonlySet<LlmFailureKind> = new Set<LlmFailureKind>(['rate_limit', 'timeout', 'server', 'answer_too_large']);
+
+/** Whether another attempt may fix a failure of this kind. */
+export function isRetryableLlmFailure(kind: LlmFailureKind): boolean {
+  return RETRYABLE.has(kind);
+}
+
+/** The activity failure's type for a kind: `auth` → `LlmAuthError`, `rate_limit` → `LlmRateLimitError`. */
+export function llmFailureType(kind: LlmFailureKind): string {
+  return `Llm${kind[0]!.toUpperCase()}${kind.slice(1).replace(/_(\w)/g, (_, c: string) => c.toUpperCase())}Error`;
+}
+
+/** What the `llmChat` activity throws (as an ApplicationFailure) for a failed call. */
+export interface LlmActivityFailure {
+  message: string;
+  type: string;
+  retryable: boolean;
+}
+
+/**
+ * The activity's failure for a call made for `purpose` ("navigator",
+ * "generator"...) that failed with `kind` and `message`. A failure no retry
+ * fixes, and an oversized answer, name the call's purpose ("generator LLM:
+ * ..."); a provider failure that may pass keeps the provider's own message,
+ * which the workflow quotes once the retries are spent (llmUnavailableMessage).
+ */
+export function llmActivityFailure(purpose: string, kind: LlmFailureKind, message: string): LlmActivityFailure {
+  const retryable = isRetryableLlmFailure(kind);
+  const named = !retryable || kind === 'answer_too_large';
+  return { message: named ? `${purpose} LLM: ${message}` : message, type: llmFailureType(kind), retryable };
+}
+
+/**
+ * LlmUnavailable's message for a call whose retries are spent, quoting the
+ * last failure. The workflow raises it for a failure the activity marked
+ * retryable (by the rules above) or a timeout (the worker died or hung); any
+ * other failure ends the search with the activity's own message and type.
+ */
+export function llmUnavailableMessage(lastFailure: string): string {
+  return `LLM call failed after its retries: ${lastFailure}`;
+}
+
+/** The failure type, and message, with which LlmUnavailable ends a search under `onLlmFailure: "fail"`. */
+export const LLM_UNAVAILABLE_TYPE = 'LlmUnavailable';
+export function searchEndsMessage(unavailable: string): string {
+  return `the search ends (onLlmFailure "fail"): ${unavailable}`;
+}
