@@ -49,7 +49,7 @@ test('command is served only with the worker\'s own allow-list; without one the 
   try {
     const { served, skipped } = createEvaluators({ 'nb201-table': { table: TABLE_PATH } });
     assert.ok(!served.has('command'));
-    assert.ok(skipped.some((s) => /^command: command: no program is allowed/.test(s)), skipped.join('\n'));
+    assert.ok(skipped.some((s) => /^command: no program is allowed/.test(s)), skipped.join('\n'));
   } finally {
     if (saved !== undefined) process.env.COLLM_COMMAND_ALLOWED_PROGRAMS = saved;
   }
