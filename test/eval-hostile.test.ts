@@ -74,7 +74,7 @@ test('options nested 10,000 deep: refused for good naming the path, before anyth
   const failure = await refusal({ ...GOOD, options: nested(10_000) });
   assert.equal(failure.type, 'BadEvalRequest');
   assert.equal(failure.nonRetryable, true);
-  assert.equal(failure.message, `evaluate: bad request: options${'.a'.repeat(31)}: nested more than 32 levels deep; no config field is, so this is not a search config`);
+  assert.equal(failure.message, `evaluate: bad request: options${'.a'.repeat(31)}: nested more than 32 levels deep; no field of a search config or an evaluation request is`);
 });
 
 test('__proto__, constructor and prototype keys in a request are refused for good', async () => {

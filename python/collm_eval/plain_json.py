@@ -20,7 +20,7 @@ MAX_JSON_DEPTH = 32
 def forbidden_key_message(path: str) -> str:
     return (
         f"{path}: the key '{path.split('.')[-1]}' is not allowed (__proto__, constructor and "
-        "prototype are refused anywhere in a config); remove it"
+        "prototype are refused as keys anywhere); remove it"
     )
 
 
@@ -37,8 +37,8 @@ def json_shape_problem(value: Any, max_depth: int = MAX_JSON_DEPTH, root: str = 
             continue  # decoded JSON: the rest are scalars, each field checks its own
         if depth >= max_depth:
             return (
-                f"{path}: nested more than {max_depth} levels deep; no config field is, "
-                "so this is not a search config"
+                f"{path}: nested more than {max_depth} levels deep; no field of a search "
+                "config or an evaluation request is"
             )
         entries = [(str(i), x) for i, x in enumerate(v)] if isinstance(v, list) else v.items()
         for key, child in entries:

@@ -18,7 +18,7 @@ export function isForbiddenKey(key: string): boolean {
 
 /** Why `key` may not be used, naming where it is. */
 export function forbiddenKeyMessage(path: string): string {
-  return `${path}: the key '${path.split('.').at(-1)}' is not allowed (__proto__, constructor and prototype are refused anywhere in a config); remove it`;
+  return `${path}: the key '${path.split('.').at(-1)}' is not allowed (__proto__, constructor and prototype are refused as keys anywhere); remove it`;
 }
 
 /**
@@ -36,7 +36,7 @@ export function jsonShapeProblem(value: unknown, maxDepth = MAX_JSON_DEPTH, root
     if (typeof v === 'number') continue; // finiteness is each field's own check
     if (typeof v !== 'object') return `${path}: ${typeof v} is not JSON; give numbers, strings, booleans, arrays and objects only`;
     if (ancestors.has(v)) return `${path}: refers back to itself (a cycle); a config is a plain JSON tree`;
-    if (depth >= maxDepth) return `${path}: nested more than ${maxDepth} levels deep; no config field is, so this is not a search config`;
+    if (depth >= maxDepth) return `${path}: nested more than ${maxDepth} levels deep; no field of a search config or an evaluation request is`;
     const inside = new Set(ancestors).add(v);
     const entries: [string, unknown][] = Array.isArray(v) ? v.map((x, i) => [String(i), x]) : Object.entries(v);
     for (const [key, child] of entries) {

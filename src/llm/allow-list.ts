@@ -1,3 +1,4 @@
+import { envList, nameMatches } from '../lib/env-lists';
 import { LLM_PROVIDERS } from './registry';
 import { LlmError, type ResolvedLlm } from './types';
 
@@ -31,15 +32,10 @@ export const DEFAULT_ALLOWED_KEY_ENVS: readonly string[] = ['OPENAI_API_KEY', 'C
 const HOST_ENTRY = /^(\*|(\*\.)?[a-z0-9_-]+(\.[a-z0-9_-]+)*|\[[0-9a-f:.]+\]|[0-9a-f:]*:[0-9a-f:.]*)(:\d{1,5})?$/i;
 const KEY_ENTRY = /^(\*|[A-Za-z_][A-Za-z0-9_]*\*?)$/;
 
-function entries(text: string | undefined): string[] | undefined {
-  const list = text?.split(',').map((s) => s.trim()).filter(Boolean);
-  return list && list.length > 0 ? list : undefined;
-}
-
 /** The worker's allow-list from its environment; a malformed entry stops the worker at start-up, naming it. */
 export function llmAllowListFromEnv(env: NodeJS.ProcessEnv = process.env): LlmAllowList {
-  const hosts = entries(env.COLLM_LLM_ALLOWED_HOSTS) ?? [...DEFAULT_ALLOWED_HOSTS];
-  const keyEnvs = entries(env.COLLM_LLM_ALLOWED_KEY_ENVS) ?? [...DEFAULT_ALLOWED_KEY_ENVS];
+  const hosts = envList(env.COLLM_LLM_ALLOWED_HOSTS) ?? [...DEFAULT_ALLOWED_HOSTS];
+  const keyEnvs = envList(env.COLLM_LLM_ALLOWED_KEY_ENVS) ?? [...DEFAULT_ALLOWED_KEY_ENVS];
   for (const h of hosts) {
     if (!HOST_ENTRY.test(h)) {
       throw new Error(
@@ -79,10 +75,6 @@ function hostMatches(entry: string, target: { host: string; port: string; defaul
   return host.startsWith('*.') ? target.host.endsWith(host.slice(1)) : target.host === host;
 }
 
-function keyMatches(entry: string, name: string): boolean {
-  return entry.endsWith('*') ? name.startsWith(entry.slice(0, -1)) : name === entry;
-}
-
 /** Why this worker refuses what a call would send out, naming the host or variable and how to allow it; undefined if allowed. */
 export function egressProblem(reach: { endpoints: readonly string[]; keyEnvs: readonly string[] }, allow: LlmAllowList): string | undefined {
   const where = 'in the environment of the worker that calls the LLM (never in the search config)';
@@ -98,7 +90,7 @@ export function egressProblem(reach: { endpoints: readonly string[]; keyEnvs: re
     }
   }
   for (const name of reach.keyEnvs) {
-    if (!allow.keyEnvs.some((k) => keyMatches(k, name))) {
+    if (!allow.keyEnvs.some((k) => nameMatches(k, name))) {
       return (
         `this worker does not send its variable ${name} to LLM endpoints (allowed: ${allow.keyEnvs.join(', ')}); ` +
         `set apiKeyEnv to one of those, or add ${name} to COLLM_LLM_ALLOWED_KEY_ENVS ${where}`

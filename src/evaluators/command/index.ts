@@ -41,9 +41,8 @@ export const commandEvaluator: EvaluatorPlugin<CommandOptions, CommandSettings> 
     const { allowedPrograms, passEnv = [], contain } = checked.data;
     let allowed: AllowedPrograms | undefined;
     // Resolved once; a program installed later is seen by a worker restart.
-    // `why` names the evaluator where the message stands alone (a search's failure); the worker's start-up list names it itself.
-    const load = (why = 'command: '): AllowedPrograms => {
-      if (!allowedPrograms) throw new EvaluationError(`${why}${NOT_ALLOWED_HELP}`, false, 'CommandNotAllowed');
+    const load = (): AllowedPrograms => {
+      if (!allowedPrograms) throw new EvaluationError(NOT_ALLOWED_HELP, false, 'CommandNotAllowed');
       return (allowed ??= resolveAllowed(allowedPrograms));
     };
     const plan = () => {
@@ -56,7 +55,7 @@ export const commandEvaluator: EvaluatorPlugin<CommandOptions, CommandSettings> 
     let warned = false;
     return {
       check() {
-        load('');
+        load();
         const p = plan();
         if (p.why && !warned) {
           warned = true;

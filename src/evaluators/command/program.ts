@@ -1,5 +1,6 @@
 import { accessSync, constants, realpathSync, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import { nameMatches } from '../../lib/env-lists';
 import { EvaluationError } from '../types';
 import type { CommandOptions } from './options';
 
@@ -166,8 +167,7 @@ export const PROGRAM_ENV: readonly string[] = [
   'IMAGENET_DIR', 'TORCH_HOME', 'XDG_CACHE_HOME',
 ];
 
-const matches = (name: string, entries: readonly string[]): boolean =>
-  entries.some((e) => (e.endsWith('*') ? name.startsWith(e.slice(0, -1)) : name === e));
+const matches = (name: string, entries: readonly string[]): boolean => entries.some((e) => nameMatches(e, name));
 
 /** The program's environment: the worker's minimal set and what it passes on, the search's extras, then the device. */
 export function programEnv(

@@ -1,3 +1,5 @@
+import { envList } from '../../lib/env-lists';
+
 /**
  * The command evaluator's settings from the eval worker's environment, in
  * the style of the LLM allow-list (src/llm/allow-list.ts), for workers
@@ -20,15 +22,10 @@ export const COMMAND_ENV = {
   contain: 'COLLM_COMMAND_CONTAIN',
 } as const;
 
-const list = (text: string | undefined): string[] | undefined => {
-  const items = text?.split(',').map((s) => s.trim()).filter(Boolean);
-  return items && items.length > 0 ? items : undefined;
-};
-
 /** Raw settings (checked by commandSettingsSchema) from `env`. */
 export function commandSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Record<string, unknown> {
-  const allowedPrograms = list(env[COMMAND_ENV.allowedPrograms]);
-  const passEnv = list(env[COMMAND_ENV.passEnv]);
+  const allowedPrograms = envList(env[COMMAND_ENV.allowedPrograms]);
+  const passEnv = envList(env[COMMAND_ENV.passEnv]);
   const contain = env[COMMAND_ENV.contain]?.trim();
   return { ...(allowedPrograms ? { allowedPrograms } : {}), ...(passEnv ? { passEnv } : {}), ...(contain ? { contain } : {}) };
 }
