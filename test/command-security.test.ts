@@ -115,17 +115,27 @@ async function settle(marker: string, want: 'gone' | 'there'): Promise<number[]>
   return running(marker);
 }
 
+/**
+ * A program that starts `sleep <marker>` in a session of its own and answers
+ * only once that process has called setsid (it writes a file after), so the
+ * escape has happened before the program exits, however busy the machine.
+ */
+function escaping(marker: string): string {
+  const ready = join(tmp, `setsid-${marker}`);
+  return `setsid sh -c 'echo > ${ready}; exec sleep ${marker}' </dev/null >/dev/null 2>&1 & while [ ! -e ${ready} ]; do sleep 0.02; done; echo '{"valAcc": 2}'`;
+}
+
 test('a program that calls setsid cannot outlive its evaluation: its PID namespace dies with it', async () => {
   const plan = containmentPlan('auto');
   assert.equal(plan.mode, 'pid-namespace', `this machine cannot contain programs: ${plan.why}`);
   const marker = `300.${process.pid}${Date.now() % 100000}`;
-  const escape = { argv: ['/bin/sh', '-c', `setsid sleep ${marker} </dev/null >/dev/null 2>&1 & echo '{"valAcc": 2}'`] };
+  const escape = { argv: ['/bin/sh', '-c', escaping(marker)] };
   assert.equal((await run({ allowedPrograms: ['/bin/sh'] }, escape)).valAcc, 2);
   assert.deepEqual(await settle(marker, 'gone'), [], 'the setsid process is gone');
 
   // The limit without a namespace, as docs/spaces-and-evaluators.md says: the process group alone lets it escape.
   const grouped = `${marker}1`;
-  await run({ allowedPrograms: ['/bin/sh'], contain: 'process-group' }, { argv: ['/bin/sh', '-c', `setsid sleep ${grouped} </dev/null >/dev/null 2>&1 & echo '{"valAcc": 2}'`] });
+  await run({ allowedPrograms: ['/bin/sh'], contain: 'process-group' }, { argv: ['/bin/sh', '-c', escaping(grouped)] });
   const escaped = await settle(grouped, 'there');
   for (const pid of escaped) process.kill(pid, 'SIGKILL');
   assert.ok(escaped.length > 0, 'outside a PID namespace setsid escapes the group (the documented limit)');
