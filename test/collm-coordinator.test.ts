@@ -21,6 +21,7 @@ import {
   type Collm,
 } from '../src/search/strategies/collm';
 import { Rng } from '../src/lib/rng';
+import { createClaims } from '../src/search/claims';
 import { createEngine } from '../src/search/search';
 import type { SearchConfigInput } from '../src/search/config';
 import { nb201Space, type Nb201Arch } from '../src/spaces/nb201';
@@ -62,11 +63,12 @@ test('the Generator schema is derived from the space schema and asks for exactly
 
 test('checkGenerated accepts only legal, new, feasible candidates and counts the rest', () => {
   const { collmSetup, c, state } = searchWith(5);
-  const taken = new Set(state.evaluated.map((e) => e.key));
+  const taken = createClaims(nb201Space, state.evaluated.map((e) => e.key));
   const old = nb201Space.parse(state.evaluated[0]!.arch);
   const fresh = ['nor_conv_3x3', 'nor_conv_3x3', 'nor_conv_3x3', 'nor_conv_3x3', 'nor_conv_3x3', 'nor_conv_3x3'];
   const r = checkGenerated(collmSetup, answer('x', { candidates: [fresh, fresh, old, ['conv'], 'text'] }), taken, 10, initCollm(c).stats, 'llm');
   assert.equal(r.accepted.length, 1);
+  assert.ok(taken.has(fresh), 'what is accepted is claimed for the batch');
   assert.equal(r.stats.duplicate, 2);
   assert.equal(r.stats.illegal, 2);
   assert.equal(r.stats.generated, 5);
@@ -76,9 +78,18 @@ test('checkGenerated accepts only legal, new, feasible candidates and counts the
   assert.equal(bad.stats.invalidJson, 1);
   // A constraint is checked before anything is evaluated.
   const small = searchWith(0, {}, { constraint: { metric: 'flops', max: 50 } }).collmSetup;
-  const over = checkGenerated(small, answer('x', { candidates: [fresh] }), new Set(), 10, initCollm(c).stats, 'llm');
+  const none = createClaims(nb201Space, []);
+  const over = checkGenerated(small, answer('x', { candidates: [fresh] }), none, 10, initCollm(c).stats, 'llm');
   assert.equal(over.stats.infeasible, 1);
   assert.equal(over.accepted.length, 0);
+  assert.ok(!none.has(fresh), 'what is refused is not claimed');
+  // Past the number wanted, a new candidate still makes a later repeat of it a duplicate, but stays unclaimed.
+  const other = ['skip_connect', 'nor_conv_3x3', 'nor_conv_3x3', 'nor_conv_3x3', 'nor_conv_3x3', 'nor_conv_3x3'];
+  const claims = createClaims(nb201Space, []);
+  const one = checkGenerated(collmSetup, answer('x', { candidates: [fresh, other, other] }), claims, 1, initCollm(c).stats, 'llm');
+  assert.deepEqual(one.accepted, [{ arch: fresh, origin: 'llm' }]);
+  assert.equal(one.stats.duplicate, 1);
+  assert.deepEqual([claims.has(fresh), claims.has(other)], [true, false]);
 });
 
 test('the Navigator keeps its conversation; memory "none" starts afresh each turn', () => {
@@ -136,11 +147,13 @@ test('the Generator sees the strategy and the visited architectures to avoid, an
 
 test('fillWithMutations proposes new, feasible neighbours of the best', () => {
   const { collmSetup, state } = searchWith(30);
-  const taken = new Set(state.evaluated.map((e) => e.key));
+  const taken = createClaims(nb201Space, state.evaluated.map((e) => e.key));
   const fill = fillWithMutations(collmSetup, state, taken, 10, Rng.fromSeed(1));
   assert.equal(fill.length, 10);
-  assert.equal(new Set(fill.map((f) => f.key)).size, 10);
-  for (const f of fill) assert.ok(!state.evaluated.some((e) => e.key === f.key));
+  const keys = fill.map((f) => nb201Space.key(f.arch as Nb201Arch));
+  assert.equal(new Set(keys).size, 10);
+  for (const key of keys) assert.ok(!state.evaluated.some((e) => e.key === key));
+  assert.ok(fill.every((f) => taken.has(f.arch)), 'each claimed');
   assert.ok(fill.every((f) => f.origin === 'fill'));
 });
 
@@ -335,7 +348,7 @@ test('collm-v2: the Generator sees the cost budget in numbers, the best with acc
   }
   // A refused candidate's reason carries the numbers.
   const big = Array(6).fill('nor_conv_3x3');
-  const checked = checkGenerated(collmSetup, answer('x', { candidates: [big] }), new Set(), 1, initCollm(collmSetup.options).stats, 'llm');
+  const checked = checkGenerated(collmSetup, answer('x', { candidates: [big] }), createClaims(nb201Space, []), 1, initCollm(collmSetup.options).stats, 'llm');
   assert.match(checked.errors[0]!, /exceeds the cost budget: 220\.1 MFLOPs, the budget is at most 150 MFLOPs/);
 });
 

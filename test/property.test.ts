@@ -16,6 +16,7 @@ import type { ChatResponse } from '../src/llm/types';
 import { checkGenerated, collmOptions, generatorCall, initCollm, type Collm } from '../src/search/strategies/collm';
 import { coreConfigSchema } from '../src/search/config';
 import { MAX_HINT_CHARS } from '../src/search/limits';
+import { createClaims } from '../src/search/claims';
 import { createEngine } from '../src/search/search';
 import { STRATEGIES } from '../src/search/strategies';
 import { ArchitectureError, SPACES, type SearchSpace } from '../src/spaces';
@@ -204,7 +205,7 @@ function coordinator(space: SearchSpace<unknown>, mode: 'free' | 'edit', n: numb
   const state = engine.record(engine.init(), cands, cands.map((c, i) => ({ valAcc: 50 + i, cost: space.cost(space.parse(c.arch), config.dataset) })));
   const { name: _name, ...options } = config.strategy;
   const collmSetup: Collm = { config, options: collmOptions.parse(options), space, navigator: config.llm.navigator!, generator: config.llm.generator! };
-  return { collmSetup, state, taken: new Set(state.evaluated.map((e) => e.key)) };
+  return { collmSetup, state, taken: new Set(state.evaluated.map((e) => e.key)) as ReadonlySet<string> };
 }
 
 describe("Generator answers (the Coordinator's checkGenerated)", () => {
@@ -225,15 +226,17 @@ describe("Generator answers (the Coordinator's checkGenerated)", () => {
         fc.assert(
           fc.property(answers, fc.integer({ min: 0, max: 6 }), (json, want) => {
             const before = initCollm(collmSetup.options).stats;
-            const r = checkGenerated(collmSetup, answer(json), taken, want, before, 'llm', turn.read);
+            const claims = createClaims(space, taken);
+            const r = checkGenerated(collmSetup, answer(json), claims, want, before, 'llm', turn.read);
             assert.ok(r.accepted.length <= want);
             const keys = new Set<string>();
             for (const c of r.accepted) {
-              const arch = space.parse(c.arch);
-              assert.equal(space.key(arch), c.key);
-              assert.ok(!taken.has(c.key), 'already evaluated');
-              assert.ok(!keys.has(c.key), 'twice in one answer');
-              keys.add(c.key);
+              const key = space.key(c.arch);
+              assert.equal(space.key(space.parse(space.format(c.arch))), key, 'a legal architecture');
+              assert.ok(!taken.has(key), 'already evaluated');
+              assert.ok(!keys.has(key), 'twice in one answer');
+              assert.ok(claims.has(c.arch), 'claimed');
+              keys.add(key);
             }
             const list = (json as { candidates?: unknown } | undefined)?.candidates;
             const shaped = json !== null && typeof json === 'object' && !Array.isArray(json) && Array.isArray(list);

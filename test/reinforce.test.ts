@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { resolveSearchConfig } from '../src/config/resolve';
 import { Rng } from '../src/lib/rng';
+import { createClaims } from '../src/search/claims';
 import { createEngine } from '../src/search/search';
 import { reinforceStrategy, softmax, type ReinforceState } from '../src/search/strategies/reinforce';
 import type { ProposeContext } from '../src/search/strategies/types';
@@ -153,21 +154,23 @@ test('reinforce is generic: on SPOS (20 decisions of 4 ops) it learns a syntheti
     space: sposSpace as SearchSpace<unknown>,
   });
   const rng = Rng.fromSeed(3);
-  const taken = new Set<string>();
+  const claims = createClaims(sposSpace as SearchSpace<unknown>, []);
+  const proposed = new Set<string>();
   let state = strategy.init() as ReinforceState;
   assert.equal(state.logits.length, 20);
   for (let iteration = 1; iteration <= 30; iteration++) {
-    const ctx = { space: sposSpace, rng, taken, isFeasible: () => true, pending: 0, history: [], takeHints: () => [] } as unknown as ProposeContext;
+    const ctx = { space: sposSpace, rng, claims, isFeasible: () => true, pending: 0, history: [], takeHints: () => [] } as unknown as ProposeContext;
     const out = await strategy.propose(state, ctx, 10);
     assert.equal(out.proposals.length, 10);
     const batch: Observation[] = out.proposals.map((p) => {
       const arch = sposSpace.format(p.arch as never);
+      proposed.add(arch);
       const share = [...arch].filter((c) => c === '3').length / arch.length;
       return { arch, key: arch, origin: p.origin, valAcc: 100 * share, cost: { flopsM: 0, paramsM: 0 }, feasible: true, iteration };
     });
     state = (await strategy.observe(out.state, batch, ctx)) as ReinforceState;
   }
-  assert.equal(taken.size, 300, 'every proposal new');
+  assert.equal(proposed.size, 300, 'every proposal new');
   const pXception = state.logits.map((row) => softmax(row)[3]!);
   assert.ok(pXception.every((p) => p > 0.25), pXception.map((p) => p.toFixed(2)).join(' '));
 });

@@ -2,6 +2,7 @@ import { Rng } from '../lib/rng';
 import { getSpace } from '../spaces';
 import type { SearchSpace } from '../spaces/types';
 import type { LlmPort } from '../llm/types';
+import { createClaims } from './claims';
 import { meetsConstraint } from './constraint';
 import { STRATEGIES } from './strategies';
 import type { ObserveContext, Strategy } from './strategies/types';
@@ -131,13 +132,13 @@ export function createEngine(config: SearchConfig): SearchEngine {
       const rng = new Rng(state.rng);
       let strategyState = state.strategy;
       if (candidates.length < want) {
-        const taken = new Set(known);
-        const ctx = { ...context(state, rng, ports), taken, isFeasible, pending: candidates.length };
+        const ctx = { ...context(state, rng, ports), claims: createClaims(space, known), isFeasible, pending: candidates.length };
         const out = await strategy.propose(state.strategy, ctx, want - candidates.length);
         strategyState = out.state;
         for (const p of out.proposals.slice(0, want - candidates.length)) {
           const key = space.key(p.arch);
-          // A strategy's repeat is dropped, never evaluated twice: the budget counts unique architectures.
+          // The one check of what is proposed: a strategy's repeat (one it did not claim) is dropped,
+          // never evaluated twice, since the budget counts unique architectures.
           if (known.has(key)) continue;
           known.add(key);
           candidates.push({ arch: space.format(p.arch), key, origin: p.origin });

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Rng } from '../../lib/rng';
+import type { Claims } from '../claims';
 import type { LlmPort } from '../../llm/types';
 import type { SearchSpace } from '../../spaces/types';
 import type { Observation, Origin, SearchConfig, SearchState, StopReason } from '../types';
@@ -9,10 +10,10 @@ export interface ProposeContext {
   space: SearchSpace<unknown>;
   rng: Rng;
   /**
-   * Canonical keys evaluated, failed or already in this batch. A strategy
-   * adds the key of each architecture it proposes, so a batch never repeats one.
+   * What was evaluated, failed or is already in this batch. A strategy claims
+   * each architecture it proposes, so a batch never repeats one.
    */
-  taken: Set<string>;
+  claims: Claims;
   /** Cost constraint check that needs no evaluation (FLOPs, params); true when it cannot be known yet. */
   isFeasible(arch: unknown): boolean;
   /** The search so far (strategies must not read test accuracies: use `history`). */
@@ -28,7 +29,7 @@ export interface ProposeContext {
 }
 
 /** What a strategy sees after a batch. */
-export type ObserveContext = Omit<ProposeContext, 'taken' | 'isFeasible' | 'pending'>;
+export type ObserveContext = Omit<ProposeContext, 'claims' | 'isFeasible' | 'pending'>;
 
 export interface Proposal {
   arch: unknown;
@@ -43,8 +44,8 @@ export interface Proposal {
 export interface Strategy<S = unknown> {
   init(): S;
   /**
-   * Up to `count` new, untaken, feasible architectures, each key added to
-   * `ctx.taken`. Fewer (or none) when the strategy can find no more.
+   * Up to `count` new, feasible architectures, each claimed in
+   * `ctx.claims`. Fewer (or none) when the strategy can find no more.
    */
   propose(state: S, ctx: ProposeContext, count: number): Promise<{ state: S; proposals: Proposal[] }>;
   /** Folds a finished batch (in proposal order) into the state; called while the search goes on. */
@@ -83,7 +84,7 @@ export interface StrategyPlugin<O = any> {
 export function firstFree(ctx: ProposeContext, draw: () => unknown, attempts: number): unknown {
   for (let i = 0; i < attempts; i++) {
     const arch = draw();
-    if (!ctx.taken.has(ctx.space.key(arch)) && ctx.isFeasible(arch)) return arch;
+    if (!ctx.claims.has(arch) && ctx.isFeasible(arch)) return arch;
   }
   return null;
 }
@@ -100,7 +101,7 @@ export function oneAtATime<S>(
     while (proposals.length < count) {
       const p = next(state, ctx, ctx.pending + proposals.length);
       if (p === null) break;
-      ctx.taken.add(ctx.space.key(p.arch));
+      ctx.claims.claim(p.arch);
       proposals.push(p);
     }
     return Promise.resolve({ state, proposals });

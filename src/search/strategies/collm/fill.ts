@@ -1,23 +1,24 @@
 import type { Rng } from '../../../lib/rng';
+import type { Claims } from '../../claims';
 import { meetsConstraint } from '../../constraint';
 import { topK } from '../../summary';
-import type { Candidate, SearchState } from '../../types';
+import type { SearchState } from '../../types';
+import type { Proposal } from '../types';
 import type { Collm } from './state';
 
 /**
  * Fills what the Generator could not: mutations of the best architectures
  * (tournament among the top ones), each new and feasible.
  */
-export function fillWithMutations(collmSetup: Collm, search: SearchState, taken: Set<string>, count: number, rng: Rng): Candidate[] {
+export function fillWithMutations(collmSetup: Collm, search: SearchState, claims: Claims, count: number, rng: Rng): Proposal[] {
   const { config, space } = collmSetup;
   const { parents, tournament } = collmSetup.options.fill;
   const top = topK(search, parents);
-  const out: Candidate[] = [];
+  const out: Proposal[] = [];
   const add = (arch: unknown): void => {
-    const key = space.key(arch);
-    if (taken.has(key) || !meetsConstraint(space.cost(arch, config.dataset), config.constraint)) return;
-    taken.add(key);
-    out.push({ arch: space.format(arch), key, origin: 'fill' });
+    if (claims.has(arch) || !meetsConstraint(space.cost(arch, config.dataset), config.constraint)) return;
+    claims.claim(arch);
+    out.push({ arch, origin: 'fill' });
   };
   for (let attempts = 0; out.length < count && top.length > 0 && attempts < 100 * count; attempts++) {
     const parent = rng.sample(top, Math.min(tournament, top.length)).reduce((a, b) => (b.valAcc > a.valAcc ? b : a));

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import type { ChatResponse, LlmCall } from '../../../llm/types';
 import { render } from '../../../prompts';
-import type { Candidate, SearchState } from '../../types';
+import type { SearchState } from '../../types';
+import type { Proposal } from '../types';
+import { candidatesOf } from './answers';
 import { generatorSchema } from './context';
 import { costText, fmtAcc } from './describe';
 import { prompts, tally, type Collm, type CollmState } from './state';
@@ -13,7 +15,7 @@ import { prompts, tally, type Collm, type CollmState } from './state';
  * gains. Pure functions: the call to make and how its answer picks the batch.
  */
 
-export function rankCall(collmSetup: Collm, search: SearchState, state: CollmState, pool: readonly Candidate[], count: number): LlmCall {
+export function rankCall(collmSetup: Collm, search: SearchState, state: CollmState, pool: readonly Proposal[], count: number): LlmCall {
   const p = prompts(state);
   const llm = collmSetup.generator;
   const best = search.evaluated
@@ -23,10 +25,7 @@ export function rankCall(collmSetup: Collm, search: SearchState, state: CollmSta
     .map((e) => `- ${JSON.stringify(collmSetup.space.parse(e.arch))}  accuracy ${fmtAcc(e.valAcc)}, ${costText(e, collmSetup.config)}`)
     .join('\n');
   const numbered = pool
-    .map((c, i) => {
-      const arch = collmSetup.space.parse(c.arch);
-      return `${i + 1}. ${JSON.stringify(arch)}  ${costText({ cost: collmSetup.space.cost(arch, collmSetup.config.dataset) }, collmSetup.config)}`;
-    })
+    .map((c, i) => `${i + 1}. ${JSON.stringify(c.arch)}  ${costText({ cost: collmSetup.space.cost(c.arch, collmSetup.config.dataset) }, collmSetup.config)}`)
     .join('\n');
   const item = { schema: z.number().int().min(1).max(pool.length) };
   return {
@@ -49,10 +48,9 @@ export function rankCall(collmSetup: Collm, search: SearchState, state: CollmSta
  * The batch the ranking picks: the numbers it gives, in its order, each
  * once and in range; what it leaves short is taken from the pool's own order.
  */
-export function pickRanked(pool: readonly Candidate[], count: number, response: ChatResponse | undefined): Candidate[] {
+export function pickRanked<C>(pool: readonly C[], count: number, response: ChatResponse | undefined): C[] {
   const chosen: number[] = [];
-  const list = (response?.json as { candidates?: unknown } | undefined)?.candidates;
-  for (const n of Array.isArray(list) ? list : []) {
+  for (const n of candidatesOf(response) ?? []) {
     const i = typeof n === 'number' && Number.isInteger(n) ? n - 1 : -1;
     if (i >= 0 && i < pool.length && !chosen.includes(i) && chosen.length < count) chosen.push(i);
   }

@@ -1,8 +1,8 @@
 import type { Rng } from '../../../lib/rng';
 import { LlmUnavailable, type ChatResponse, type LlmPort } from '../../../llm/types';
 import { topK } from '../../summary';
-import type { ObserveContext, ProposeContext, Strategy, StrategySetup } from '../types';
-import type { Candidate, Observation, SearchState } from '../../types';
+import type { ObserveContext, Proposal, ProposeContext, Strategy, StrategySetup } from '../types';
+import type { Observation, SearchState } from '../../types';
 import { checkGenerated } from './answers';
 import { fillWithMutations } from './fill';
 import { generatorCall, rememberGenerator, retryCall } from './generator';
@@ -41,7 +41,7 @@ export function createCollm(options: CollmOptions, setup: StrategySetup): Strate
   }
 
   /** The Generator's candidates (and the Navigator's first plan): pushed into `out` as they are accepted. */
-  async function generate(held: { state: CollmState }, ctx: ProposeContext, count: number, out: Candidate[]): Promise<void> {
+  async function generate(held: { state: CollmState }, ctx: ProposeContext, count: number, out: Proposal[]): Promise<void> {
     const llm = portOf(ctx);
     if (held.state.strategy === undefined) held.state = await navigate(held.state, ctx.search, [], ctx);
     const before = held.state.stats;
@@ -49,26 +49,24 @@ export function createCollm(options: CollmOptions, setup: StrategySetup): Strate
     const first = generatorCall(collmSetup, ctx.search, held.state, Math.max(count, options.generatorCandidates ?? 0));
     const answer = await llm(first.call);
     const repair = repairOf(coordinatorSwitches(held.state).repairDuplicates, ctx);
-    let checked = checkGenerated(collmSetup, answer, ctx.taken, count, held.state.stats, 'llm', first.read, repair);
+    let checked = checkGenerated(collmSetup, answer, ctx.claims, count, held.state.stats, 'llm', first.read, repair);
     held.state = rememberGenerator(collmSetup, { ...held.state, stats: checked.stats }, first.messages, answer);
-    checked.accepted.forEach((x) => ctx.taken.add(x.key));
     out.push(...checked.accepted);
     held.state = { ...held.state, lastProposals: proposalCounts(before, held.state.stats) };
     if (out.length >= count) return;
     // One more try, told exactly what was wrong.
     const short = count - out.length;
     const second = await llm(retryCall(collmSetup, first.call, answer, checked.errors, short, held.state, first.item));
-    checked = checkGenerated(collmSetup, second, ctx.taken, short, { ...held.state.stats, retries: held.state.stats.retries + 1 }, 'llm-retry', first.read, repair);
+    checked = checkGenerated(collmSetup, second, ctx.claims, short, { ...held.state.stats, retries: held.state.stats.retries + 1 }, 'llm-retry', first.read, repair);
     held.state = { ...held.state, stats: checked.stats, lastProposals: proposalCounts(before, checked.stats) };
-    checked.accepted.forEach((x) => ctx.taken.add(x.key));
     out.push(...checked.accepted);
   }
 
   /** How the version repairs repeats: not at all, every one, or only repeats of the fill's parents (the best). */
-  function repairOf(mode: CoordinatorSwitches['repairDuplicates'], ctx: ProposeContext): { rng: Rng; only?: ReadonlySet<string> } | undefined {
+  function repairOf(mode: CoordinatorSwitches['repairDuplicates'], ctx: ProposeContext): { rng: Rng; only?: readonly { key: string }[] } | undefined {
     if (!mode) return undefined;
     if (mode !== 'best') return { rng: ctx.rng };
-    return { rng: ctx.rng, only: new Set(topK(ctx.search, options.fill.parents).map((e) => e.key)) };
+    return { rng: ctx.rng, only: topK(ctx.search, options.fill.parents) };
   }
 
   /** An LLM failure that may pass is ridden out (the fill takes over) unless the search says fail; any other ends it. */
@@ -86,7 +84,7 @@ export function createCollm(options: CollmOptions, setup: StrategySetup): Strate
       // With ranking, a larger pool is built and the LLM picks the batch from it.
       const ranking = llmsOn && options.rankPool > batch;
       const count = ranking ? options.rankPool : batch;
-      let candidates: Candidate[] = [];
+      let candidates: Proposal[] = [];
       // Counts for the Navigator are this iteration's only: none until the Generator answers.
       const { lastProposals: _previous, ...fresh } = state;
       state = fresh;
@@ -101,7 +99,7 @@ export function createCollm(options: CollmOptions, setup: StrategySetup): Strate
         }
       }
       if (candidates.length < count) {
-        const fill = fillWithMutations(collmSetup, ctx.search, ctx.taken, count - candidates.length, ctx.rng);
+        const fill = fillWithMutations(collmSetup, ctx.search, ctx.claims, count - candidates.length, ctx.rng);
         state = { ...state, stats: { ...state.stats, mutationFilled: state.stats.mutationFilled + fill.length } };
         candidates.push(...fill);
       }
@@ -118,11 +116,11 @@ export function createCollm(options: CollmOptions, setup: StrategySetup): Strate
           state = { ...state, stats: { ...state.stats, rankKeptOrder: (state.stats.rankKeptOrder ?? 0) + 1 } };
         }
         // What was not picked goes back: it was never evaluated and may be proposed again.
-        for (const c of candidates) if (!picked.includes(c)) ctx.taken.delete(c.key);
+        for (const c of candidates) if (!picked.includes(c)) ctx.claims.release(c.arch);
         candidates = picked;
       }
-      // Checked candidates are already new, legal and feasible: the core takes them in their text form.
-      return { state, proposals: candidates.map((c) => ({ arch: setup.space.parse(c.arch), origin: c.origin })) };
+      // Checked candidates are new, legal, feasible and claimed: the engine keys and formats them.
+      return { state, proposals: candidates };
     },
 
     async observe(state, batch, ctx) {
