@@ -7,6 +7,7 @@ import { fetchRuns, readRuns, tallyActivities, type ActivityTally } from '../src
 import { startSearch } from '../src/client/search';
 import { searchLog, type LogEntry } from '../src/client/search-log';
 import { gatherSearch } from '../src/report/gather';
+import { renderSearchPage } from '../src/report/search-page';
 import type { SearchResult } from '../src/search/summary';
 import { steerSignal } from '../src/workflows/api';
 import { cells, requestedCount, startFakeLlm, STRATEGY_TEXT, type Reply } from './fake-llm';
@@ -133,6 +134,10 @@ test('the log and the report read one history alike: completed, failed, timed-ou
       log.flatMap((e) => (e.kind === 'llm-failed' ? [[e.purpose, e.error]] : [])),
     );
     assert.deepEqual(report.hints.map((h) => h.text), ['Prefer 3x3 convolutions.']);
+    // The page says the same.
+    const html = renderSearchPage(report, { accuracyLabel: 'accuracy', generatedAt: new Date(0).toISOString(), files: { csv: 'c.csv', json: 'c.json' } });
+    const e = tally.evaluations;
+    assert.match(html, new RegExp(`evaluation activities</t[hd]>\\s*<td>${e.completed} completed, ${e.failed} failed, ${e.timedOut} timed out; ${e.retried} took more than one attempt`));
     assert.equal(report.status, 'completed');
     assert.deepEqual(report.runIds, runs.map((r) => r.runId));
     // And the search itself counted the same failures.

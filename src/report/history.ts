@@ -20,10 +20,8 @@ export type { RunHistory } from '../client/history';
 /** An evaluation of the last run: `batch` is the workflow task that scheduled it, `order` its place in the batch. */
 type LastRunEvaluation = { arch: string; result: EvalResult; batch: number; order: number };
 
-/** The report's data with how its activities ended, counted as the search log's entries count them. */
-export interface GatheredReport extends SearchReportData {
-  activities: { evaluations: ActivityTally; llm: ActivityTally };
-}
+/** The report's data read from a history, which always knows how its activities ended. */
+export type GatheredReport = SearchReportData & { activities: { evaluations: ActivityTally; llm: ActivityTally } };
 
 /** `runs` oldest first: the first run, then each run it continued as. */
 export function reportFromHistories(workflowId: string, runs: readonly RunHistory[]): GatheredReport {

@@ -1,3 +1,4 @@
+import type { ActivityTally } from '../client/history';
 import type { CostMetric } from '../search/summary';
 import { COST_UNITS, costMetrics, paretoFront } from './candidates';
 import { bestChart, costChart, llmLatencyChart, llmTokensChart, originChart, type ChartSpec } from './charts';
@@ -42,6 +43,11 @@ function evaluationRow(e: ReportEvaluation, index: number, metrics: readonly Cos
   return [index + 1, code(e.arch), fixed(e.valAcc), fixed(e.testAcc), ...metrics.map((m) => fixed(cost[m], m === 'params' ? 3 : 2)), e.origin, e.iteration];
 }
 
+/** How one kind of activity ended, as the search log counts them. */
+function tallyText(t: ActivityTally): string {
+  return `${t.completed} completed, ${t.failed} failed, ${t.timedOut} timed out; ${t.retried} took more than one attempt`;
+}
+
 export function renderSearchPage(data: SearchReportData, view: SearchPageView): string {
   const o = overview(data);
   const evals = data.evaluations;
@@ -68,6 +74,12 @@ export function renderSearchPage(data: SearchReportData, view: SearchPageView): 
         ['seed', o.seed],
         ['evaluated / budget', `${o.evaluated} / ${o.budget ?? '-'}` + (o.failedEvaluations ? `, ${o.failedEvaluations} failed` : '')],
         ['iterations', o.iterations],
+        ...(data.activities
+          ? ([
+              ['evaluation activities', tallyText(data.activities.evaluations)],
+              ['LLM activities', tallyText(data.activities.llm)],
+            ] as [string, Cell][])
+          : []),
         ['stop reason', o.stopReason],
         ['constraint', constraint ? `${constraint.metric} ≤ ${constraint.max}${constraint.device ? ` on ${constraint.device}` : ''}` : 'none'],
         ['LLMs', Object.entries(data.config?.llm ?? {}).map(([role, l]) => `${role}: ${l.model} (${l.provider})`).join(', ') || 'none'],

@@ -1,3 +1,4 @@
+import type { ActivityTally } from '../client/history';
 import type { SearchResult } from '../search/summary';
 import type { Evaluation, Origin, SearchConfig } from '../search/types';
 
@@ -62,4 +63,6 @@ export interface SearchReportData {
   llmFailures: LlmFailure[];
   strategies: TimelineText[];
   hints: TimelineText[];
+  /** How the evaluations and LLM calls ended (completed, failed, timed out, retried), as the search log counts them. */
+  activities?: { evaluations: ActivityTally; llm: ActivityTally };
 }

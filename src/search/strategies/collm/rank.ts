@@ -27,7 +27,7 @@ export function rankCall(collmSetup: Collm, search: SearchState, state: CollmSta
   const numbered = pool
     .map((c, i) => `${i + 1}. ${JSON.stringify(c.arch)}  ${costText({ cost: collmSetup.space.cost(c.arch, collmSetup.config.dataset) }, collmSetup.config)}`)
     .join('\n');
-  const item = { schema: z.number().int().min(1).max(pool.length) };
+  const item = { schema: poolNumber(pool.length) };
   return {
     purpose: 'ranker',
     llm,
@@ -44,15 +44,19 @@ export function rankCall(collmSetup: Collm, search: SearchState, state: CollmSta
   };
 }
 
+/** One item of the ranking's answer: the number of a candidate in the pool, as asked and as checked. */
+const poolNumber = (size: number) => z.number().int().min(1).max(size);
+
 /**
  * The batch the ranking picks: the numbers it gives, in its order, each
  * once and in range; what it leaves short is taken from the pool's own order.
  */
 export function pickRanked<C>(pool: readonly C[], count: number, response: ChatResponse | undefined): C[] {
   const chosen: number[] = [];
+  const item = poolNumber(pool.length);
   for (const n of candidatesOf(response) ?? []) {
-    const i = typeof n === 'number' && Number.isInteger(n) ? n - 1 : -1;
-    if (i >= 0 && i < pool.length && !chosen.includes(i) && chosen.length < count) chosen.push(i);
+    const parsed = item.safeParse(n);
+    if (parsed.success && !chosen.includes(parsed.data - 1) && chosen.length < count) chosen.push(parsed.data - 1);
   }
   for (let i = 0; chosen.length < Math.min(count, pool.length) && i < pool.length; i++) if (!chosen.includes(i)) chosen.push(i);
   return chosen.map((i) => pool[i]!);
