@@ -2,7 +2,8 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { z } from 'zod';
 import { EvaluationError, type EvalContext, type EvalRequest, type Evaluator } from '../evaluators';
 import { deviceError, deviceFailureLine } from '../evaluators/device-errors';
-import { evalRequestSchema, evalResultSchema } from '../evaluators/contract';
+import { evalRequestSchema, evalResultSchema, scoreRequestSchema, type ScoreRequest } from '../evaluators/contract';
+import type { ScoreOutcome } from '../search/rank';
 import { MAX_JSON_DEPTH, jsonShapeProblem } from '../lib/plain-json';
 import type { EvalResult } from '../search/types';
 import { DeviceSlots } from './device-slots';
@@ -41,23 +42,28 @@ export function createEvalActivities(options: EvalActivityOptions) {
     };
   }
 
-  /** One evaluation; `evaluate` below turns whatever it throws into a failure. */
-  async function serve(input: EvalRequest): Promise<EvalResult> {
+  /** A request as the contract has it, or a failure no retry fixes. */
+  function checkedRequest<T>(name: string, schema: z.ZodType<T>, input: unknown): T {
     // Any sender can reach this queue: a prototype key or a request nested 10,000 deep is
     // refused for good, naming where, as the Python worker refuses it (plain_json.py).
     const shape = jsonShapeProblem(input, MAX_JSON_DEPTH, '(request)');
-    if (shape) throw ApplicationFailure.nonRetryable(`evaluate: bad request: ${shape}`, 'BadEvalRequest');
+    if (shape) throw ApplicationFailure.nonRetryable(`${name}: bad request: ${shape}`, 'BadEvalRequest');
     // The contract is checked on both sides of the queue, whoever is on the other.
-    const checked = evalRequestSchema.safeParse(input);
-    if (!checked.success) throw ApplicationFailure.nonRetryable(`evaluate: bad request: ${z.prettifyError(checked.error)}`, 'BadEvalRequest');
-    const request = checked.data;
-    const evaluator = options.evaluators.get(request.evaluator);
+    const checked = schema.safeParse(input);
+    if (!checked.success) throw ApplicationFailure.nonRetryable(`${name}: bad request: ${z.prettifyError(checked.error)}`, 'BadEvalRequest');
+    return checked.data;
+  }
+
+  function evaluatorFor(name: string, field: string): Evaluator {
+    const evaluator = options.evaluators.get(name);
     if (!evaluator) {
-      throw ApplicationFailure.nonRetryable(
-        `evaluation.evaluator: this eval worker has no evaluator '${request.evaluator}' (it serves ${[...options.evaluators.keys()].join(', ')})`,
-        'UnknownEvaluator',
-      );
+      throw ApplicationFailure.nonRetryable(`${field}: this eval worker has no evaluator '${name}' (it serves ${[...options.evaluators.keys()].join(', ')})`, 'UnknownEvaluator');
     }
+    return evaluator;
+  }
+
+  /** One evaluation of a checked request; `simulate`: add the worker's pretend training time. */
+  async function serve(request: EvalRequest, evaluator: Evaluator, simulate: boolean): Promise<EvalResult> {
     const ctx = Context.current();
     const device = await slots.acquire();
     const started = Date.now();
@@ -75,7 +81,7 @@ export function createEvalActivities(options: EvalActivityOptions) {
       const { latencyDevice: _measuredElsewhere, ...forEvaluator } = request;
       let result = await onDevice(device, () => evaluator.evaluate(request.latencyFrom === 'cost' ? forEvaluator : request, context));
       if (request.costEvaluator) result = await onDevice(device, () => withMeasuredCosts(result, request, context));
-      if (options.simulateMs) await sleep(options.simulateMs);
+      if (simulate && options.simulateMs) await sleep(options.simulateMs);
       const out = evalResultSchema.safeParse({ ...result, device, ms: Date.now() - started });
       if (!out.success) {
         throw ApplicationFailure.nonRetryable(`evaluator ${request.evaluator} returned a bad result: ${z.prettifyError(out.error)}`, 'BadEvalResult');
@@ -85,13 +91,49 @@ export function createEvalActivities(options: EvalActivityOptions) {
       slots.release(device);
     }
   }
+  /**
+   * A ranking stage's pool, scored one candidate after another in one
+   * activity (each heartbeats). A candidate whose evaluation fails fails
+   * alone, as an outcome with its error; only a request no candidate can
+   * pass (a bad request, an evaluator not served here, every one failing)
+   * fails the activity.
+   */
+  async function scorePool(request: ScoreRequest): Promise<ScoreOutcome[]> {
+    const evaluator = evaluatorFor(request.evaluator, 'rank.by');
+    const { archs, ...common } = request;
+    const outcomes: ScoreOutcome[] = [];
+    let firstFailure: unknown;
+    for (const arch of archs) {
+      try {
+        const result = await serve({ ...common, arch }, evaluator, false);
+        outcomes.push({ score: result.valAcc, ...(result.ms !== undefined ? { ms: result.ms } : {}) });
+      } catch (err) {
+        if (Context.current().cancellationSignal.aborted) throw err;
+        firstFailure ??= err;
+        const failure = evalFailure(err);
+        outcomes.push({ error: failure instanceof Error ? failure.message : String(failure) });
+      }
+    }
+    if (firstFailure !== undefined && outcomes.every((o) => 'error' in o)) throw firstFailure;
+    return outcomes;
+  }
+
   return {
     async evaluate(input: EvalRequest): Promise<EvalResult> {
       try {
-        return await serve(input);
+        const request = checkedRequest('evaluate', evalRequestSchema, input);
+        return await serve(request, evaluatorFor(request.evaluator, 'evaluation.evaluator'), true);
       } catch (err) {
         // Every failure leaves here, its message bounded; errors that know whether a retry can
         // help (EvaluationError, ArchitectureError) say so.
+        throw evalFailure(err);
+      }
+    },
+
+    async scoreBatch(input: ScoreRequest): Promise<ScoreOutcome[]> {
+      try {
+        return await scorePool(checkedRequest('scoreBatch', scoreRequestSchema, input));
+      } catch (err) {
         throw evalFailure(err);
       }
     },

@@ -3,7 +3,9 @@ import { clip, EXPLAINED } from '../lib/zod-messages';
 import { resolveLlms } from '../llm/config';
 import type { EvaluatorPlugin } from '../evaluators/types';
 import { ConfigError, parseCoreConfig, problemsOf, type CoreConfig } from '../search/config';
+import { LLM_RANKER, RANKERS } from '../search/rankers';
 import { STRATEGIES } from '../search/strategies';
+import type { SearchSpace } from '../spaces/types';
 import type { EvaluationConfig, SearchConfig } from '../search/types';
 import { SPACES } from '../spaces';
 
@@ -22,24 +24,31 @@ export function resolveSearchConfig(input: unknown): SearchConfig {
 
   const evaluation = space && fields.evaluation ? resolveEvaluation({ ...fields, space: space.name, evaluation: fields.evaluation }, space.defaultEvaluator) : undefined;
   problems.push(...(evaluation?.problems ?? []));
+  const rank = space && fields.rank ? resolveRank(fields.rank, space, fields.strategy?.name) : undefined;
+  problems.push(...(rank?.problems ?? []));
+  // The LLM ranker is the strategy's own ranking of a pool of this size.
+  const strategyConfig = fields.strategy && rank?.value?.by === LLM_RANKER ? { ...fields.strategy, rankPool: rank.value.pool } : fields.strategy;
 
   let llm: ReturnType<typeof resolveLlms> | undefined;
-  if (fields.strategy) {
-    const strategy = STRATEGIES.get(fields.strategy.name);
-    const { name: _name, ...strategyOptions } = fields.strategy;
+  if (strategyConfig) {
+    const strategy = STRATEGIES.get(strategyConfig.name);
+    const { name: _name, ...strategyOptions } = strategyConfig;
     const unsupported = space && strategy.unsupported?.(space, strategyOptions);
     if (unsupported) problems.push(`strategy.name: ${unsupported}`);
     llm = resolveLlms(fields.llm, strategy.llmRoles ?? [], strategy.name);
     problems.push(...llm.problems);
   }
   // Roles that share `llm` report its problems once each.
-  if (!core || !space || !evaluation || !llm || problems.length > 0) throw new ConfigError([...new Set(problems)]);
+  if (!core || !space || !evaluation || !llm || problems.length > 0 || !strategyConfig) throw new ConfigError([...new Set(problems)]);
 
-  const { llm: _raw, dataset, ...rest } = core;
+  const { llm: _raw, dataset, rank: _rank, ...rest } = core;
+  const evaluationConfig = { ...core.evaluation, ...evaluation.value };
   return {
     ...rest,
+    strategy: strategyConfig,
     dataset: dataset ?? space.datasets[0]!,
-    evaluation: { ...core.evaluation, ...evaluation.value },
+    evaluation: evaluationConfig,
+    ...(rank?.value ? { rank: { ...rank.value, taskQueue: rank.value.taskQueue ?? evaluationConfig.taskQueue } } : {}),
     llm: llm.llm,
   };
 }
@@ -57,11 +66,11 @@ const evaluatesSpace = (e: EvaluatorPlugin, space: string): boolean => e.spaces 
  */
 function checkedEvaluator(name: string, field: string, rawOptions: unknown, optionsField: string[], space: string) {
   const problems: string[] = [];
-  if (!EVALUATORS.has(name)) return { problems: [`evaluation.${field}: unknown evaluator '${clip(name)}'; ${EVALUATORS.hint}`] };
+  if (!EVALUATORS.has(name)) return { problems: [`${field}: unknown evaluator '${clip(name)}'; ${EVALUATORS.hint}`] };
   const p = EVALUATORS.get(name);
   if (!evaluatesSpace(p, space)) {
-    const fit = EVALUATORS.list().filter((e) => evaluatesSpace(e, space) && !e.measuresOnly === (field === 'evaluator')).map((e) => e.name);
-    problems.push(`evaluation.${field}: ${name} does not evaluate space ${space}; use one of ${fit.join(', ') || '(none registered)'}`);
+    const fit = EVALUATORS.list().filter((e) => evaluatesSpace(e, space) && !e.measuresOnly === (field !== 'evaluation.costEvaluator')).map((e) => e.name);
+    problems.push(`${field}: ${name} does not evaluate space ${space}; use one of ${fit.join(', ') || '(none registered)'}`);
   }
   const options = p.options.safeParse(rawOptions ?? {}, EXPLAINED);
   if (!options.success) problems.push(...problemsOf(options.error, optionsField));
@@ -77,7 +86,7 @@ function checkedEvaluator(name: string, field: string, rawOptions: unknown, opti
 function resolveEvaluation(core: Pick<CoreConfig, 'evaluation' | 'constraint' | 'space'>, defaultEvaluator: string): { value: Pick<EvaluationConfig, 'evaluator' | 'options' | 'costEvaluator' | 'costOptions' | 'latencyFrom'>; problems: string[] } {
   const { evaluation, constraint, space } = core;
   const evaluatorName = evaluation.evaluator ?? defaultEvaluator;
-  const main = checkedEvaluator(evaluatorName, 'evaluator', evaluation.options, ['evaluation', 'options'], space);
+  const main = checkedEvaluator(evaluatorName, 'evaluation.evaluator', evaluation.options, ['evaluation', 'options'], space);
   const problems = [...main.problems];
   if (main.plugin?.measuresOnly) problems.push(`evaluation.evaluator: ${evaluatorName} measures costs only; name it as evaluation.costEvaluator beside an evaluator that scores accuracy`);
   const device = constraint?.metric === 'latency' ? constraint.device : undefined;
@@ -91,7 +100,7 @@ function resolveEvaluation(core: Pick<CoreConfig, 'evaluation' | 'constraint' | 
   }
   let cost: ReturnType<typeof checkedEvaluator> | undefined;
   if (costName !== undefined) {
-    cost = checkedEvaluator(costName, 'costEvaluator', evaluation.costOptions, ['evaluation', 'costOptions'], space);
+    cost = checkedEvaluator(costName, 'evaluation.costEvaluator', evaluation.costOptions, ['evaluation', 'costOptions'], space);
     problems.push(...cost.problems);
     if (cost.plugin && !cost.plugin.measuresOnly) problems.push(`evaluation.costEvaluator: ${costName} scores accuracy; name a cost evaluator such as onnx-cost`);
     if (cost.plugin && device !== undefined && !mainMeasures && !cost.plugin.latency?.(device)) {
@@ -107,4 +116,32 @@ function resolveEvaluation(core: Pick<CoreConfig, 'evaluation' | 'constraint' | 
     },
     problems,
   };
+}
+
+/**
+ * The ranking stage's ranker, checked: the cost model (or another ranker of
+ * the registry) with its options, the strategy's own LLM ranking, or an
+ * evaluator that scores this space, with the evaluator's options.
+ */
+function resolveRank(rank: NonNullable<CoreConfig['rank']>, space: SearchSpace<unknown>, strategy: string | undefined): { value?: CoreConfig['rank'] & object; problems: string[] } {
+  const known = `rank by ${[...RANKERS.names, LLM_RANKER].map((n) => `"${n}"`).join(', ')} or an evaluator that scores ${space.name} (${EVALUATORS.list().filter((e) => !e.measuresOnly && evaluatesSpace(e, space.name)).map((e) => e.name).join(', ')})`;
+  if (RANKERS.has(rank.by)) {
+    const ranker = RANKERS.get(rank.by);
+    const options = ranker.options.safeParse(rank.options, EXPLAINED);
+    if (!options.success) return { problems: problemsOf(options.error, ['rank', 'options']) };
+    const unsupported = ranker.unsupported?.(space, options.data);
+    return unsupported ? { problems: [`rank.by: ${unsupported}`] } : { value: { ...rank, options: options.data as Record<string, unknown> }, problems: [] };
+  }
+  if (rank.by === LLM_RANKER) {
+    const problems: string[] = [];
+    if (strategy !== undefined && !STRATEGIES.get(strategy).options.safeParse({ rankPool: rank.pool }).success) {
+      problems.push(`rank.by: "llm" ranks with the strategy's own LLM, and strategy ${strategy} has none; use strategy "collm", or ${known}`);
+    }
+    if (Object.keys(rank.options).length > 0) problems.push('rank.options: the LLM ranker takes no options; its LLM is the generator role\'s (llm)');
+    return problems.length > 0 ? { problems } : { value: rank, problems };
+  }
+  if (!EVALUATORS.has(rank.by)) return { problems: [`rank.by: unknown ranker '${clip(rank.by)}'; ${known}`] };
+  const checked = checkedEvaluator(rank.by, 'rank.by', rank.options, ['rank', 'options'], space.name);
+  if (checked.plugin?.measuresOnly) checked.problems.push(`rank.by: ${rank.by} measures costs only and scores nothing; ${known}`);
+  return checked.problems.length > 0 ? { problems: checked.problems } : { value: { ...rank, options: checked.options ?? {} }, problems: [] };
 }

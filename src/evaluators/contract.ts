@@ -22,6 +22,18 @@ export const evalRequestSchema = z
   })
   .strict() satisfies z.ZodType<EvalRequest>;
 
+/**
+ * What the `scoreBatch` activity receives: a ranking stage's whole pool, one
+ * activity for many cheap evaluations, so that orchestration does not cost
+ * more than the scores themselves.
+ */
+export const scoreRequestSchema = evalRequestSchema
+  .pick({ evaluator: true, options: true, space: true, dataset: true })
+  .extend({ archs: z.array(z.string().min(1)).min(1).max(10_000) })
+  .strict();
+
+export type ScoreRequest = z.output<typeof scoreRequestSchema>;
+
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
 
 /**

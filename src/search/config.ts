@@ -88,6 +88,27 @@ export const evaluationSchema = z
   })
   .strict();
 
+/**
+ * `rank`: a ranking stage. The strategy proposes `pool` candidates per batch,
+ * `by` scores them cheaply and only the top `batchSize` are evaluated. `by`
+ * and `options` are checked against the rankers and evaluators one layer up.
+ */
+export const rankSchema = z
+  .object({
+    by: z.string({ error: 'must name a ranker: "cost", "llm" or an evaluator such as "naswot"' }).min(1),
+    /** Candidates proposed per full batch, the batch included. */
+    pool: z.number({ error: 'must be a whole number of candidates to rank per batch, e.g. 50' }).int().min(1).max(10_000),
+    options: z.record(z.string(), z.unknown(), { error: 'must be an object of the ranker\'s options' }).default({}),
+    onFailure: z.enum(['fallback', 'fail'], { error: 'must be "fallback" (keep the strategy\'s order, recorded) or "fail" (end the search)' }).default('fallback'),
+    /** For an evaluator: the queue of the workers that score (default: evaluation.taskQueue). */
+    taskQueue: z.string().min(1).optional(),
+    /** For an evaluator: one scoring call covers a whole pool. */
+    startToCloseTimeout: duration.default('10m'),
+    heartbeatTimeout: duration.default('60s'),
+    maximumAttempts: z.number().int().min(1).default(3),
+  })
+  .strict();
+
 const LLM_CALLS_DEFAULTS = { startToCloseTimeout: '10m', heartbeatTimeout: '30s', maximumAttempts: 8 };
 
 /** How LLM calls run as activities, for strategies that make them. */
@@ -143,6 +164,8 @@ export const coreConfigSchema = z
       .max(MAX_BUDGET, { error: `must be at most ${MAX_BUDGET.toLocaleString('en-US')}` }),
     /** Candidates evaluated in parallel per iteration. */
     batchSize: z.number().int().min(1).max(1000).default(10),
+    /** A ranking stage before the evaluation (see `rankSchema`); absent: every proposal is evaluated. */
+    rank: rankSchema.optional(),
     seed: z
       .number({ error: (i) => `must be an integer, got ${describeValue(i.input)}` })
       .int({ error: (i) => `must be an integer, got ${describeValue(i.input)}` })
@@ -217,9 +240,12 @@ const SEEDS_LISTED = 10;
  * problems of other fields rather than after those are fixed.
  */
 function crossFieldProblems(fields: Partial<CoreConfig>): string[] {
-  if (fields.space === undefined || !SPACES.has(fields.space)) return []; // reported on the field
-  const space = SPACES.get(fields.space);
   const problems: string[] = [];
+  if (fields.rank && fields.batchSize !== undefined && fields.rank.pool < fields.batchSize) {
+    problems.push(`rank.pool: ${fields.rank.pool} is smaller than batchSize (${fields.batchSize}); the pool is what each batch is picked from, so make it at least ${fields.batchSize} (e.g. ${fields.batchSize * 5})`);
+  }
+  if (fields.space === undefined || !SPACES.has(fields.space)) return problems; // reported on the field
+  const space = SPACES.get(fields.space);
   if (fields.dataset !== undefined && !space.datasets.includes(fields.dataset)) {
     problems.push(`dataset: unknown dataset '${clip(fields.dataset)}' for space ${space.name}; use one of ${space.datasets.join(', ')}`);
   }

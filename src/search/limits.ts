@@ -49,3 +49,10 @@ export const MAX_RESULT_HISTORY = 2000;
 
 /** A schedule id goes into visibility queries between single quotes, so it may not contain quotes or backslashes. */
 export const SCHEDULE_ID_PATTERN = /^[^'"\\]+$/;
+
+/**
+ * Screened-out candidates a search keeps in its state for strategies to see
+ * (the most recent): the state crosses continue-as-new as one payload, and a
+ * pool ten times the batch screens out nine candidates per evaluation.
+ */
+export const MAX_SCREENED_KEPT = 500;

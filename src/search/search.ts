@@ -4,6 +4,7 @@ import type { SearchSpace } from '../spaces/types';
 import type { LlmPort } from '../llm/types';
 import { createClaims } from './claims';
 import { meetsConstraint } from './constraint';
+import { pickTop, poolSize, pureScores, RankingFailed, rankerKind, recordRanking, type ScoreOutcome, type ScorePort } from './rank';
 import { STRATEGIES } from './strategies';
 import type { ObserveContext, Strategy } from './strategies/types';
 import { best, summarize, type SearchResult } from './summary';
@@ -35,6 +36,8 @@ import {
 export interface SearchIo {
   llm?: LlmPort;
   takeHints?: () => string[];
+  /** Scores a pool for a ranking stage whose ranker is an evaluator (the scoring activity in a workflow). */
+  score?: ScorePort;
 }
 
 export interface SearchEngine {
@@ -96,9 +99,25 @@ export function createEngine(config: SearchConfig): SearchEngine {
     rng,
     search: state,
     history: observed(state.evaluated),
+    screened: state.screened ?? [],
     ...(ports.llm ? { llm: ports.llm } : {}),
     takeHints: ports.takeHints ?? (() => []),
   });
+
+  /** The pool's scores by the configured ranker, or none (the strategy's order) when a ranking failed and may fall back. */
+  async function rankScores(pool: readonly Candidate[], ports: SearchIo): Promise<{ scores?: ScoreOutcome[]; failure?: string }> {
+    const rank = config.rank!;
+    if (rankerKind(rank) === 'pure') return { scores: pureScores(rank, space, config.dataset, pool) };
+    if (!ports.score) throw new Error(`rank.by ${rank.by}: this search was given no scoring port (in a workflow, the scoring activity)`);
+    try {
+      const scores = await ports.score(pool);
+      if (scores.length !== pool.length) throw new RankingFailed(`ranking by ${rank.by} gave ${scores.length} scores for ${pool.length} candidates`);
+      return { scores };
+    } catch (err) {
+      if (!(err instanceof RankingFailed) || rank.onFailure === 'fail') throw err;
+      return { failure: err.message };
+    }
+  }
 
   return {
     config,
@@ -131,22 +150,35 @@ export function createEngine(config: SearchConfig): SearchEngine {
       }
       const rng = new Rng(state.rng);
       let strategyState = state.strategy;
+      let ranked = state;
       if (candidates.length < want) {
+        const ask = want - candidates.length;
+        // With a ranking stage the strategy proposes a larger pool, and only the top of it is evaluated.
+        const size = poolSize(config.rank, ask, config.batchSize);
         const ctx = { ...context(state, rng, ports), claims: createClaims(space, known), isFeasible, pending: candidates.length };
-        const out = await strategy.propose(state.strategy, ctx, want - candidates.length);
+        const out = await strategy.propose(state.strategy, ctx, size);
         strategyState = out.state;
-        for (const p of out.proposals.slice(0, want - candidates.length)) {
+        const pool: Candidate[] = [];
+        for (const p of out.proposals.slice(0, size)) {
           const key = space.key(p.arch);
           // The one check of what is proposed: a strategy's repeat (one it did not claim) is dropped,
           // never evaluated twice, since the budget counts unique architectures.
           if (known.has(key)) continue;
           known.add(key);
-          candidates.push({ arch: space.format(p.arch), key, origin: p.origin });
+          pool.push({ arch: space.format(p.arch), key, origin: p.origin });
+        }
+        if (pool.length > ask) {
+          const scored = await rankScores(pool, ports);
+          const top = pickTop(pool, scored.scores, ask);
+          ranked = recordRanking(state, { ...scored, screened: top.screened });
+          candidates.push(...top.chosen);
+        } else {
+          candidates.push(...pool);
         }
       }
       return {
         state: {
-          ...state,
+          ...ranked,
           rng: rng.state(),
           seedsUsed,
           strategy: strategyState,

@@ -1,5 +1,5 @@
 import { DEFAULT_RESULT_HISTORY } from './limits';
-import type { Evaluation, FailedCandidate, Origin, SearchConfig, SearchState, StopReason } from './types';
+import type { Evaluation, FailedCandidate, Origin, RankingTally, SearchConfig, SearchState, StopReason } from './types';
 
 /** What a search reports: the best architectures, the curve, the result. Pure reads of the state. */
 
@@ -135,6 +135,8 @@ export interface SearchResult {
   failedTotal?: number;
   /** The strategy's own figures, e.g. LLM calls, tokens and what became of the generated candidates. */
   stats?: Record<string, number | string>;
+  /** With a ranking stage: pools ranked, candidates scored and screened out, the ranker's time, fallbacks. */
+  ranking?: RankingTally;
 }
 
 export function summarize(
@@ -168,5 +170,6 @@ export function summarize(
     failed,
     ...(failed.length < state.failed.length ? { failedTotal: state.failed.length } : {}),
     ...(stats ? { stats } : {}),
+    ...(state.ranking ? { ranking: state.ranking } : {}),
   };
 }

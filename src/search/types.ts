@@ -49,6 +49,28 @@ export interface EvaluationConfig {
   maxFailuresInARow: number;
 }
 
+/**
+ * The ranking stage: each iteration the strategy proposes a pool larger than
+ * the batch, a cheap ranker scores it, and only the top goes to the
+ * evaluator. The budget counts the evaluator's evaluations only.
+ */
+export interface RankConfig {
+  /** "cost" (the cost model, free), "llm" (the strategy's own LLM ranking) or the name of an evaluator that scores cheaply. */
+  by: string;
+  /** Candidates proposed per full batch; a smaller batch near the end of the budget gets a pool in proportion. */
+  pool: number;
+  /** The ranker's options: the cost ranker's, or the evaluator's. */
+  options: Record<string, unknown>;
+  /** A ranking that fails after its retries: keep the strategy's own order (recorded) or fail the search. */
+  onFailure: 'fallback' | 'fail';
+  /** For an evaluator: the task queue of the workers that score (default: the evaluation's). */
+  taskQueue: string;
+  /** For an evaluator: longest one scoring call (a whole pool) may take. */
+  startToCloseTimeout: string;
+  heartbeatTimeout: string;
+  maximumAttempts: number;
+}
+
 /** How LLM calls run as activities (strategies with LLM roles). */
 export interface LlmCallsConfig {
   /** Default: the control worker's queue. */
@@ -82,6 +104,8 @@ export interface SearchConfig {
   budget: number;
   /** Candidates evaluated in parallel per iteration. */
   batchSize: number;
+  /** A ranking stage before the evaluation; absent: every proposal is evaluated. */
+  rank?: RankConfig;
   seed: number;
   constraint?: Constraint;
   /** Stop as soon as the best feasible validation accuracy reaches this (percent). */
@@ -149,6 +173,30 @@ export function observe(e: Evaluation): Observation {
   return seen;
 }
 
+/** A candidate the ranking kept from evaluation, with its cheap score; a strategy may propose it again. */
+export interface Screened extends Candidate {
+  /** Absent when scoring it failed. */
+  score?: number;
+  /** The iteration whose pool it was in. */
+  iteration: number;
+}
+
+/** What the ranking stage has done so far. */
+export interface RankingTally {
+  /** Pools ranked. */
+  pools: number;
+  /** Candidates scored by the ranker. */
+  scored: number;
+  /** Candidates kept from evaluation. */
+  screened: number;
+  /** Time the ranker's evaluations took, in milliseconds, as they report it. */
+  ms: number;
+  /** Rankings that failed, where the strategy's own order was kept instead. */
+  fallbacks: number;
+  /** Why the last fallback happened. */
+  lastFailure?: string;
+}
+
 export interface FailedCandidate extends Candidate {
   error: string;
   iteration: number;
@@ -175,6 +223,9 @@ export interface SearchState {
   failed: FailedCandidate[];
   /** Candidates that failed since the last one that evaluated. */
   failedInARow: number;
+  /** With a ranking stage: what it has done, and the most recent candidates it screened out (at most MAX_SCREENED_KEPT). */
+  ranking?: RankingTally;
+  screened?: Screened[];
 }
 
 export type StopReason = 'budget' | 'target' | 'exhausted' | 'stopped' | 'iterations' | 'failing';

@@ -3,8 +3,9 @@ import type { ConfigActivities } from '../activities/config';
 import type { EvalActivities } from '../activities/evaluate';
 import type { LlmActivities } from '../activities/llm';
 import type { LlmPort } from '../llm/types';
+import { rankerKind, type ScoreOutcome, type ScorePort } from '../search/rank';
 import type { Candidate, EvalResult, SearchConfig } from '../search/types';
-import { backoff, llmFailures, surfaceFailures } from './failures';
+import { backoff, llmFailures, rankingFailures, surfaceFailures } from './failures';
 
 /**
  * The activities a search calls, with the timeouts and retries its config
@@ -40,6 +41,33 @@ export function evaluationActivity(config: SearchConfig): (c: Candidate) => Prom
       ...(config.evaluation.costEvaluator ? { costEvaluator: config.evaluation.costEvaluator, costOptions: config.evaluation.costOptions ?? {} } : {}),
       ...(config.evaluation.latencyFrom ? { latencyFrom: config.evaluation.latencyFrom } : {}),
     });
+}
+
+/**
+ * The ranking stage's scores from an evaluator: one `scoreBatch` activity per
+ * pool on the ranker's queue, so a cheap score costs one history event per
+ * pool rather than several per candidate. Undefined when the ranker runs in
+ * the search itself (the cost model) or in the strategy (its LLM).
+ */
+export function scoringPort(config: SearchConfig): ScorePort | undefined {
+  const { rank } = config;
+  if (!rank || rankerKind(rank) !== 'worker') return undefined;
+  const { scoreBatch } = proxyActivities<EvalActivities>({
+    taskQueue: rank.taskQueue,
+    startToCloseTimeout: rank.startToCloseTimeout as `${number}s`,
+    heartbeatTimeout: rank.heartbeatTimeout as `${number}s`,
+    retry: backoff(rank.maximumAttempts, '1s', '1m'),
+  });
+  const score = rankingFailures(rank.by, scoreBatch);
+  return async (pool) => {
+    const outcomes = await score({ evaluator: rank.by, options: rank.options, space: config.space, dataset: config.dataset, archs: pool.map((c) => c.arch) });
+    // A worker's answer, read as the engine needs it: a finite score, or why there is none.
+    return (Array.isArray(outcomes) ? outcomes : []).map((o: unknown): ScoreOutcome => {
+      const { score: s, ms, error } = (typeof o === 'object' && o !== null ? o : {}) as Record<string, unknown>;
+      if (typeof s === 'number' && Number.isFinite(s)) return { score: s, ...(typeof ms === 'number' && Number.isFinite(ms) ? { ms } : {}) };
+      return { error: typeof error === 'string' ? error : 'no score' };
+    });
+  };
 }
 
 /** The strategy's LLM port: the `llmChat` activity; `busy` tells `progress` a call is out. */

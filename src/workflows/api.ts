@@ -2,7 +2,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { WarmStart } from '../activities/warm-start';
 import type { PackedEvaluations } from '../search/pack';
 import type { CostMetric, ParetoPoint } from '../search/summary';
-import type { SearchConfig, SearchState, StopReason } from '../search/types';
+import type { RankingTally, SearchConfig, SearchState, StopReason } from '../search/types';
 
 /**
  * What people and scripts can ask of and send to a running `nasSearch`:
@@ -33,6 +33,8 @@ export interface SearchProgress {
   pareto: Partial<Record<CostMetric, ParetoPoint[]>>;
   /** The strategy's own figures: LLM calls, tokens, failures ridden out... */
   stats?: Record<string, number | string>;
+  /** With a ranking stage: pools ranked, candidates scored and screened out, the ranker's time, fallbacks. */
+  ranking?: RankingTally;
   stopReason?: StopReason;
 }
 

@@ -1,6 +1,7 @@
 import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/workflow';
 import { LLM_UNAVAILABLE_TYPE, llmUnavailableMessage, searchEndsMessage } from '../llm/failure';
 import { LlmUnavailable } from '../llm/types';
+import { RankingFailed } from '../search/rank';
 import type { Candidate } from '../search/types';
 
 /**
@@ -79,7 +80,27 @@ function strategyFailure(err: unknown): unknown {
   if (err instanceof LlmUnavailable) {
     return ApplicationFailure.create({ message: searchEndsMessage(err.message), type: LLM_UNAVAILABLE_TYPE, nonRetryable: true });
   }
+  if (err instanceof RankingFailed) {
+    return ApplicationFailure.create({ message: `${err.message}; the search ends, as its rank.onFailure is "fail" ("fallback" keeps the strategy's order instead)`, type: 'RankingFailed', nonRetryable: true });
+  }
   return err;
+}
+
+/**
+ * The scoring activity's failures, whatever they are (retries spent, a
+ * worker without the evaluator, a timeout), as RankingFailed: the engine
+ * then keeps the strategy's order or ends the search, by rank.onFailure.
+ */
+export function rankingFailures<A extends unknown[], R>(ranker: string, fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  return async (...args) => {
+    try {
+      return await fn(...args);
+    } catch (err) {
+      const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
+      const why = cause instanceof TimeoutFailure ? `${cause.timeoutType ?? 'activity'} timeout on every attempt` : cause instanceof Error ? cause.message : String(cause);
+      throw new RankingFailed(`ranking by ${ranker} failed: ${why}`);
+    }
+  };
 }
 
 /** A strategy step (propose, observe) whose search-ending errors end the search (see `strategyFailure`). */

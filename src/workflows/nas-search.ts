@@ -15,7 +15,7 @@ import { packState, unpackState } from '../search/pack';
 import { createEngine, type SearchIo } from '../search/search';
 import { best, type SearchResult } from '../search/summary';
 import type { Candidate, EvalResult, SearchConfig, SearchState } from '../search/types';
-import { evaluationActivity, llmPort, resolveConfig } from './activity-calls';
+import { evaluationActivity, llmPort, resolveConfig, scoringPort } from './activity-calls';
 import type { CarriedState, SearchMemo } from './api';
 import { evaluationFailure, isFatal, strategyStep } from './failures';
 import { acceptBudgetExtensions, answerProgress, listenForControls } from './handlers';
@@ -95,13 +95,15 @@ export async function nasSearch(input: unknown, carried?: CarriedState): Promise
   return engine.summarize(run.state, run.finished);
 }
 
-/** The ports the strategy may reach besides its state: the LLM, only when its config names one, and people's hints. */
+/** The ports the search may reach besides its state: the LLM, only when its config names one, people's hints, and a ranker's scores. */
 function strategyPorts(run: SearchRun): SearchIo {
   const talksToLlm = Object.keys(run.config.llm).length > 0;
   if (!talksToLlm && run.controls.hints.length > 0) log.warn('steering hints ignored: the strategy talks to no LLM', { strategy: run.config.strategy.name });
+  const score = scoringPort(run.config);
   return {
     ...(talksToLlm ? { llm: llmPort(run.config, (busy) => (run.llmInFlight = busy)) } : {}),
     takeHints: () => run.controls.hints.splice(0),
+    ...(score ? { score } : {}),
   };
 }
 
@@ -150,7 +152,7 @@ function recordOutcomes(run: SearchRun, outcomes: Outcome[]): void {
   const { engine } = run;
   const withFailures = engine.recordFailures(run.state, failed.map((f) => ({ candidate: f.candidate, error: f.error.message })));
   run.state = engine.record(withFailures, ok.map((o) => o.candidate), ok.map((o) => o.result));
-  upsertSearchAttributes(progressAttributes(run.state.evaluated.length, best(run.state)?.valAcc));
+  upsertSearchAttributes(progressAttributes(run.state.evaluated.length, best(run.state)?.valAcc, run.state.ranking?.screened));
   log.info('iteration done', { iteration: run.state.iteration, evaluated: run.state.evaluated.length, best: best(run.state)?.valAcc });
 }
 

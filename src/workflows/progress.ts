@@ -26,6 +26,7 @@ export function projectProgress(run: SearchRun): SearchProgress {
     topK: topK(state, config.topK).map((e) => ({ arch: e.arch, valAcc: e.valAcc })),
     pareto: paretoFronts(state),
     ...(stats ? { stats } : {}),
+    ...(state.ranking ? { ranking: state.ranking } : {}),
     ...(run.finished ? { stopReason: run.finished } : {}),
   };
 }

@@ -11,6 +11,8 @@ export const NAS_DATASET = defineSearchAttributeKey('NasDataset', SearchAttribut
 export const NAS_STRATEGY = defineSearchAttributeKey('NasStrategy', SearchAttributeType.KEYWORD);
 export const NAS_EVALUATED = defineSearchAttributeKey('NasEvaluated', SearchAttributeType.INT);
 export const NAS_BEST_VAL_ACC = defineSearchAttributeKey('NasBestValAcc', SearchAttributeType.DOUBLE);
+/** With a ranking stage: candidates it kept from the evaluator (the evaluations saved). */
+export const NAS_SCREENED = defineSearchAttributeKey('NasScreened', SearchAttributeType.INT);
 
 /**
  * Set by Temporal itself on every run a schedule starts: the schedule's id.
@@ -26,6 +28,7 @@ export const NAS_SEARCH_ATTRIBUTES: readonly { name: string; cliType: string }[]
   { name: NAS_STRATEGY.name, cliType: 'Keyword' },
   { name: NAS_EVALUATED.name, cliType: 'Int' },
   { name: NAS_BEST_VAL_ACC.name, cliType: 'Double' },
+  { name: NAS_SCREENED.name, cliType: 'Int' },
 ];
 
 /** What a search is, as attributes: set by the client at start and by the workflow itself (for `temporal workflow start`). */
@@ -37,11 +40,12 @@ export function identityAttributes(config: { space: string; dataset: string; str
   ];
 }
 
-/** How far a search has got, upserted after every batch. */
-export function progressAttributes(evaluated: number, bestValAcc: number | undefined): SearchAttributePair[] {
+/** How far a search has got, upserted after every batch; `screened` only for a search with a ranking stage. */
+export function progressAttributes(evaluated: number, bestValAcc: number | undefined, screened?: number): SearchAttributePair[] {
   return [
     { key: NAS_EVALUATED, value: evaluated },
     ...(bestValAcc !== undefined ? [{ key: NAS_BEST_VAL_ACC, value: bestValAcc }] : []),
+    ...(screened !== undefined ? [{ key: NAS_SCREENED, value: screened }] : []),
   ];
 }
 

@@ -3,7 +3,7 @@ import type { Rng } from '../../lib/rng';
 import type { Claims } from '../claims';
 import type { LlmPort } from '../../llm/types';
 import type { SearchSpace } from '../../spaces/types';
-import type { Observation, Origin, SearchConfig, SearchState, StopReason } from '../types';
+import type { Observation, Origin, Screened, SearchConfig, SearchState, StopReason } from '../types';
 
 /** What a strategy may use while proposing. All of it is deterministic given the LLM's answers. */
 export interface ProposeContext {
@@ -20,6 +20,11 @@ export interface ProposeContext {
   search: SearchState;
   /** Every evaluation so far, oldest first, without test accuracies. */
   history: readonly Observation[];
+  /**
+   * With a ranking stage: the most recent candidates it kept from evaluation,
+   * with their cheap scores. They are not taken: a strategy may propose one again.
+   */
+  screened: readonly Screened[];
   /** Candidates already in the batch being built (seed architectures). */
   pending: number;
   /** The LLM, for strategies with LLM roles; undefined when none was given. */
