@@ -44,6 +44,16 @@ const FIXTURES: { name: string; config: Record<string, unknown>; drive?: (h: Wor
     },
   },
   {
+    // A ranking stage scored on the eval workers (one evaluateBatch per pool), the table's batches batched too.
+    name: 'evolution-ranked-naswot',
+    config: { budget: 15, batchSize: 5, strategy: 'evolution', seed: 6, rank: { by: 'naswot', pool: 15 } },
+  },
+  {
+    // The cost model's ranking, computed in the workflow, under a FLOPs cap.
+    name: 'random-ranked-cost-flops',
+    config: { budget: 20, batchSize: 5, strategy: 'random', seed: 7, dataset: 'cifar100', constraint: { metric: 'flops', max: 30 }, rank: { by: 'cost', pool: 25 } },
+  },
+  {
     // The same with the current prompts: a Navigator answer may be asked for once more.
     name: 'collm-v2-embedded',
     config: { budget: 20, batchSize: 10, strategy: { name: 'collm', promptVersion: 'collm-v2' }, llm: { provider: 'local', roles: { navigator: { maxTokens: 120 } } }, seed: 5 },

@@ -10,7 +10,8 @@ const env = useTemporal();
 test('with a low history threshold a search crosses several runs and returns the same result', async () => {
   const q = queues('can');
   const workers = await inProcessWorkers(env.native, q);
-  const config = { budget: 120, batchSize: 10, strategy: 'evolution', seed: 13, dataset: 'imagenet16', evaluation: { taskQueue: q.eval } };
+  // Small batches: a batched evaluation adds a handful of events per batch, and the search must cross several runs.
+  const config = { budget: 120, batchSize: 4, strategy: 'evolution', seed: 13, dataset: 'imagenet16', evaluation: { taskQueue: q.eval } };
   const id = uniqueId('can');
   const result = await workers.run(async () => {
     const handle = await startSearch(env.client, { ...config, continueAsNewAfterEvents: 60 }, { taskQueue: q.control, workflowId: id });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { createEvalWorker } from '../src/workers/eval';
 import { startSearch } from '../src/client/search';
 import { fetchRuns, readRuns } from '../src/client/history';
@@ -124,8 +125,11 @@ test('a search ranked by NASWOT on the eval workers: one activity per pool, the 
   assert.equal(records.filter((r) => r.kind === 'evaluation').length, 8, 'the evaluator\'s evaluations, as before');
   const described = await env.client.workflow.getHandle(id).describe();
   assert.equal(described.typedSearchAttributes.get({ name: 'NasScreened', type: 'INT' } as never), 16);
-  const scheduled = (await env.client.workflow.getHandle(id).fetchHistory()).events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'scoreBatch');
-  assert.equal(scheduled.length, 2, 'one scoring activity per pool');
+  const purposes = (await env.client.workflow.getHandle(id).fetchHistory()).events!.flatMap((e) => {
+    const s = e.activityTaskScheduledEventAttributes;
+    return s?.activityType?.name === 'evaluateBatch' ? [defaultPayloadConverter.fromPayload<{ purpose?: string }>(s.input!.payloads![0]!).purpose ?? 'evaluate'] : [];
+  });
+  assert.deepEqual(purposes, ['rank', 'evaluate', 'rank', 'evaluate'], 'one scoring activity per pool, one evaluation activity per batch');
 });
 
 test('a ranking that fails falls back to the strategy\'s order (recorded), or ends the search when told to', { timeout: 120_000 }, async () => {

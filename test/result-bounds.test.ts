@@ -57,7 +57,8 @@ test('a long search returns its last evaluations; the search log and the report 
   const workers = await inProcessWorkers(env.native, q);
   // Fewer than a batch: some of the last run's evaluations are in neither the result nor a carried state.
   const keep = 2;
-  const config = { budget: 80, batchSize: 5, strategy: 'evolution', seed: 6, dataset: 'cifar100', resultHistory: keep };
+  // Small batches: batched evaluations add a handful of events per batch, and the search must cross several runs.
+  const config = { budget: 80, batchSize: 3, strategy: 'evolution', seed: 6, dataset: 'cifar100', resultHistory: keep };
   const id = uniqueId('bounds');
   const result = await workers.run(async () => {
     const handle = await startSearch(env.client, { ...config, continueAsNewAfterEvents: 60, evaluation: { taskQueue: q.eval } }, { taskQueue: q.control, workflowId: id });

@@ -1,9 +1,10 @@
 """Checks of the Python eval worker that need no Temporal server (no pytest needed).
 
-  python -m collm_eval.selftest              runs the real `evaluate` activity in
-      Temporal's ActivityEnvironment on good and bad requests, asserts how each is
-      answered, and prints the failures as JSON (test/python-worker.test.ts checks
-      the messages again, against the TypeScript worker's)
+  python -m collm_eval.selftest              runs the real `evaluate` and
+      `evaluateBatch` activities in Temporal's ActivityEnvironment on good and bad
+      requests, asserts how each is answered, and prints the failures as JSON
+      (test/python-worker.test.ts checks the messages again, against the
+      TypeScript worker's)
   python -m collm_eval.selftest --dump-nb201 prints every table architecture's key
       and lookups as JSON, for the TypeScript test to compare number for number
   python -m collm_eval.selftest --check-contract reads [{"schema", "value"}, ...] as
@@ -31,11 +32,11 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from . import ofa_supernet
-from .contract import problems
+from .contract import batch_outcome_problems, problems
 from .errors import MAX_MESSAGE_CHARS, ArchitectureError, EvaluationError
 from .evaluators import EVALUATORS, EvalContext, Evaluator, select_evaluators
 from .nb201 import DATASETS, arch_key, load_table
-from .worker import create_evaluate_activity
+from .worker import create_eval_activities, create_evaluate_activity
 
 ARCH = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|"  # noqa: E501
 GOOD = {
@@ -351,6 +352,249 @@ def cancellation() -> None:
     asyncio.run(run())
 
 
+BATCH = {**{k: v for k, v in GOOD.items() if k != "arch"}, "attempts": 3}
+ILLEGAL = "|conv~0|+|none~0|none~1|+|none~0|none~1|none~2|"
+OTHER = "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|"
+_COST = {"flopsM": 1.0, "paramsM": 1.0}
+
+
+def _outcomes(activity: Any, request: Any, env: ActivityEnvironment | None = None) -> list[Any]:
+    """The batch's outcomes, each checked against the contract's eval-batch-outcome."""
+    outcomes: list[Any] = asyncio.run((env or ActivityEnvironment()).run(activity, request))
+    assert isinstance(outcomes, list) and len(outcomes) == len(request["archs"]), outcomes
+    for outcome in outcomes:
+        assert not batch_outcome_problems(outcome), (outcome, batch_outcome_problems(outcome))
+    return outcomes
+
+
+def _without_timing(result: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in result.items() if k not in ("device", "ms")}
+
+
+def batch_outcomes() -> dict[str, Any]:
+    """`evaluateBatch` on the table: one outcome per arch in order, an illegal one failing alone."""
+    served, skipped = select_evaluators(["nb201-table"])
+    activities = create_eval_activities(served, ["slot:0", "slot:1"], skipped, simulate_ms=1000)
+    table = load_table()
+    outcomes = _outcomes(activities.evaluate_batch, {**BATCH, "archs": [ARCH, ILLEGAL, OTHER]})
+    assert _without_timing(outcomes[0]["result"]) == table.lookup(ARCH, "cifar100"), outcomes[0]
+    assert _without_timing(outcomes[2]["result"]) == table.lookup(OTHER, "cifar100"), outcomes[2]
+    assert all(o["result"]["device"] in ("slot:0", "slot:1") for o in (outcomes[0], outcomes[2]))
+    # Evaluated candidates get the simulated training time, as single evaluations do.
+    assert outcomes[0]["result"]["ms"] >= 1000, outcomes[0]
+    # The illegal one fails as its single evaluation does, at once and for good.
+    alone = _failure(activities.evaluate, {**GOOD, "arch": ILLEGAL})
+    assert outcomes[1] == {
+        "error": alone["message"],
+        "type": "ArchitectureError",
+        "nonRetryable": True,
+        "attempts": 1,
+    }, (outcomes[1], alone)
+    # A ranking stage's scores skip the simulated training time.
+    ranked = _outcomes(activities.evaluate_batch, {**BATCH, "archs": [ARCH], "purpose": "rank"})
+    assert ranked[0]["result"]["ms"] < 1000, ranked
+    return {"outcomes": outcomes, "ranked": ranked}
+
+
+def batch_retries() -> dict[str, Any]:
+    """A retryable failure is tried again inside the activity, backing off and heartbeating."""
+    calls: dict[str, int] = {}
+    lock = threading.Lock()
+
+    def flaky(request: dict[str, Any], _ctx: EvalContext) -> dict[str, Any]:
+        """Arch "fails-N" fails retryably N times, then answers its number of calls."""
+        arch = request["arch"]
+        with lock:
+            calls[arch] = calls.get(arch, 0) + 1
+            n = calls[arch]
+        if n <= int(arch.split("-")[1]):
+            raise EvaluationError(f"{arch}: device busy, try again", True, "DeviceBusy")
+        return {"valAcc": float(n), "cost": _COST}
+
+    activities = create_eval_activities(
+        {
+            "flaky": Evaluator("flaky", flaky, lambda: None),
+            "crash": _raising(RuntimeError("GPU fell off the bus")),
+            "broken-gpu": _raising(RuntimeError("CUDA error: invalid device ordinal")),
+        },
+        ["slot:0", "slot:1"],
+    )
+    request = {**BATCH, "evaluator": "flaky", "purpose": "rank"}
+    beats: list[Any] = []
+    env = ActivityEnvironment()
+    env.on_heartbeat = lambda *details: beats.append(details)
+    started = time.monotonic()
+    outcomes = _outcomes(
+        activities.evaluate_batch, {**request, "archs": ["fails-0", "fails-2", "fails-5"]}, env
+    )
+    waited = time.monotonic() - started
+    assert [o.get("result", {}).get("valAcc") for o in outcomes[:2]] == [1.0, 3.0], outcomes
+    # A result says how many attempts it took when it took more than one.
+    assert "attempts" not in outcomes[0] and outcomes[1]["attempts"] == 3, outcomes
+    assert outcomes[2] == {
+        "error": "fails-5: device busy, try again",
+        "type": "DeviceBusy",
+        "attempts": 3,
+    }, outcomes[2]
+    assert calls == {"fails-0": 1, "fails-2": 3, "fails-5": 3}, calls
+    # Backing off 1 s, then 2 s, heartbeating meanwhile.
+    assert waited >= 3, waited
+    assert beats.count(()) >= 2, beats
+    # The ranking stage asks for one attempt: no retry.
+    once = _outcomes(activities.evaluate_batch, {**request, "archs": ["fails-1"], "attempts": 1})
+    assert once == [
+        {"error": "fails-1: device busy, try again", "type": "DeviceBusy", "attempts": 1}
+    ]
+    # Any other exception is retried, typed by its class; a device error is not retried.
+    crash = _outcomes(
+        activities.evaluate_batch, {**request, "evaluator": "crash", "archs": ["a"], "attempts": 2}
+    )
+    assert crash == [{"error": "GPU fell off the bus", "type": "RuntimeError", "attempts": 2}], (
+        crash
+    )
+    device = _outcomes(
+        activities.evaluate_batch, {**request, "evaluator": "broken-gpu", "archs": ["a"]}
+    )
+    assert device[0]["type"] == "DeviceError" and device[0]["nonRetryable"] is True, device
+    assert device[0]["attempts"] == 1 and "device slot:" in device[0]["error"], device
+    return {"outcomes": outcomes, "crash": crash, "device": device}
+
+
+def batch_concurrency() -> None:
+    """Candidates run as many at once as there are device slots; outcomes keep the order of archs."""
+    running = [0, 0]  # now, most at once
+    lock = threading.Lock()
+
+    def slow(request: dict[str, Any], _ctx: EvalContext) -> dict[str, Any]:
+        with lock:
+            running[0] += 1
+            running[1] = max(running)
+        time.sleep(float(request["arch"]))
+        with lock:
+            running[0] -= 1
+        return {"valAcc": float(request["arch"]), "cost": _COST}
+
+    activities = create_eval_activities(
+        {"slow": Evaluator("slow", slow, lambda: None)}, ["slot:0", "slot:1"]
+    )
+    archs = ["0.5", "0.1", "0.2", "0.1", "0.1"]
+    outcomes = _outcomes(activities.evaluate_batch, {**BATCH, "evaluator": "slow", "archs": archs})
+    assert [o["result"]["valAcc"] for o in outcomes] == [float(a) for a in archs], outcomes
+    assert running == [0, 2], running
+
+
+def batch_cancellation() -> None:
+    """Cancelling the batch cancels it whole: every running evaluator is told, nothing returns."""
+    told: list[str] = []
+
+    def waits(request: dict[str, Any], ctx: EvalContext) -> dict[str, Any]:
+        if ctx.cancelled.wait(10):
+            told.append(request["arch"])
+        return {"valAcc": 1.0, "cost": _COST}
+
+    activities = create_eval_activities(
+        {"waits": Evaluator("waits", waits, lambda: None)}, ["slot:0", "slot:1"]
+    )
+
+    async def run() -> None:
+        env = ActivityEnvironment()
+        running = asyncio.ensure_future(
+            env.run(
+                activities.evaluate_batch, {**BATCH, "evaluator": "waits", "archs": ["a", "b", "c"]}
+            )
+        )
+        await asyncio.sleep(0.3)
+        env.cancel()
+        try:
+            await running
+        except asyncio.CancelledError:
+            pass
+        else:
+            raise AssertionError("the cancelled batch returned")
+        await asyncio.sleep(0.2)  # the evaluators' threads see the cancellation
+
+    asyncio.run(run())
+    assert sorted(told) == ["a", "b"], told
+
+
+def batch_refusals() -> dict[str, dict[str, Any]]:
+    """What fails the whole batch: a request no candidate can pass, as `evaluate` refuses it."""
+    served, skipped = select_evaluators()
+    activity = create_eval_activities(served, ["slot:0"], skipped).evaluate_batch
+    good = {**BATCH, "archs": [ARCH]}
+    cases = {
+        "badRequest": _expect(
+            _failure(
+                activity,
+                {**{k: v for k, v in good.items() if k != "attempts"}, "arch": ARCH, "archs": []},
+            ),
+            "BadEvalRequest",
+            True,
+            "evaluateBatch: bad request:",
+            "'attempts' is a required property",
+            "('arch' was unexpected)",
+            "archs: [] should be non-empty",
+        ),
+        "badAttempts": _expect(
+            _failure(activity, {**good, "attempts": 0, "purpose": "score"}),
+            "BadEvalRequest",
+            True,
+            "attempts: 0 is less than the minimum of 1",
+            "purpose: 'score' is not one of ['evaluate', 'rank']",
+        ),
+        "tooManyArchs": _bounded(
+            _expect(
+                _failure(activity, {**good, "archs": [ARCH] * 2001}),
+                "BadEvalRequest",
+                True,
+                "evaluateBatch: bad request: archs: (list of 2,001 items) is too long",
+            )
+        ),
+        "protoKey": _expect(
+            _failure(activity, _json(json.dumps({**good, "options": {"__proto__": {"a": 1}}}))),
+            "BadEvalRequest",
+            True,
+            "evaluateBatch: bad request: options.__proto__: the key '__proto__' is not allowed",
+        ),
+        "unknownEvaluator": _expect(
+            _failure(activity, {**good, "evaluator": "no-such"}),
+            "UnknownEvaluator",
+            True,
+            "evaluation.evaluator: this eval worker has no evaluator 'no-such' (it serves nb201-table",
+        ),
+        # A ranking stage names its evaluator in rank.by.
+        "unknownRanker": _expect(
+            _failure(activity, {**good, "evaluator": "no-such", "purpose": "rank"}),
+            "UnknownEvaluator",
+            True,
+            "rank.by: this eval worker has no evaluator 'no-such' (it serves nb201-table",
+        ),
+        "costEvaluator": _expect(
+            _failure(activity, {**good, "costEvaluator": "onnx-cost"}),
+            "UnknownEvaluator",
+            True,
+            "evaluation.costEvaluator: this eval worker does not measure with 'onnx-cost'",
+        ),
+    }
+    # The same problems, in the same words, as `evaluate` has for the same fields.
+    single = _failure(
+        create_evaluate_activity(served, ["slot:0"], skipped), {**GOOD, "evaluator": "no-such"}
+    )
+    assert single["message"] == cases["unknownEvaluator"]["message"], (
+        single,
+        cases["unknownEvaluator"],
+    )
+    return cases
+
+
+def batch() -> dict[str, Any]:
+    """The real `evaluateBatch` activity, run as `evaluate` is; returns what it answered."""
+    report = {"served": batch_outcomes(), "retries": batch_retries(), "refusals": batch_refusals()}
+    batch_concurrency()
+    batch_cancellation()
+    return report
+
+
 def ofa_arch() -> None:
     """ofa-supernet's architecture parsing, the part of it that runs without torch."""
     text = json.dumps(
@@ -400,7 +644,7 @@ def main(argv: list[str]) -> None:
             "usage: python -m collm_eval.selftest [--dump-nb201 | --check-contract] "
             f"(got {' '.join(argv)})"
         )
-    report = {"refusals": refusals(), "served": served()}
+    report = {"refusals": refusals(), "served": served(), "batch": batch()}
     cancellation()
     ofa_arch()
     json.dump(report, sys.stdout, indent=2)

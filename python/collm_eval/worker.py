@@ -1,4 +1,4 @@
-"""The Python eval worker: serves the `evaluate` activity on the eval task queue.
+"""The Python eval worker: serves the `evaluate` and `evaluateBatch` activities on the eval task queue.
 
 It does what src/activities/evaluate.ts and src/workers/eval.ts do, so a
 search cannot tell which worker served an evaluation: the same request and
@@ -10,7 +10,10 @@ else: retried). A CUDA device in EVAL_DEVICES that the machine lacks stops
 the worker at start-up. Any client can reach the queue, so a request is
 decoded here, not by the SDK: one nested too deep or with a prototype key is
 refused for good (plain_json.py), and every failure's message is cut to
-2,000 characters (errors.to_failure).
+2,000 characters (errors.to_failure). `evaluateBatch` evaluates many
+candidates in one activity (cheap evaluators, ranking stages), each as
+`evaluate` would on a device slot of the same set; a candidate's failure is
+its own outcome, retried inside the activity when a retry can help.
 
 Environment:
   TEMPORAL_ADDRESS      server, default 127.0.0.1:7233 (also TEMPORAL_NAMESPACE,
@@ -34,7 +37,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from temporalio import activity
 from temporalio.client import Client
@@ -43,7 +46,7 @@ from temporalio.envconfig import ClientConfig
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
-from .contract import request_problems, result_problems
+from .contract import batch_request_problems, request_problems, result_problems
 from .devices import check_cuda_devices, probe_cuda
 from .errors import EvaluationError, device_error, to_failure
 from .evaluators import EvalContext, Evaluator, select_evaluators
@@ -98,11 +101,11 @@ def _refuse(message: str, type: str) -> ApplicationError:
     return ApplicationError(message, type=type, non_retryable=True)
 
 
-def _bad_request(problem: str) -> ApplicationError:
-    return _refuse(f"evaluate: bad request: {problem}", "BadEvalRequest")
+def _bad_request(activity_name: str, problem: str) -> ApplicationError:
+    return _refuse(f"{activity_name}: bad request: {problem}", "BadEvalRequest")
 
 
-def decode_request(request: Any) -> Any:
+def decode_request(request: Any, activity_name: str = "evaluate") -> Any:
     """The request as a value, its shape checked before anything recursive reads it.
 
     The activity takes its payload raw: decoded by the SDK, JSON nested past
@@ -117,22 +120,57 @@ def decode_request(request: Any) -> Any:
             try:
                 request = json.loads(prune_deep(payload.data.decode("utf-8")))
             except ValueError as err:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
-                raise _bad_request(f"not JSON ({err})") from None
+                raise _bad_request(activity_name, f"not JSON ({err})") from None
         else:
             request = activity.payload_converter().from_payload(payload)
     problem = json_shape_problem(request, root="(request)")
     if problem:
-        raise _bad_request(problem)
+        raise _bad_request(activity_name, problem)
     return request
 
 
-def create_evaluate_activity(
+def _checked(
+    activity_name: str, request: Any, problems_of: Callable[[Any], list[str]]
+) -> dict[str, Any]:
+    """`request` if it keeps the contract; checked on both sides of the queue, whoever is on the other."""
+    problems = problems_of(request)
+    if problems:
+        raise _bad_request(activity_name, "; ".join(problems))
+    return request
+
+
+def _outcome(failure: ApplicationError, attempts: int) -> dict[str, Any]:
+    """A batch candidate's failure as its outcome (eval-batch-outcome), as the workflow would see it."""
+    return {
+        "error": failure.message,
+        **({"type": failure.type} if failure.type else {}),
+        **({"nonRetryable": True} if failure.non_retryable else {}),
+        "attempts": attempts,
+    }
+
+
+def _backoff_s(attempt: int) -> float:
+    """The wait after a batch candidate's `attempt`-th failure: 1 s, 2 s, 4 s, ... at most 10 s."""
+    return float(min(2 ** (attempt - 1), 10))
+
+
+class EvalActivities(NamedTuple):
+    evaluate: Callable[[Any], Any]
+    evaluate_batch: Callable[[Any], Any]
+
+
+def create_eval_activities(
     evaluators: Mapping[str, Evaluator],
     devices: Sequence[str],
     not_served: Mapping[str, str] | None = None,
     simulate_ms: int = 0,
-) -> Callable[[Any], Any]:
-    """The `evaluate` activity over these evaluators and devices; `not_served`: why not others."""
+) -> EvalActivities:
+    """The `evaluate` and `evaluateBatch` activities over these evaluators and devices.
+
+    Both take their devices from the same slots, so a batch and single
+    evaluations on one worker never share a device. `not_served`: why other
+    evaluators are not served here.
+    """
     slots = DeviceSlots(devices)
     # Evaluators block (training, inference): each runs in a thread, at most one per device.
     threads = ThreadPoolExecutor(max_workers=len(devices), thread_name_prefix="evaluate")
@@ -149,33 +187,41 @@ def create_evaluate_activity(
                 return job.result()
             activity.heartbeat(progress.details)
 
-    async def sleep(seconds: float, device: str) -> None:
-        """EVAL_SIMULATE_MS: waits as a training would, heartbeating, and stops when cancelled."""
+    async def sleep(seconds: float, *details: Any) -> None:
+        """Waits (EVAL_SIMULATE_MS, a batch's backoff) heartbeating, and stops when cancelled."""
         deadline = time.monotonic() + seconds
         while (left := deadline - time.monotonic()) > 0:
             await asyncio.sleep(min(HEARTBEAT_S, left))
-            activity.heartbeat({"device": device})
+            activity.heartbeat(*details)
 
-    @activity.defn(name="evaluate")
-    async def evaluate(request: RawValue) -> dict[str, Any]:
+    async def take_slot() -> str:
+        """A free device, heartbeating while there is none.
+
+        A batch holds every slot of the worker for as long as it has candidates
+        left: an activity waiting behind it must still look alive.
+        """
+        taking = asyncio.ensure_future(slots.acquire())
         try:
-            return await evaluate_request(decode_request(request))
-        except Exception as err:
-            # Every failure leaves here, its message bounded (errors.to_failure). Cancellation
-            # (asyncio.CancelledError) is no Exception: it passes as it is.
-            raise to_failure(err) from None
+            while True:
+                done, _ = await asyncio.wait({taking}, timeout=HEARTBEAT_S)
+                if done:
+                    return taking.result()
+                activity.heartbeat()
+        except asyncio.CancelledError:
+            if taking.done() and not taking.cancelled():
+                slots.release(taking.result())  # given just as the activity was cancelled
+            else:
+                taking.cancel()
+            raise
 
-    async def evaluate_request(request: Any) -> dict[str, Any]:
-        # The contract is checked on both sides of the queue, whoever is on the other.
-        problems = request_problems(request)
-        if problems:
-            raise _bad_request("; ".join(problems))
+    def evaluator_for(request: dict[str, Any], field: str) -> Evaluator:
+        """The evaluator `request` names, or a refusal naming `field` (where the search config set it)."""
         name = request["evaluator"]
         evaluator = evaluators.get(name)
         if evaluator is None:
             why = f"; not served here: {skipped[name]}" if name in skipped else ""
             raise _refuse(
-                f"evaluation.evaluator: this eval worker has no evaluator '{name}' "
+                f"{field}: this eval worker has no evaluator '{name}' "
                 f"(it serves {', '.join(evaluators)}){why}",
                 "UnknownEvaluator",
             )
@@ -185,7 +231,13 @@ def create_evaluate_activity(
                 f"evaluation.costEvaluator: this eval worker does not measure with '{request['costEvaluator']}'",
                 "UnknownEvaluator",
             )
-        device = await slots.acquire()
+        return evaluator
+
+    async def evaluate_one(
+        request: dict[str, Any], evaluator: Evaluator, simulate: bool
+    ) -> dict[str, Any]:
+        """One evaluation of a checked request on a device of its own; `simulate`: add EVAL_SIMULATE_MS."""
+        device = await take_slot()
         started = time.monotonic()
         progress = _Progress({"device": device})
         cancelled = threading.Event()
@@ -197,14 +249,14 @@ def create_evaluate_activity(
                 threads, evaluator.evaluate, request, ctx
             )
             result = await heartbeating(job, progress)
-            if simulate_ms > 0:
-                await sleep(simulate_ms / 1000, device)
+            if simulate and simulate_ms > 0:
+                await sleep(simulate_ms / 1000, {"device": device})
             ms = round((time.monotonic() - started) * 1000)
             out = {**result, "device": device, "ms": ms} if isinstance(result, dict) else result
             problems = result_problems(out)
             if problems:
                 raise _refuse(
-                    f"evaluator {name} returned a bad result: {'; '.join(problems)}",
+                    f"evaluator {request['evaluator']} returned a bad result: {'; '.join(problems)}",
                     "BadEvalResult",
                 )
             return out
@@ -226,7 +278,69 @@ def create_evaluate_activity(
             else:
                 slots.release(device)
 
-    return evaluate
+    async def evaluate_request(request: Any) -> dict[str, Any]:
+        checked = _checked("evaluate", request, request_problems)
+        return await evaluate_one(checked, evaluator_for(checked, "evaluation.evaluator"), True)
+
+    async def evaluate_batch_request(request: Any) -> list[dict[str, Any]]:
+        """Many candidates in one activity, as many at once as there are device slots.
+
+        A candidate's failure is its own outcome: a retryable one is tried again
+        (up to `attempts` in all) before it is given up, so one bad candidate
+        neither fails nor repeats the others. Only what no candidate can pass
+        (a bad request, an evaluator not served here) fails the activity.
+        """
+        checked = _checked("evaluateBatch", request, batch_request_problems)
+        rank = checked.get("purpose") == "rank"
+        common = {k: v for k, v in checked.items() if k not in ("archs", "attempts", "purpose")}
+        evaluator = evaluator_for(common, "rank.by" if rank else "evaluation.evaluator")
+        attempts: int = checked["attempts"]
+
+        async def candidate(arch: str) -> dict[str, Any]:
+            attempt = 1
+            while True:
+                try:
+                    # A ranking stage's scores get none of the simulated training time.
+                    result = await evaluate_one({**common, "arch": arch}, evaluator, not rank)
+                    return {"result": result, **({"attempts": attempt} if attempt > 1 else {})}
+                except Exception as err:  # cancellation is no Exception: it ends the whole batch
+                    # The failure a single evaluation would leave: its type, retry and bounded message.
+                    failure = to_failure(err)
+                    if failure.non_retryable or attempt >= attempts:
+                        return _outcome(failure, attempt)
+                await sleep(_backoff_s(attempt))
+                attempt += 1
+
+        # The slots bound how many run at once; gather keeps the order of `archs`.
+        return list(await asyncio.gather(*(candidate(arch) for arch in checked["archs"])))
+
+    @activity.defn(name="evaluate")
+    async def evaluate(request: RawValue) -> dict[str, Any]:
+        try:
+            return await evaluate_request(decode_request(request, "evaluate"))
+        except Exception as err:
+            # Every failure leaves here, its message bounded (errors.to_failure). Cancellation
+            # (asyncio.CancelledError) is no Exception: it passes as it is.
+            raise to_failure(err) from None
+
+    @activity.defn(name="evaluateBatch")
+    async def evaluate_batch(request: RawValue) -> list[dict[str, Any]]:
+        try:
+            return await evaluate_batch_request(decode_request(request, "evaluateBatch"))
+        except Exception as err:
+            raise to_failure(err) from None
+
+    return EvalActivities(evaluate, evaluate_batch)
+
+
+def create_evaluate_activity(
+    evaluators: Mapping[str, Evaluator],
+    devices: Sequence[str],
+    not_served: Mapping[str, str] | None = None,
+    simulate_ms: int = 0,
+) -> Callable[[Any], Any]:
+    """The `evaluate` activity alone (create_eval_activities), with device slots of its own."""
+    return create_eval_activities(evaluators, devices, not_served, simulate_ms).evaluate
 
 
 def connect_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -255,11 +369,11 @@ async def serve(env: Mapping[str, str]) -> None:
     worker = Worker(
         client,
         task_queue=task_queue,
-        activities=[
-            create_evaluate_activity(
+        activities=list(
+            create_eval_activities(
                 evaluators, devices, skipped, int(env.get("EVAL_SIMULATE_MS") or 0)
             )
-        ],
+        ),
         max_concurrent_activities=len(devices),
         # On SIGTERM, let evaluations in flight finish before exiting.
         graceful_shutdown_timeout=timedelta(seconds=30),

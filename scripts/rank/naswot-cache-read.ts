@@ -16,19 +16,19 @@ export interface NaswotCacheLine {
 }
 
 /**
- * The cached NASWOT scores of one dataset, by canonical key (empty when none
+ * The cached NASWOT scores of one dataset, with the time each took to compute, by canonical key (empty when none
  * were computed yet). A line that does not parse is skipped: a run killed
  * mid-write can leave a partial last line, which the next run recomputes.
  */
-export function readNaswotCache(dataset: string): Map<string, number> {
+export function readNaswotCache(dataset: string): Map<string, { score: number; ms: number }> {
   const file = naswotCacheFile(dataset);
-  const scores = new Map<string, number>();
+  const scores = new Map<string, { score: number; ms: number }>();
   if (!existsSync(file)) return scores;
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     if (!line.trim()) continue;
     try {
-      const { key, score } = JSON.parse(line) as NaswotCacheLine;
-      if (typeof key === 'string' && (typeof score === 'number' || typeof score === 'string')) scores.set(key, Number(score));
+      const { key, score, ms } = JSON.parse(line) as NaswotCacheLine;
+      if (typeof key === 'string' && (typeof score === 'number' || typeof score === 'string')) scores.set(key, { score: Number(score), ms: typeof ms === 'number' ? ms : 0 });
     } catch {
       // A partial line: its key is simply missing.
     }

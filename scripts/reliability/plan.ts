@@ -93,6 +93,8 @@ export function makePlan(kind: Kind, rng: Rng, llmBaseUrl: string): Plan {
   switch (kind) {
     case 'kill':
       plan.kills = Array.from({ length: rng.int(1, 3) }, () => kill(false));
+      // Half of them with a ranking stage: the pool, its ranking and the screened candidates cross the kills too.
+      if (rng.next() < 0.5) Object.assign(config, { rank: { by: 'cost', pool: rng.pick([20, 50]) } });
       break;
     case 'kill-collm':
       Object.assign(config, {

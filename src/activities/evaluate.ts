@@ -2,8 +2,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { z } from 'zod';
 import { EvaluationError, type EvalContext, type EvalRequest, type Evaluator } from '../evaluators';
 import { deviceError, deviceFailureLine } from '../evaluators/device-errors';
-import { evalRequestSchema, evalResultSchema, scoreRequestSchema, type ScoreRequest } from '../evaluators/contract';
-import type { ScoreOutcome } from '../search/rank';
+import { evalBatchRequestSchema, evalRequestSchema, evalResultSchema, type EvalBatchOutcome, type EvalBatchRequest } from '../evaluators/contract';
 import { MAX_JSON_DEPTH, jsonShapeProblem } from '../lib/plain-json';
 import type { EvalResult } from '../search/types';
 import { DeviceSlots } from './device-slots';
@@ -92,30 +91,41 @@ export function createEvalActivities(options: EvalActivityOptions) {
     }
   }
   /**
-   * A ranking stage's pool, scored one candidate after another in one
-   * activity (each heartbeats). A candidate whose evaluation fails fails
-   * alone, as an outcome with its error; only a request no candidate can
-   * pass (a bad request, an evaluator not served here, every one failing)
-   * fails the activity.
+   * Many candidates in one activity, as many at once as this worker has
+   * device slots, each heartbeating. A candidate's failure is its own
+   * outcome: a retryable one is tried again (up to `attempts` in all) before
+   * it is given up, so one bad candidate neither fails nor repeats the
+   * others. Only a request no candidate can pass (a bad request, an
+   * evaluator not served here) fails the activity.
    */
-  async function scorePool(request: ScoreRequest): Promise<ScoreOutcome[]> {
-    const evaluator = evaluatorFor(request.evaluator, 'rank.by');
-    const { archs, ...common } = request;
-    const outcomes: ScoreOutcome[] = [];
-    let firstFailure: unknown;
-    for (const arch of archs) {
-      try {
-        const result = await serve({ ...common, arch }, evaluator, false);
-        outcomes.push({ score: result.valAcc, ...(result.ms !== undefined ? { ms: result.ms } : {}) });
-      } catch (err) {
-        if (Context.current().cancellationSignal.aborted) throw err;
-        firstFailure ??= err;
-        const failure = evalFailure(err);
-        outcomes.push({ error: failure instanceof Error ? failure.message : String(failure) });
+  async function serveBatch(request: EvalBatchRequest): Promise<EvalBatchOutcome[]> {
+    const { archs, attempts, purpose, ...common } = request;
+    const evaluator = evaluatorFor(common.evaluator, purpose === 'rank' ? 'rank.by' : 'evaluation.evaluator');
+    const ctx = Context.current();
+    const one = async (arch: string): Promise<EvalBatchOutcome> => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const result = await serve({ ...common, arch }, evaluator, purpose !== 'rank');
+          return { result, ...(attempt > 1 ? { attempts: attempt } : {}) };
+        } catch (err) {
+          if (ctx.cancellationSignal.aborted) throw err;
+          const failure = evalFailure(err);
+          const app = failure instanceof ApplicationFailure ? failure : undefined;
+          if (app?.nonRetryable !== true && attempt < attempts) {
+            await ctx.sleep(Math.min(1000 * 2 ** (attempt - 1), 10_000));
+            continue;
+          }
+          return {
+            error: failure instanceof Error ? failure.message : String(failure),
+            ...(app?.type ? { type: app.type } : {}),
+            ...(app?.nonRetryable ? { nonRetryable: true } : {}),
+            attempts: attempt,
+          };
+        }
       }
-    }
-    if (firstFailure !== undefined && outcomes.every((o) => 'error' in o)) throw firstFailure;
-    return outcomes;
+    };
+    // The slots bound how many run at once; the outcomes keep the order of `archs`.
+    return Promise.all(archs.map(one));
   }
 
   return {
@@ -130,9 +140,9 @@ export function createEvalActivities(options: EvalActivityOptions) {
       }
     },
 
-    async scoreBatch(input: ScoreRequest): Promise<ScoreOutcome[]> {
+    async evaluateBatch(input: EvalBatchRequest): Promise<EvalBatchOutcome[]> {
       try {
-        return await scorePool(checkedRequest('scoreBatch', scoreRequestSchema, input));
+        return await serveBatch(checkedRequest('evaluateBatch', evalBatchRequestSchema, input));
       } catch (err) {
         throw evalFailure(err);
       }

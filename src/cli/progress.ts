@@ -48,7 +48,8 @@ export function progressBar(p: SearchProgress, eta: string, width = 30): string 
   const bar = '#'.repeat(filled) + '-'.repeat(width - filled);
   const best = p.best ? `best ${formatScore(p.evaluator, p.best.valAcc)}` : 'best -';
   const failed = p.failed > 0 ? `, ${p.failed} failed` : '';
-  return `[${bar}] ${p.evaluated}/${p.budget} evaluated  ${best}  ${eta ? `${eta}  ` : ''}(iteration ${p.iteration}, ${p.status}${failed})`;
+  const screened = p.ranking ? `, ${p.ranking.screened} screened out` : '';
+  return `[${bar}] ${p.evaluated}/${p.budget} evaluated  ${best}  ${eta ? `${eta}  ` : ''}(iteration ${p.iteration}, ${p.status}${failed}${screened})`;
 }
 
 export function createProgressView(out: NodeJS.WriteStream = process.stdout, now: () => number = Date.now): ProgressView {

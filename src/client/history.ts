@@ -2,6 +2,7 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { optionalTsToDate } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
+import type { EvalBatchRequest } from '../evaluators/contract';
 import type { EvalRequest } from '../evaluators/types';
 import type { ChatResponse, LlmCall } from '../llm/types';
 import type { SearchResult } from '../search/summary';
@@ -21,7 +22,10 @@ import type { CarriedState } from '../workflows/api';
  * - `config`: the config as resolved at the first run (the memo it upserts).
  * - `evaluation`: an `evaluate` activity that completed, with its request and
  *   result. `attempts` is the attempt that succeeded (above 1: it was
- *   retried, and `lastFailure` is the failure of the attempt before).
+ *   retried, and `lastFailure` is the failure of the attempt before). An
+ *   `evaluateBatch` activity (a cheap evaluator's batch) makes one record per
+ *   candidate, as if each had been evaluated alone; a ranking stage's batch
+ *   makes none.
  * - `evaluation-failed`: an `evaluate` activity that failed for good:
  *   `outcome` "failed" (its last attempt failed, retries spent or the error
  *   not retryable) or "timed out" (`timeoutType` says which timeout), with
@@ -154,7 +158,9 @@ export function readRun(run: string, events: readonly Event[]): HistoryRecord[] 
     const done = e.activityTaskCompletedEventAttributes;
     if (done) {
       const from = scheduled.get(String(done.scheduledEventId));
-      if (from?.type === 'evaluate') {
+      if (from?.type === 'evaluateBatch') {
+        records.push(...batchRecords(place, from, decode<unknown[]>(done.result)));
+      } else if (from?.type === 'evaluate') {
         records.push({ ...place, ...activityPlace(from), kind: 'evaluation', request: from.input as EvalRequest, result: decode<EvalResult>(done.result)! });
       } else if (from?.type === 'llmChat') {
         records.push({ ...place, ...activityPlace(from), kind: 'llm', call: from.input as LlmCall, response: decode<ChatResponse>(done.result)! });
@@ -165,7 +171,9 @@ export function readRun(run: string, events: readonly Event[]): HistoryRecord[] 
     if (failed || timedOut) {
       const from = scheduled.get(String((failed ?? timedOut)!.scheduledEventId));
       const failure = activityFailure(failed ? failed.failure : timedOut!.failure, timedOut ? 'timed out' : 'failed');
-      if (from?.type === 'evaluate') {
+      if (from?.type === 'evaluateBatch') {
+        for (const request of batchRequests(from)) records.push({ ...place, ...activityPlace(from), ...failure, kind: 'evaluation-failed', request });
+      } else if (from?.type === 'evaluate') {
         records.push({ ...place, ...activityPlace(from), ...failure, kind: 'evaluation-failed', request: from.input as EvalRequest });
       } else if (from?.type === 'llmChat') {
         records.push({ ...place, ...activityPlace(from), ...failure, kind: 'llm-failed', call: from.input as LlmCall });
@@ -189,6 +197,37 @@ export function readRun(run: string, events: readonly Event[]): HistoryRecord[] 
 /** The records of every run, oldest run first (as `fetchRuns` gives them). */
 export function readRuns(runs: readonly RunHistory[]): HistoryRecord[] {
   return runs.flatMap((r) => readRun(r.runId, r.events));
+}
+
+/**
+ * A batch's requests, one per candidate, as single evaluations would have
+ * carried them; none for a ranking stage's batch, whose scores are not
+ * evaluations (the result's `ranking` counts them).
+ */
+function batchRequests(from: Scheduled): EvalRequest[] {
+  const { archs, attempts: _attempts, purpose, ...common } = (from.input ?? {}) as Partial<EvalBatchRequest>;
+  if (purpose === 'rank' || !Array.isArray(archs)) return [];
+  return archs.map((arch) => ({ ...(common as Omit<EvalRequest, 'arch'>), arch }));
+}
+
+/** A completed `evaluateBatch`: one record per candidate, its result or its own failure, in the batch's order. */
+function batchRecords(place: Place, from: Scheduled, outcomes: unknown[] | undefined): HistoryRecord[] {
+  return batchRequests(from).map((request, i): HistoryRecord => {
+    const o = (outcomes?.[i] ?? {}) as Partial<{ result: EvalResult; error: string; type: string; nonRetryable: boolean; attempts: number }>;
+    if (o.result) return { ...place, ...activityPlace(from), ...(o.attempts !== undefined ? { attempts: o.attempts } : {}), kind: 'evaluation', request, result: o.result };
+    return {
+      ...place,
+      ...activityPlace(from),
+      // A candidate's attempts were made inside the activity.
+      ...(o.attempts !== undefined ? { attempts: o.attempts } : {}),
+      outcome: 'failed',
+      error: o.error ?? 'the eval worker returned no outcome for it',
+      ...(o.type ? { failureType: o.type } : {}),
+      ...(o.nonRetryable ? { nonRetryable: true } : {}),
+      kind: 'evaluation-failed',
+      request,
+    };
+  });
 }
 
 function activityPlace(from: Scheduled): ActivityPlace {

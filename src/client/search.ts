@@ -4,7 +4,7 @@ import { prepared } from '../config/prepared';
 import { EVALUATORS } from '../evaluators/registry';
 import type { ParetoPoint, SearchResult } from '../search/summary';
 import { CONTROL_TASK_QUEUE } from '../search/task-queues';
-import type { SearchConfig } from '../search/types';
+import type { RankingTally, SearchConfig } from '../search/types';
 import { progressQuery, type SearchProgress } from '../workflows/api';
 import { identityAttributes } from '../workflows/search-attributes';
 
@@ -74,6 +74,12 @@ export function formatScore(evaluator: string, value: number): string {
   return `${value.toFixed(2)}${(EVALUATORS.has(evaluator) ? EVALUATORS.get(evaluator).unit : undefined) ?? '%'}`;
 }
 
+/** What the ranking stage did, in one line: the evaluations it spared and what its scores cost. */
+export function rankingLine(t: RankingTally): string {
+  const fallbacks = t.fallbacks > 0 ? `; ${t.fallbacks} ranking(s) failed and kept the strategy's order (last: ${t.lastFailure ?? '?'})` : '';
+  return `ranking: ${t.scored} candidates scored in ${t.pools} pools, ${t.screened} screened out (not evaluated), ranker time ${(t.ms / 1000).toFixed(1)} s${fallbacks}`;
+}
+
 export function formatResult(r: SearchResult): string {
   const lines = [
     `search ${r.stopReason === 'budget' ? 'finished' : `stopped (${r.stopReason})`}: ${r.evaluated} architectures evaluated in ${r.iterations} iterations`,
@@ -101,6 +107,7 @@ export function formatResult(r: SearchResult): string {
         `${formatScore(r.evaluator, first.valAcc)} at ${first.cost.toFixed(2)} to ${formatScore(r.evaluator, last.valAcc)} at ${last.cost.toFixed(2)}`,
     );
   }
+  if (r.ranking) lines.push(rankingLine(r.ranking));
   const failed = r.failedTotal ?? r.failed.length;
   if (failed > 0) lines.push(`${failed} candidate(s) failed to evaluate`);
   if (r.historyTruncated) lines.push(`the result lists the last ${r.history.length} evaluations; the search log has all ${r.evaluated}`);

@@ -42,7 +42,10 @@ export function resolveSearchConfig(input: unknown): SearchConfig {
   if (!core || !space || !evaluation || !llm || problems.length > 0 || !strategyConfig) throw new ConfigError([...new Set(problems)]);
 
   const { llm: _raw, dataset, rank: _rank, ...rest } = core;
-  const evaluationConfig = { ...core.evaluation, ...evaluation.value };
+  const { batched, ...evaluationFields } = core.evaluation;
+  // Written only when on: a config resolved without it reads as before (one activity per candidate).
+  const batchedOn = batched ?? EVALUATORS.get(evaluation.value.evaluator).batch === true;
+  const evaluationConfig = { ...evaluationFields, ...evaluation.value, ...(batchedOn ? { batched: true } : {}) };
   return {
     ...rest,
     strategy: strategyConfig,

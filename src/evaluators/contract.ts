@@ -22,18 +22,6 @@ export const evalRequestSchema = z
   })
   .strict() satisfies z.ZodType<EvalRequest>;
 
-/**
- * What the `scoreBatch` activity receives: a ranking stage's whole pool, one
- * activity for many cheap evaluations, so that orchestration does not cost
- * more than the scores themselves.
- */
-export const scoreRequestSchema = evalRequestSchema
-  .pick({ evaluator: true, options: true, space: true, dataset: true })
-  .extend({ archs: z.array(z.string().min(1)).min(1).max(10_000) })
-  .strict();
-
-export type ScoreRequest = z.output<typeof scoreRequestSchema>;
-
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
 
 /**
@@ -62,3 +50,47 @@ export const evalResultSchema = z
     log: z.string().max(8192).optional(),
   })
   .strict() satisfies z.ZodType<EvalResult>;
+
+/** Candidates one `evaluateBatch` activity takes at most: its request and its results are one payload each. */
+export const MAX_BATCH = 2000;
+
+/**
+ * What the `evaluateBatch` activity receives: many candidates of one search
+ * in one activity, for evaluators cheap enough that orchestration would cost
+ * more than the evaluations (a table, a predictor, a training-free score).
+ */
+export const evalBatchRequestSchema = evalRequestSchema
+  .omit({ arch: true })
+  .extend({
+    archs: z.array(z.string().min(1)).min(1).max(MAX_BATCH),
+    /** Attempts per candidate: a retryable failure is tried again, inside the activity, up to this many times in all. */
+    attempts: z.number().int().min(1).max(100),
+    /** "rank": a ranking stage's scores, which get none of the worker's simulated training time. */
+    purpose: z.enum(['evaluate', 'rank']).optional(),
+  })
+  .strict();
+
+export type EvalBatchRequest = z.output<typeof evalBatchRequestSchema>;
+
+/** One candidate's outcome in a batch, in the order of `archs`: its result, or its failure, which is its own. */
+export const evalBatchOutcomeSchema = z.union([
+  z
+    .object({
+      result: evalResultSchema,
+      /** Attempts it took, when more than one (retried inside the activity). */
+      attempts: z.number().int().min(1).optional(),
+    })
+    .strict(),
+  z
+    .object({
+      error: z.string(),
+      /** The failure's type, e.g. "TableError". */
+      type: z.string().optional(),
+      /** No retry can help (a missing table): the search ends, as for a single evaluation. */
+      nonRetryable: z.boolean().optional(),
+      attempts: z.number().int().min(1).optional(),
+    })
+    .strict(),
+]);
+
+export type EvalBatchOutcome = z.output<typeof evalBatchOutcomeSchema>;

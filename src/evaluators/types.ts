@@ -61,6 +61,12 @@ export interface EvaluatorPlugin<O = any, W = any> {
   readonly servedBy?: string;
   /** It measures costs and scores no accuracy: usable only as `evaluation.costEvaluator`. */
   readonly measuresOnly?: true;
+  /**
+   * It answers in microseconds or milliseconds (a table, a predictor), so a
+   * search sends its whole batch in one `evaluateBatch` activity: Temporal's
+   * cost per activity would otherwise be the whole cost of the search.
+   */
+  readonly batch?: true;
   /** Whether it reports a latency for the device a latency constraint names; absent: it reports none. */
   readonly latency?: (device: string) => boolean;
   /** Per-search options (`evaluation.options`), with defaults; strict. */

@@ -1,4 +1,5 @@
 import type { ActivityTally } from '../client/history';
+import { rankingLine } from '../client/search';
 import type { CostMetric } from '../search/summary';
 import { COST_UNITS, costMetrics, paretoFront } from './candidates';
 import { bestChart, costChart, llmLatencyChart, llmTokensChart, originChart, type ChartSpec } from './charts';
@@ -74,6 +75,7 @@ export function renderSearchPage(data: SearchReportData, view: SearchPageView): 
         ['seed', o.seed],
         ['evaluated / budget', `${o.evaluated} / ${o.budget ?? '-'}` + (o.failedEvaluations ? `, ${o.failedEvaluations} failed` : '')],
         ['iterations', o.iterations],
+        ...(data.result?.ranking ? ([['ranking', rankingLine(data.result.ranking)]] as [string, Cell][]) : []),
         ...(data.activities
           ? ([
               ['evaluation activities', tallyText(data.activities.evaluations)],

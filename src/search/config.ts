@@ -85,6 +85,8 @@ export const evaluationSchema = z
      * than spend days retrying.
      */
     maxFailuresInARow: z.number().int().min(1).default(EVALUATION_DEFAULTS.maxFailuresInARow),
+    /** Each batch in one `evaluateBatch` activity; default: when the evaluator is cheap enough to want it (a table, a predictor). */
+    batched: z.boolean({ error: 'must be true (one activity per batch) or false (one per candidate)' }).optional(),
   })
   .strict();
 

@@ -47,6 +47,8 @@ export interface EvaluationConfig {
   taskQueue: string;
   /** Stop the search after this many candidates in a row failed every attempt (a broken evaluator, not a bad candidate). */
   maxFailuresInARow: number;
+  /** Each batch in one `evaluateBatch` activity (cheap evaluators); absent or false: one activity per candidate. */
+  batched?: boolean;
 }
 
 /**

@@ -3,7 +3,7 @@ import type { ConfigActivities } from '../activities/config';
 import type { EvalActivities } from '../activities/evaluate';
 import type { LlmActivities } from '../activities/llm';
 import type { LlmPort } from '../llm/types';
-import { rankerKind, type ScoreOutcome, type ScorePort } from '../search/rank';
+import { RankingFailed, rankerKind, type ScoreOutcome, type ScorePort } from '../search/rank';
 import type { Candidate, EvalResult, SearchConfig } from '../search/types';
 import { backoff, llmFailures, rankingFailures, surfaceFailures } from './failures';
 
@@ -21,30 +21,54 @@ export function resolveConfig(input: unknown): Promise<SearchConfig> {
   return surfaceFailures(resolve)(input);
 }
 
-/** One candidate's evaluation on the eval queue; the request carries the evaluator's name and options. */
-export function evaluationActivity(config: SearchConfig): (c: Candidate) => Promise<EvalResult> {
-  const { evaluate } = proxyActivities<EvalActivities>({
+/** The eval activities on the evaluation's queue, with its timeouts and retries. */
+function evalActivities(config: SearchConfig) {
+  return proxyActivities<EvalActivities>({
     taskQueue: config.evaluation.taskQueue,
     startToCloseTimeout: config.evaluation.startToCloseTimeout as `${number}s`,
     heartbeatTimeout: config.evaluation.heartbeatTimeout as `${number}s`,
     retry: backoff(config.evaluation.maximumAttempts, '1s', '1m'),
   });
+}
+
+/** What every evaluation request of a search carries besides the architecture. */
+function requestOf(config: SearchConfig) {
   const { constraint } = config;
-  return (c) =>
-    evaluate({
-      evaluator: config.evaluation.evaluator,
-      options: config.evaluation.options,
-      space: config.space,
-      dataset: config.dataset,
-      arch: c.arch,
-      ...(constraint?.metric === 'latency' && constraint.device ? { latencyDevice: constraint.device } : {}),
-      ...(config.evaluation.costEvaluator ? { costEvaluator: config.evaluation.costEvaluator, costOptions: config.evaluation.costOptions ?? {} } : {}),
-      ...(config.evaluation.latencyFrom ? { latencyFrom: config.evaluation.latencyFrom } : {}),
-    });
+  return {
+    evaluator: config.evaluation.evaluator,
+    options: config.evaluation.options,
+    space: config.space,
+    dataset: config.dataset,
+    ...(constraint?.metric === 'latency' && constraint.device ? { latencyDevice: constraint.device } : {}),
+    ...(config.evaluation.costEvaluator ? { costEvaluator: config.evaluation.costEvaluator, costOptions: config.evaluation.costOptions ?? {} } : {}),
+    ...(config.evaluation.latencyFrom ? { latencyFrom: config.evaluation.latencyFrom } : {}),
+  };
+}
+
+/** One candidate's evaluation on the eval queue; the request carries the evaluator's name and options. */
+export function evaluationActivity(config: SearchConfig): (c: Candidate) => Promise<EvalResult> {
+  const { evaluate } = evalActivities(config);
+  const common = requestOf(config);
+  return (c) => evaluate({ ...common, arch: c.arch });
 }
 
 /**
- * The ranking stage's scores from an evaluator: one `scoreBatch` activity per
+ * A whole batch in one `evaluateBatch` activity (a cheap evaluator's): one
+ * outcome per candidate, in order, its result or its own failure. The
+ * activity's retries cover a worker lost mid-batch; a candidate's are made
+ * inside it, up to the same number of attempts.
+ */
+export function batchEvaluationActivity(config: SearchConfig): (candidates: readonly Candidate[]) => Promise<unknown[]> {
+  const { evaluateBatch } = evalActivities(config);
+  const common = requestOf(config);
+  return async (candidates) => {
+    const outcomes = (await evaluateBatch({ ...common, archs: candidates.map((c) => c.arch), attempts: config.evaluation.maximumAttempts })) as unknown;
+    return Array.isArray(outcomes) ? outcomes : [];
+  };
+}
+
+/**
+ * The ranking stage's scores from an evaluator: one `evaluateBatch` activity per
  * pool on the ranker's queue, so a cheap score costs one history event per
  * pool rather than several per candidate. Undefined when the ranker runs in
  * the search itself (the cost model) or in the strategy (its LLM).
@@ -52,22 +76,28 @@ export function evaluationActivity(config: SearchConfig): (c: Candidate) => Prom
 export function scoringPort(config: SearchConfig): ScorePort | undefined {
   const { rank } = config;
   if (!rank || rankerKind(rank) !== 'worker') return undefined;
-  const { scoreBatch } = proxyActivities<EvalActivities>({
+  const { evaluateBatch } = proxyActivities<EvalActivities>({
     taskQueue: rank.taskQueue,
     startToCloseTimeout: rank.startToCloseTimeout as `${number}s`,
     heartbeatTimeout: rank.heartbeatTimeout as `${number}s`,
     retry: backoff(rank.maximumAttempts, '1s', '1m'),
   });
-  const score = rankingFailures(rank.by, scoreBatch);
-  return async (pool) => {
-    const outcomes = await score({ evaluator: rank.by, options: rank.options, space: config.space, dataset: config.dataset, archs: pool.map((c) => c.arch) });
+  const score = rankingFailures(rank.by, async (pool: readonly Candidate[]): Promise<ScoreOutcome[]> => {
+    const request = { evaluator: rank.by, options: rank.options, space: config.space, dataset: config.dataset, archs: pool.map((c) => c.arch), attempts: 1, purpose: 'rank' as const };
+    const outcomes = (await evaluateBatch(request)) as unknown;
     // A worker's answer, read as the engine needs it: a finite score, or why there is none.
-    return (Array.isArray(outcomes) ? outcomes : []).map((o: unknown): ScoreOutcome => {
-      const { score: s, ms, error } = (typeof o === 'object' && o !== null ? o : {}) as Record<string, unknown>;
-      if (typeof s === 'number' && Number.isFinite(s)) return { score: s, ...(typeof ms === 'number' && Number.isFinite(ms) ? { ms } : {}) };
+    const scores = (Array.isArray(outcomes) ? outcomes : []).map((o: unknown): ScoreOutcome => {
+      const { result, error } = (typeof o === 'object' && o !== null ? o : {}) as { result?: { valAcc?: unknown; ms?: unknown }; error?: unknown };
+      const { valAcc, ms } = result ?? {};
+      if (typeof valAcc === 'number' && Number.isFinite(valAcc)) return { score: valAcc, ...(typeof ms === 'number' && Number.isFinite(ms) ? { ms } : {}) };
       return { error: typeof error === 'string' ? error : 'no score' };
     });
-  };
+    const failed = scores.find((s): s is { error: string } => 'error' in s);
+    // Not one score: the ranker is broken, not a candidate, and the search falls back or ends as told.
+    if (failed && scores.every((s) => 'error' in s)) throw new RankingFailed(`ranking by ${rank.by} failed: no candidate could be scored: ${failed.error}`);
+    return scores;
+  });
+  return score;
 }
 
 /** The strategy's LLM port: the `llmChat` activity; `busy` tells `progress` a call is out. */

@@ -96,6 +96,7 @@ export function rankingFailures<A extends unknown[], R>(ranker: string, fn: (...
     try {
       return await fn(...args);
     } catch (err) {
+      if (err instanceof RankingFailed) throw err;
       const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
       const why = cause instanceof TimeoutFailure ? `${cause.timeoutType ?? 'activity'} timeout on every attempt` : cause instanceof Error ? cause.message : String(cause);
       throw new RankingFailed(`ranking by ${ranker} failed: ${why}`);

@@ -15,9 +15,10 @@ import { packState, unpackState } from '../search/pack';
 import { createEngine, type SearchIo } from '../search/search';
 import { best, type SearchResult } from '../search/summary';
 import type { Candidate, EvalResult, SearchConfig, SearchState } from '../search/types';
-import { evaluationActivity, llmPort, resolveConfig, scoringPort } from './activity-calls';
+import { llmPort, resolveConfig, scoringPort } from './activity-calls';
+import { batchEvaluator, type Outcome } from './evaluations';
 import type { CarriedState, SearchMemo } from './api';
-import { evaluationFailure, isFatal, strategyStep } from './failures';
+import { isFatal, strategyStep } from './failures';
 import { acceptBudgetExtensions, answerProgress, listenForControls } from './handlers';
 import { projectProgress } from './progress';
 import type { Controls, SearchRun } from './run';
@@ -56,7 +57,7 @@ export async function nasSearch(input: unknown, carried?: CarriedState): Promise
   const engine = createEngine(config);
   const state = carried ? unpackState(carried) : engine.init();
   const run: SearchRun = { config, engine, controls, runs, state, inFlight: 0, llmInFlight: false, finished: undefined };
-  const evaluate = evaluationActivity(config);
+  const evaluate = batchEvaluator(config);
   const ports = strategyPorts(run);
   answerProgress(() => projectProgress(run));
   acceptBudgetExtensions(run);
@@ -76,7 +77,7 @@ export async function nasSearch(input: unknown, carried?: CarriedState): Promise
     if (proposed.candidates.length === 0) continue;
 
     run.inFlight = proposed.candidates.length;
-    const outcomes = await evaluateAll(proposed.candidates, evaluate);
+    const outcomes = await evaluate(proposed.candidates);
     run.inFlight = 0;
     const recordedBefore = run.state.evaluated.length;
     recordOutcomes(run, outcomes);
@@ -123,20 +124,6 @@ function keepGrownBudget(run: SearchRun, next: SearchState): SearchState {
 
 function goesOn(run: SearchRun): boolean {
   return run.engine.stopReason(run.state) === undefined && !run.controls.stopRequested;
-}
-
-type Outcome = { candidate: Candidate; result: EvalResult } | { candidate: Candidate; error: Error };
-
-/** The batch, evaluated in parallel; each candidate's failure is its own outcome, so it does not lose the others' results. */
-function evaluateAll(candidates: Candidate[], evaluate: (c: Candidate) => Promise<EvalResult>): Promise<Outcome[]> {
-  return Promise.all(
-    candidates.map((c) =>
-      evaluate(c).then(
-        (result): Outcome => ({ candidate: c, result }),
-        (err: unknown): Outcome => ({ candidate: c, error: evaluationFailure(err, c) }),
-      ),
-    ),
-  );
 }
 
 /**

@@ -16,6 +16,7 @@ export const nb201TableEvaluator: EvaluatorPlugin<Record<string, never>, Nb201Se
   name: 'nb201-table',
   description: 'NAS-Bench-201 accuracies and costs looked up in the benchmark table (latency from hw.csv)',
   accuracyLabel: 'validation accuracy',
+  batch: true,
   spaces: ['nb201'],
   // The devices of hw.csv (HW-NAS-Bench's hwnb_*, HELP's help_*); the table names those it has when one is unknown.
   latency: (device) => /^(hwnb|help)_/.test(device),

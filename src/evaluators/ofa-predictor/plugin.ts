@@ -25,6 +25,7 @@ export const ofaPredictorEvaluator: EvaluatorPlugin<Record<string, never>, OfaPr
   name: 'ofa-predictor',
   description: "once-for-all's ImageNet accuracy predictor (predicted top-1) and Note10 latency tables",
   accuracyLabel: 'predicted ImageNet top-1 (OFA accuracy predictor)',
+  batch: true,
   spaces: ['ofa-mbv3-w12'],
   latency: (device) => device === NOTE10,
   options: z.object({}).strict(),
