@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { createEvalWorker } from '../src/workers/eval';
-import { startSearch } from '../src/client/search';
+import { formatResult, startSearch } from '../src/client/search';
 import { fetchRuns, readRuns } from '../src/client/history';
 import { ConfigError, resolveSearchConfig } from '../src/config/resolve';
 import { naswotScore } from '../src/evaluators/naswot';
@@ -13,6 +13,8 @@ import type { SearchResult } from '../src/search/summary';
 import type { Candidate, RankConfig, SearchConfig } from '../src/search/types';
 import { getSpace } from '../src/spaces';
 import { progressQuery } from '../src/workflows/api';
+import { progressBar } from '../src/cli/progress';
+import { gatherSearch, renderSearchPage } from '../src/report';
 import { inProcessWorkers, nb201Table, queues, TABLE_PATH, uniqueId, useTemporal } from './helpers';
 
 const env = useTemporal();
@@ -44,6 +46,7 @@ test('a pool ranked by the cost model: the largest go to the evaluator, the rest
   assert.equal(r.ranking?.scored, 240);
   assert.equal(r.ranking?.screened, 210);
   assert.deepEqual(await runSearch(config, lookup(config)), r, 'same seed, same search');
+  assert.match(formatResult(r), /ranking: 240 candidates scored in 6 pools, 210 screened out \(not evaluated\), ranker time 0\.0 s/);
 });
 
 test('every strategy runs with a ranking stage, and ranking changes what is evaluated', async () => {
@@ -114,6 +117,7 @@ test('a search ranked by NASWOT on the eval workers: one activity per pool, the 
     const r = await handle.result();
     const progress = await handle.query(progressQuery);
     assert.deepEqual(progress.ranking, r.ranking);
+    assert.match(progressBar(progress, ''), /8\/8 evaluated .*16 screened out\)/);
     return r;
   });
   assert.ok(result.ranking && result.ranking.ms > 0, 'the ranker\'s time, as the worker measured it');
@@ -123,6 +127,8 @@ test('a search ranked by NASWOT on the eval workers: one activity per pool, the 
   assert.deepEqual(ranking, { pools: 2, scored: 24, screened: 16, fallbacks: 0 });
   const records = readRuns(await fetchRuns(env.client, id));
   assert.equal(records.filter((r) => r.kind === 'evaluation').length, 8, 'the evaluator\'s evaluations, as before');
+  const page = renderSearchPage(await gatherSearch(env.client, id), { accuracyLabel: 'accuracy', generatedAt: new Date(0).toISOString(), files: { csv: 'c.csv', json: 'c.json' } });
+  assert.match(page, /<th>ranking<\/th><td>ranking: 24 candidates scored in 2 pools, 16 screened out/);
   const described = await env.client.workflow.getHandle(id).describe();
   assert.equal(described.typedSearchAttributes.get({ name: 'NasScreened', type: 'INT' } as never), 16);
   const purposes = (await env.client.workflow.getHandle(id).fetchHistory()).events!.flatMap((e) => {
