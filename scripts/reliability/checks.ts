@@ -6,12 +6,12 @@
 import type { SearchResult } from '../../src/search/summary';
 import { SPACES } from '../../src/spaces';
 import type { FrozenActivity } from './faults';
-import { completionsByArch, type SearchHistory } from './history';
+import { archsOf, completionsByArch, type SearchHistory } from './history';
 import type { Outcome } from './outcome';
 import { FAILING_ATTEMPTS, type Plan } from './plan';
 import type { WorkerProcess } from './processes';
 
-/** One completed `evaluate` per evaluated architecture (by canonical key), across every run of the search. */
+/** One completed evaluation per evaluated architecture (by canonical key; alone or in a batch), across every run of the search. */
 export function checkEvaluations(plan: Plan, final: SearchResult, expected: SearchResult, history: SearchHistory, out: Outcome): void {
   const space = SPACES.get(final.space);
   const keyOf = (arch: string): string => space.key(space.parse(arch));
@@ -46,10 +46,10 @@ export function checkHangs(frozen: FrozenActivity[], evals: WorkerProcess[], his
       continue;
     }
     if (a.outcome === 'completed' && a.attempt >= 2 && a.retriedAfter === 'heartbeat timeout') out.caught++;
-    else out.problems.push(`hang: ${a.arch}: ${a.outcome} on attempt ${a.attempt}, retried after ${a.retriedAfter ?? 'nothing'}`);
+    else out.problems.push(`hang: ${archsOf(a).join(' ')}: ${a.outcome} on attempt ${a.attempt}, retried after ${a.retriedAfter ?? 'nothing'}`);
     // The other worker at the time; a restarted one would have another pid, but hang trials restart none.
     if (a.identity && a.identity !== f.on && evals.some((w) => w.identity === a.identity)) out.movedElsewhere++;
-    else out.problems.push(`hang: ${a.arch} completed by ${a.identity ?? 'nobody'}, the frozen worker being ${f.on}`);
+    else out.problems.push(`hang: ${archsOf(a).join(' ')} completed by ${a.identity ?? 'nobody'}, the frozen worker being ${f.on}`);
   }
   if (out.hangs > 0 && frozen.length === 0) out.problems.push('hang: the frozen worker had no evaluation running');
 }

@@ -13,6 +13,9 @@ import type { HangFault, KillFault, RestartFault } from './plan';
 import type { WorkerProcess } from './processes';
 import { sleep, until } from './time';
 
+/** The activities that evaluate: one candidate, or a cheap evaluator's whole batch. */
+export const EVALUATIONS = ['evaluate', 'evaluateBatch'] as const;
+
 /** The trial's current workers; a kill replaces one here, through `spawn`, which the trial also uses to clean up. */
 export interface TrialWorkers {
   control?: WorkerProcess;
@@ -41,11 +44,11 @@ export function watchSearch(env: Env, workflowId: string) {
     }
   };
   const { PendingActivityState } = temporal.api.enums.v1;
-  const running = async (type: string, identity?: string) => {
+  const running = async (types: readonly string[], identity?: string) => {
     const { raw, runId } = await describe();
     const list = (raw.pendingActivities ?? []).filter(
       (a) =>
-        a.activityType?.name === type &&
+        types.includes(a.activityType?.name ?? '') &&
         a.state === PendingActivityState.PENDING_ACTIVITY_STATE_STARTED &&
         (identity === undefined || a.lastWorkerIdentity === identity),
     );
@@ -63,10 +66,10 @@ export async function injectKills(kills: KillFault[], env: Env, watch: SearchWat
     if (await closed()) break;
     await sleep(f.delayMs);
     if (f.landing === 'llm') await until(() => env.llmBusy(), 15_000);
-    if (f.landing === 'evaluation') await until(async () => (await running('evaluate')).ids.length > 0, 15_000);
+    if (f.landing === 'evaluation') await until(async () => (await running(EVALUATIONS)).ids.length > 0, 15_000);
     if (f.landing !== 'any') await sleep(f.jitterMs);
     if (await closed()) break;
-    const [evaluating, asking] = await Promise.all([running('evaluate'), running('llmChat')]);
+    const [evaluating, asking] = await Promise.all([running(EVALUATIONS), running(['llmChat'])]);
     const targets = f.target === 'both' ? [workers.control!, workers.evals[0]!] : f.target === 'control' ? [workers.control!] : [workers.evals[0]!];
     await Promise.all(targets.map((t) => t.kill9()));
     out.kills += targets.length;
@@ -87,7 +90,7 @@ export async function restartServer(restarts: RestartFault[], env: Env, watch: S
     if (await closed()) break;
     await sleep(f.delayMs);
     if (await closed()) break;
-    if ((await running('evaluate')).ids.length > 0) out.midEvalStops++;
+    if ((await running(EVALUATIONS)).ids.length > 0) out.midEvalStops++;
     await env.connection.close();
     await env.server.stop();
     await sleep(f.pauseMs);
@@ -109,12 +112,12 @@ export async function injectHangs(hangs: HangFault[], evals: WorkerProcess[], wa
     if (await closed()) break;
     await sleep(f.delayMs);
     const target = evals[f.worker]!;
-    if (!(await until(async () => (await running('evaluate', target.identity)).ids.length > 0, 20_000))) continue;
+    if (!(await until(async () => (await running(EVALUATIONS, target.identity)).ids.length > 0, 20_000))) continue;
     target.freeze();
     out.hangs++;
     // What it had already reported may still be on its way; what is running on it after this cannot finish there.
     await sleep(300);
-    const stuck = await running('evaluate', target.identity);
+    const stuck = await running(EVALUATIONS, target.identity);
     frozen.push(...stuck.ids.map((activityId) => ({ runId: stuck.runId, activityId, on: target.identity })));
     const ids = new Set(stuck.ids);
     const moved = await until(async () => {

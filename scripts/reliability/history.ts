@@ -17,6 +17,8 @@ export interface ActivityRecord {
   type: string;
   /** For `evaluate`: the architecture in the request. */
   arch?: string;
+  /** For an `evaluateBatch` of the search's evaluator (not a ranking's): the architectures in the request. */
+  archs?: string[];
   outcome: 'completed' | 'failed' | 'timedOut' | 'canceled' | 'open';
   /** The attempt that ended it (the server writes one started event, for the last attempt). */
   attempt: number;
@@ -56,12 +58,14 @@ export async function readSearchHistory(client: Client, workflowId: string, firs
       if (scheduled) {
         const type = scheduled.activityType?.name ?? '?';
         const payload = scheduled.input?.payloads?.[0];
-        const input = type === 'evaluate' && payload ? defaultPayloadConverter.fromPayload<{ arch?: string }>(payload) : undefined;
+        const evaluation = type === 'evaluate' || type === 'evaluateBatch';
+        const input = evaluation && payload ? defaultPayloadConverter.fromPayload<{ arch?: string; archs?: string[]; purpose?: string }>(payload) : undefined;
         byScheduled.set(id(e.eventId), {
           runId,
           activityId: scheduled.activityId ?? '',
           type,
           ...(input?.arch ? { arch: input.arch } : {}),
+          ...(input?.archs && input.purpose !== 'rank' ? { archs: input.archs } : {}),
           outcome: 'open',
           attempt: 0,
         });
@@ -95,11 +99,15 @@ export async function readSearchHistory(client: Client, workflowId: string, firs
   return { runs, activities };
 }
 
-/** Completed `evaluate` activities per architecture: more than one is a duplicate evaluation. */
+/** Architectures an activity evaluates: one for `evaluate`, a batch's for `evaluateBatch`. */
+export const archsOf = (a: ActivityRecord): string[] => (a.arch ? [a.arch] : (a.archs ?? []));
+
+/** Completed evaluations per architecture (alone or in a batch): more than one is a duplicate evaluation. */
 export function completionsByArch(history: SearchHistory): Map<string, number> {
   const counts = new Map<string, number>();
   for (const a of history.activities) {
-    if (a.type === 'evaluate' && a.outcome === 'completed' && a.arch) counts.set(a.arch, (counts.get(a.arch) ?? 0) + 1);
+    if (a.outcome !== 'completed') continue;
+    for (const arch of archsOf(a)) counts.set(arch, (counts.get(arch) ?? 0) + 1);
   }
   return counts;
 }

@@ -74,12 +74,13 @@ export const FAILING_ATTEMPTS = 3;
 export function makePlan(kind: Kind, rng: Rng, llmBaseUrl: string): Plan {
   const config = {
     budget: rng.int(40, 60),
-    batchSize: 10,
+    // Batches of 5 as well: the table's batches are one activity each, and a search must still cross runs.
+    batchSize: rng.pick([5, 10]),
     seed: rng.int(0, 9999),
     dataset: rng.pick(DATASETS),
     strategy: rng.pick(TABLE_STRATEGIES) as string,
     // Low enough that every search crosses several runs, so faults also land around continue-as-new.
-    continueAsNewAfterEvents: rng.int(50, 90),
+    continueAsNewAfterEvents: rng.int(50, 70),
     evaluation: { heartbeatTimeout: '2s' } as Record<string, unknown>,
   };
   const plan: Plan = { kind, config, simulateMs: rng.int(500, 1000), evalWorkers: 1, devicesPerWorker: 10, kills: [], restarts: [], hangs: [] };
@@ -93,8 +94,9 @@ export function makePlan(kind: Kind, rng: Rng, llmBaseUrl: string): Plan {
   switch (kind) {
     case 'kill':
       plan.kills = Array.from({ length: rng.int(1, 3) }, () => kill(false));
-      // Half of them with a ranking stage: the pool, its ranking and the screened candidates cross the kills too.
-      if (rng.next() < 0.5) Object.assign(config, { rank: { by: 'cost', pool: rng.pick([20, 50]) } });
+      // With a ranking stage: the pool, its ranking and the screened candidates cross the kills too
+      // (the other kinds search without one).
+      Object.assign(config, { rank: { by: 'cost', pool: 5 * config.batchSize } });
       break;
     case 'kill-collm':
       Object.assign(config, {
@@ -109,7 +111,8 @@ export function makePlan(kind: Kind, rng: Rng, llmBaseUrl: string): Plan {
       plan.restarts = Array.from({ length: rng.int(2, 3) }, () => ({ delayMs: rng.int(500, 3000), pauseMs: rng.int(200, 3000) }));
       break;
     case 'hang':
-      // Two workers of five slots: a batch of ten is split between them, and the survivor can take the frozen one's share.
+      // Two workers of five slots: the frozen one's evaluations (one candidate each, or a table's whole batch in
+      // one activity) must move to the survivor after their heartbeat timeout.
       plan.evalWorkers = 2;
       plan.devicesPerWorker = 5;
       plan.simulateMs = rng.int(800, 1500);

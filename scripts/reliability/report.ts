@@ -9,7 +9,7 @@ import { FAILING_ATTEMPTS, KINDS, type Plan } from './plan';
 export function trialLine(o: Outcome, plan: Plan): string {
   const c = plan.config;
   return (
-    `trial ${o.index} ${plan.kind} (${c.strategy}, ${c.dataset}, budget ${c.budget}, seed ${c.seed}): ` +
+    `trial ${o.index} ${plan.kind} (${c.strategy}, ${c.dataset}, budget ${c.budget}, batch ${c.batchSize}, seed ${c.seed}${c.rank ? `, ranked by ${(c.rank as { by: string }).by}` : ''}): ` +
     `${o.finished ? 'finished' : 'NOT finished'}, ${o.equal ? 'equal' : 'NOT equal'}, ${o.runs} runs, ` +
     `${o.kills} kills, ${o.restarts} restarts, ${o.hangs} hangs, ${(o.wallMs / 1000).toFixed(1)} s` +
     (o.problems.length ? `\n  ${o.problems.slice(0, 12).join('\n  ')}${o.problems.length > 12 ? `\n  ... and ${o.problems.length - 12} more` : ''}` : '')

@@ -11,7 +11,7 @@ import { startSearch } from '../../src/client/search';
 import type { SearchResult } from '../../src/search/summary';
 import { checkEvaluations, checkFailures, checkHangs } from './checks';
 import type { Env } from './env';
-import { injectHangs, injectKills, restartServer, watchSearch, type FrozenActivity, type TrialWorkers } from './faults';
+import { EVALUATIONS, injectHangs, injectKills, restartServer, watchSearch, type FrozenActivity, type TrialWorkers } from './faults';
 import { readSearchHistory } from './history';
 import { newOutcome, type Outcome } from './outcome';
 import type { Plan } from './plan';
@@ -106,9 +106,9 @@ export async function runTrial(env: Env, plan: Plan, index: number): Promise<Out
 
     const history = await readSearchHistory(env.client, workflowId, handle.firstExecutionRunId);
     out.runs = history.runs.length;
-    const redone = (type: string) => history.activities.filter((a) => a.type === type && a.retriedAfter === 'heartbeat timeout').length;
-    out.evalsRetried = redone('evaluate');
-    out.llmRetried = redone('llmChat');
+    const redone = (types: readonly string[]) => history.activities.filter((a) => types.includes(a.type) && a.retriedAfter === 'heartbeat timeout').length;
+    out.evalsRetried = redone(EVALUATIONS);
+    out.llmRetried = redone(['llmChat']);
     checkEvaluations(plan, final, expected, history, out);
     if (plan.kind === 'hang') checkHangs(frozenActivities, evals, history, out);
     if (plan.kind === 'failing') checkFailures(final, expected, history, out);
