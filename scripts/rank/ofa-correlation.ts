@@ -6,7 +6,9 @@
  * cost per subnet. For the ranking stage, where a cheap score picks which
  * candidates get the expensive evaluation.
  *   npx tsx scripts/rank/ofa-correlation.ts                      # 1,000 subnets, latency on the first 200
+ *   npx tsx scripts/rank/ofa-correlation.ts --n 1000 --naswot-n 200 --latency-n 200
  *   npx tsx scripts/rank/ofa-correlation.ts --n 20 --latency-n 5 --seed 1
+ * NASWOT takes seconds per subnet on a CPU: `--naswot-n` scores only the first so many.
  *
  * Latencies are timed on this machine: run it with nothing else busy.
  */
@@ -41,6 +43,7 @@ async function timed(name: string, archs: readonly unknown[], f: (arch: unknown)
 async function main(): Promise<void> {
   const n = Number(arg('n', '1000'));
   const latencyN = Math.min(n, Number(arg('latency-n', '200')));
+  const naswotN = Math.min(n, Number(arg('naswot-n', String(n))));
   const rng = Rng.fromSeed(Number(arg('seed', '0')));
   const space = getSpace(SPACE);
   const dataset = space.datasets[0]!;
@@ -54,7 +57,7 @@ async function main(): Promise<void> {
   // onnx-cost's batch-1 measurement with its default warmup and repeats; its measure() would also time batch 16, which ranking does not need.
   const latency = onnxCostEvaluator.options.parse({});
   const proxies = [
-    await timed('naswot', archs, async (arch) => (await naswotScore(SPACE, arch, dataset, { input: 'images', seed: 0 })).score),
+    await timed('naswot', archs.slice(0, naswotN), async (arch) => (await naswotScore(SPACE, arch, dataset, { input: 'images', seed: 0 })).score),
     await timed('FLOPs (cost model)', archs, (arch) => space.cost(arch, dataset).flopsM),
     await timed('params (cost model)', archs, (arch) => space.cost(arch, dataset).paramsM),
     await timed('ONNX latency, batch 1', archs.slice(0, latencyN), async (arch) => {

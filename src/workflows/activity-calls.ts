@@ -73,7 +73,7 @@ export function batchEvaluationActivity(config: SearchConfig): (candidates: read
  * pool rather than several per candidate. Undefined when the ranker runs in
  * the search itself (the cost model) or in the strategy (its LLM).
  */
-export function scoringPort(config: SearchConfig): ScorePort | undefined {
+export function scoringPort(config: SearchConfig, busy: (scoring: boolean) => void): ScorePort | undefined {
   const { rank } = config;
   if (!rank || rankerKind(rank) !== 'worker') return undefined;
   const { evaluateBatch } = proxyActivities<EvalActivities>({
@@ -97,7 +97,14 @@ export function scoringPort(config: SearchConfig): ScorePort | undefined {
     if (failed && scores.every((s) => 'error' in s)) throw new RankingFailed(`ranking by ${rank.by} failed: no candidate could be scored: ${failed.error}`);
     return scores;
   });
-  return score;
+  return async (pool) => {
+    busy(true);
+    try {
+      return await score(pool);
+    } finally {
+      busy(false);
+    }
+  };
 }
 
 /** The strategy's LLM port: the `llmChat` activity; `busy` tells `progress` a call is out. */

@@ -12,7 +12,7 @@ import type { RankingTally, SearchConfig, SearchState, StopReason } from '../sea
  * Status `starting`: the config is still being resolved (the first workflow
  * task), before the first proposal.
  */
-export type SearchStatus = 'starting' | 'running' | 'evaluating' | 'asking the LLM' | 'paused' | 'stopping' | 'completed';
+export type SearchStatus = 'starting' | 'running' | 'ranking' | 'evaluating' | 'asking the LLM' | 'paused' | 'stopping' | 'completed';
 
 export interface SearchProgress {
   status: SearchStatus;

@@ -100,7 +100,7 @@ export async function nasSearch(input: unknown, carried?: CarriedState): Promise
 function strategyPorts(run: SearchRun): SearchIo {
   const talksToLlm = Object.keys(run.config.llm).length > 0;
   if (!talksToLlm && run.controls.hints.length > 0) log.warn('steering hints ignored: the strategy talks to no LLM', { strategy: run.config.strategy.name });
-  const score = scoringPort(run.config);
+  const score = scoringPort(run.config, (busy) => (run.rankingInFlight = busy));
   return {
     ...(talksToLlm ? { llm: llmPort(run.config, (busy) => (run.llmInFlight = busy)) } : {}),
     takeHints: () => run.controls.hints.splice(0),

@@ -38,5 +38,6 @@ function statusOf(run: SearchRun): SearchStatus {
   if (stopRequested) return 'stopping';
   if (paused) return 'paused';
   if (run.inFlight > 0) return 'evaluating';
+  if (run.rankingInFlight) return 'ranking';
   return run.llmInFlight ? 'asking the LLM' : 'running';
 }

@@ -32,6 +32,8 @@ export interface SearchRun {
   inFlight: number;
   /** Whether an LLM call is out. */
   llmInFlight: boolean;
+  /** Whether a pool is out for scoring (a ranking stage's evaluator). */
+  rankingInFlight?: boolean;
   /** Why the search ended, once the loop has ended. */
   finished: StopReason | undefined;
 }
