@@ -46,7 +46,7 @@ test('a pool ranked by the cost model: the largest go to the evaluator, the rest
   assert.equal(r.ranking?.scored, 240);
   assert.equal(r.ranking?.screened, 210);
   assert.deepEqual(await runSearch(config, lookup(config)), r, 'same seed, same search');
-  assert.match(formatResult(r), /ranking: 240 candidates scored in 6 pools, 210 screened out \(not evaluated\), ranker time 0\.0 s/);
+  assert.match(formatResult(r), /ranking: 240 candidates scored in 6 pools, 210 screened out \(not evaluated\), ranker device time 0\.0 s/);
 });
 
 test('every strategy runs with a ranking stage, and ranking changes what is evaluated', async () => {

@@ -77,7 +77,7 @@ export function formatScore(evaluator: string, value: number): string {
 /** What the ranking stage did, in one line: the evaluations it spared and what its scores cost. */
 export function rankingLine(t: RankingTally): string {
   const fallbacks = t.fallbacks > 0 ? `; ${t.fallbacks} ranking(s) failed and kept the strategy's order (last: ${t.lastFailure ?? '?'})` : '';
-  return `ranking: ${t.scored} candidates scored in ${t.pools} pools, ${t.screened} screened out (not evaluated), ranker time ${(t.ms / 1000).toFixed(1)} s${fallbacks}`;
+  return `ranking: ${t.scored} candidates scored in ${t.pools} pools, ${t.screened} screened out (not evaluated), ranker device time ${(t.ms / 1000).toFixed(1)} s${fallbacks}`;
 }
 
 export function formatResult(r: SearchResult): string {

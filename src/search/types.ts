@@ -191,7 +191,11 @@ export interface RankingTally {
   scored: number;
   /** Candidates kept from evaluation. */
   screened: number;
-  /** Time the ranker's evaluations took, in milliseconds, as they report it. */
+  /**
+   * The ranker's evaluations' time on their device slots, in milliseconds, as
+   * the workers report it: summed over candidates scored side by side, so
+   * GPU-seconds on a GPU worker, not wall time.
+   */
   ms: number;
   /** Rankings that failed, where the strategy's own order was kept instead. */
   fallbacks: number;
