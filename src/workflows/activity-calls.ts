@@ -97,14 +97,7 @@ export function scoringPort(config: SearchConfig, busy: (scoring: boolean) => vo
     if (failed && scores.every((s) => 'error' in s)) throw new RankingFailed(`ranking by ${rank.by} failed: no candidate could be scored: ${failed.error}`);
     return scores;
   });
-  return async (pool) => {
-    busy(true);
-    try {
-      return await score(pool);
-    } finally {
-      busy(false);
-    }
-  };
+  return whileBusy(busy, score);
 }
 
 /** The strategy's LLM port: the `llmChat` activity; `busy` tells `progress` a call is out. */
@@ -118,10 +111,15 @@ export function llmPort(config: SearchConfig, busy: (calling: boolean) => void):
       retry: backoff(llmCalls.maximumAttempts, '2s', '2m'),
     }).llmChat,
   );
-  return async (call) => {
+  return whileBusy(busy, chat);
+}
+
+/** `fn`, telling `busy` while a call of it is out, for `progress`. */
+function whileBusy<A extends unknown[], R>(busy: (on: boolean) => void, fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  return async (...args) => {
     busy(true);
     try {
-      return await chat(call);
+      return await fn(...args);
     } finally {
       busy(false);
     }
