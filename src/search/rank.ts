@@ -28,12 +28,12 @@ export function poolSize(rank: RankConfig | undefined, want: number, batchSize: 
   return Math.max(want, Math.ceil((rank.pool * want) / batchSize));
 }
 
-/** The cost model's scores (a `pure` ranker's), computed in the search itself. */
-export function pureScores(rank: RankConfig, space: SearchSpace<unknown>, dataset: string, pool: readonly Candidate[]): ScoreOutcome[] {
+/** The cost model's scores (a `pure` ranker's) of the pool's architectures, computed in the search itself. */
+export function pureScores(rank: RankConfig, space: SearchSpace<unknown>, dataset: string, archs: readonly unknown[]): ScoreOutcome[] {
   const ranker = RANKERS.get(rank.by);
   // Options added to a ranker after a search started take their defaults; what the search resolved stays.
   const parsed = ranker.options.safeParse(rank.options);
-  const scores = ranker.score(pool.map((c) => space.parse(c.arch)), parsed.success ? parsed.data : rank.options, { space, dataset });
+  const scores = ranker.score(archs, parsed.success ? parsed.data : rank.options, { space, dataset });
   return scores.map((score) => ({ score }));
 }
 

@@ -105,9 +105,9 @@ export function createEngine(config: SearchConfig): SearchEngine {
   });
 
   /** The pool's scores by the configured ranker, or none (the strategy's order) when a ranking failed and may fall back. */
-  async function rankScores(pool: readonly Candidate[], ports: SearchIo): Promise<{ scores?: ScoreOutcome[]; failure?: string }> {
+  async function rankScores(pool: readonly Candidate[], archs: readonly unknown[], ports: SearchIo): Promise<{ scores?: ScoreOutcome[]; failure?: string }> {
     const rank = config.rank!;
-    if (rankerKind(rank) === 'pure') return { scores: pureScores(rank, space, config.dataset, pool) };
+    if (rankerKind(rank) === 'pure') return { scores: pureScores(rank, space, config.dataset, archs) };
     if (!ports.score) throw new Error(`rank.by ${rank.by}: this search was given no scoring port (in a workflow, the scoring activity)`);
     try {
       const scores = await ports.score(pool);
@@ -159,6 +159,8 @@ export function createEngine(config: SearchConfig): SearchEngine {
         const out = await strategy.propose(state.strategy, ctx, size);
         strategyState = out.state;
         const pool: Candidate[] = [];
+        // The proposals' own objects, beside their text form: a ranker in the search scores these as they are.
+        const archs: unknown[] = [];
         for (const p of out.proposals.slice(0, size)) {
           const key = space.key(p.arch);
           // The one check of what is proposed: a strategy's repeat (one it did not claim) is dropped,
@@ -166,9 +168,10 @@ export function createEngine(config: SearchConfig): SearchEngine {
           if (known.has(key)) continue;
           known.add(key);
           pool.push({ arch: space.format(p.arch), key, origin: p.origin });
+          archs.push(p.arch);
         }
         if (pool.length > ask) {
-          const scored = await rankScores(pool, ports);
+          const scored = await rankScores(pool, archs, ports);
           const top = pickTop(pool, scored.scores, ask);
           ranked = recordRanking(state, { ...scored, screened: top.screened });
           candidates.push(...top.chosen);

@@ -58,13 +58,32 @@ export function evaluationActivity(config: SearchConfig): (c: Candidate) => Prom
  * activity's retries cover a worker lost mid-batch; a candidate's are made
  * inside it, up to the same number of attempts.
  */
-export function batchEvaluationActivity(config: SearchConfig): (candidates: readonly Candidate[]) => Promise<unknown[]> {
+export function batchEvaluationActivity(config: SearchConfig): (candidates: readonly Candidate[]) => Promise<BatchOutcome[]> {
   const { evaluateBatch } = evalActivities(config);
   const common = requestOf(config);
-  return async (candidates) => {
-    const outcomes = (await evaluateBatch({ ...common, archs: candidates.map((c) => c.arch), attempts: config.evaluation.maximumAttempts })) as unknown;
-    return Array.isArray(outcomes) ? outcomes : [];
-  };
+  return async (candidates) => readBatch(await evaluateBatch({ ...common, archs: candidates.map((c) => c.arch), attempts: config.evaluation.maximumAttempts }), candidates.length);
+}
+
+/** One candidate's outcome in an `evaluateBatch` answer: its result, or its own failure. */
+export type BatchOutcome = { result: EvalResult } | { error: string; type?: string; nonRetryable?: boolean };
+
+/**
+ * A batch's answer read defensively, one outcome per candidate: any worker
+ * may answer on the queue, so whatever is not a result with an accuracy and
+ * a cost is a failure, and a missing one says so.
+ */
+function readBatch(answer: unknown, n: number): BatchOutcome[] {
+  const list: unknown[] = Array.isArray(answer) ? answer : [];
+  return Array.from({ length: n }, (_, i): BatchOutcome => {
+    const o = (typeof list[i] === 'object' && list[i] !== null ? list[i] : {}) as { result?: Partial<EvalResult>; error?: unknown; type?: unknown; nonRetryable?: unknown };
+    const r = o.result;
+    if (r && typeof r === 'object' && typeof r.valAcc === 'number' && typeof r.cost === 'object' && r.cost !== null) return { result: r as EvalResult };
+    return {
+      error: typeof o.error === 'string' ? o.error : 'the eval worker returned no outcome for it',
+      ...(typeof o.type === 'string' ? { type: o.type } : {}),
+      ...(o.nonRetryable === true ? { nonRetryable: true } : {}),
+    };
+  });
 }
 
 /**
@@ -84,14 +103,10 @@ export function scoringPort(config: SearchConfig, busy: (scoring: boolean) => vo
   });
   const score = rankingFailures(rank.by, async (pool: readonly Candidate[]): Promise<ScoreOutcome[]> => {
     const request = { evaluator: rank.by, options: rank.options, space: config.space, dataset: config.dataset, archs: pool.map((c) => c.arch), attempts: 1, purpose: 'rank' as const };
-    const outcomes = (await evaluateBatch(request)) as unknown;
-    // A worker's answer, read as the engine needs it: a finite score, or why there is none.
-    const scores = (Array.isArray(outcomes) ? outcomes : []).map((o: unknown): ScoreOutcome => {
-      const { result, error } = (typeof o === 'object' && o !== null ? o : {}) as { result?: { valAcc?: unknown; ms?: unknown }; error?: unknown };
-      const { valAcc, ms } = result ?? {};
-      if (typeof valAcc === 'number' && Number.isFinite(valAcc)) return { score: valAcc, ...(typeof ms === 'number' && Number.isFinite(ms) ? { ms } : {}) };
-      return { error: typeof error === 'string' ? error : 'no score' };
-    });
+    // A score is the result's accuracy; its time, the result's.
+    const scores = readBatch(await evaluateBatch(request), pool.length).map(
+      (o): ScoreOutcome => ('result' in o ? { score: o.result.valAcc, ...(o.result.ms !== undefined ? { ms: o.result.ms } : {}) } : { error: o.error }),
+    );
     const failed = scores.find((s): s is { error: string } => 'error' in s);
     // Not one score: the ranker is broken, not a candidate, and the search falls back or ends as told.
     if (failed && scores.every((s) => 'error' in s)) throw new RankingFailed(`ranking by ${rank.by} failed: no candidate could be scored: ${failed.error}`);

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import type { Candidate, EvalResult, SearchConfig } from '../search/types';
-import { batchEvaluationActivity, evaluationActivity } from './activity-calls';
+import { batchEvaluationActivity, evaluationActivity, type BatchOutcome } from './activity-calls';
 import { evaluationFailure } from './failures';
 
 /** A candidate's evaluation as the search records it: its result, or the failure that drops it (or ends the search). */
@@ -27,26 +27,23 @@ export function batchEvaluator(config: SearchConfig): (candidates: readonly Cand
   }
   const evaluateBatch = batchEvaluationActivity(config);
   return async (candidates) => {
-    let outcomes: unknown[];
+    let outcomes: BatchOutcome[];
     try {
       outcomes = await evaluateBatch(candidates);
     } catch (err) {
       // The activity itself failed for good (a bad request, a worker without the evaluator, timeouts): every candidate did.
       return candidates.map((c) => ({ candidate: c, error: evaluationFailure(err, c) }));
     }
-    return candidates.map((c, i) => outcomeOf(c, outcomes[i]));
+    return candidates.map((c, i) => outcomeOf(c, outcomes[i]!));
   };
 }
 
-/** One candidate's outcome as a worker returned it, read defensively: any worker may answer on the queue. */
-function outcomeOf(candidate: Candidate, raw: unknown): Outcome {
-  const o = (typeof raw === 'object' && raw !== null ? raw : {}) as { result?: unknown; error?: unknown; type?: unknown; nonRetryable?: unknown };
-  const result = o.result as EvalResult | undefined;
-  if (result && typeof result === 'object' && typeof result.valAcc === 'number' && typeof result.cost === 'object' && result.cost !== null) return { candidate, result };
-  const message = typeof o.error === 'string' ? o.error : 'the eval worker returned no outcome for it';
-  if (o.nonRetryable === true) {
+/** A candidate's outcome in a batch, as the search records it. */
+function outcomeOf(candidate: Candidate, o: BatchOutcome): Outcome {
+  if ('result' in o) return { candidate, result: o.result };
+  if (o.nonRetryable) {
     // As for a single evaluation: no retry can fix it (a missing table), so the search ends with its message.
-    return { candidate, error: ApplicationFailure.create({ message: `evaluation of ${candidate.arch} failed: ${message}`, type: typeof o.type === 'string' ? o.type : 'EvaluationFailed', nonRetryable: true }) };
+    return { candidate, error: ApplicationFailure.create({ message: `evaluation of ${candidate.arch} failed: ${o.error}`, type: o.type ?? 'EvaluationFailed', nonRetryable: true }) };
   }
-  return { candidate, error: new Error(message) };
+  return { candidate, error: new Error(o.error) };
 }
