@@ -100,6 +100,7 @@ test('a bad ranking stage is refused naming the field and the fix', () => {
   // The LLM ranker is CoLLM-NAS's own ranking of a pool of that size.
   const llm = resolveSearchConfig({ budget: 10, strategy: 'collm', llm: { provider: 'openai', baseUrl: 'http://127.0.0.1:9/v1', model: 'm' }, rank: { by: 'llm', pool: 30 } });
   assert.equal(llm.strategy['rankPool'], 30);
+  assert.match(refused({ by: 'llm', pool: 300 }, { strategy: 'collm', llm: { provider: 'openai', baseUrl: 'http://127.0.0.1:9/v1', model: 'm' } }), /rank\.pool: must be at most 200/);
   const naswot = resolveSearchConfig({ budget: 10, evaluation: { taskQueue: 'gpu' }, rank: { by: 'naswot', pool: 30 } });
   assert.deepEqual(naswot.rank?.options, { input: 'images', seed: 0 }, 'the evaluator\'s options, defaults applied');
   assert.equal(naswot.rank?.taskQueue, 'gpu', 'scored where the evaluation runs, unless told otherwise');

@@ -26,8 +26,7 @@ export function resolveSearchConfig(input: unknown): SearchConfig {
   problems.push(...(evaluation?.problems ?? []));
   const rank = space && fields.rank ? resolveRank(fields.rank, space, fields.strategy?.name) : undefined;
   problems.push(...(rank?.problems ?? []));
-  // The LLM ranker is the strategy's own ranking of a pool of this size.
-  const strategyConfig = fields.strategy && rank?.value?.by === LLM_RANKER ? { ...fields.strategy, rankPool: rank.value.pool } : fields.strategy;
+  const strategyConfig = fields.strategy && rank?.value?.by === LLM_RANKER ? withLlmRankPool(fields.strategy, rank.value.pool, problems) : fields.strategy;
 
   let llm: ReturnType<typeof resolveLlms> | undefined;
   if (strategyConfig) {
@@ -137,7 +136,7 @@ function resolveRank(rank: NonNullable<CoreConfig['rank']>, space: SearchSpace<u
   }
   if (rank.by === LLM_RANKER) {
     const problems: string[] = [];
-    if (strategy !== undefined && !STRATEGIES.get(strategy).options.safeParse({ rankPool: rank.pool }).success) {
+    if (strategy !== undefined && !STRATEGIES.get(strategy).llmRankPoolOption) {
       problems.push(`rank.by: "llm" ranks with the strategy's own LLM, and strategy ${strategy} has none; use strategy "collm", or ${known}`);
     }
     if (Object.keys(rank.options).length > 0) problems.push('rank.options: the LLM ranker takes no options; its LLM is the generator role\'s (llm)');
@@ -147,4 +146,22 @@ function resolveRank(rank: NonNullable<CoreConfig['rank']>, space: SearchSpace<u
   const checked = checkedEvaluator(rank.by, 'rank.by', rank.options, ['rank', 'options'], space.name);
   if (checked.plugin?.measuresOnly) checked.problems.push(`rank.by: ${rank.by} measures costs only and scores nothing; ${known}`);
   return checked.problems.length > 0 ? { problems: checked.problems } : { value: { ...rank, options: checked.options ?? {} }, problems: [] };
+}
+
+/**
+ * The LLM ranker is the strategy's own ranking of a pool of this size: its
+ * option (`llmRankPoolOption`) set to the pool and checked by its own schema,
+ * a problem naming `rank.pool` when that refuses it.
+ */
+function withLlmRankPool(strategy: NonNullable<CoreConfig['strategy']>, pool: number, problems: string[]): CoreConfig['strategy'] {
+  const plugin = STRATEGIES.get(strategy.name);
+  const option = plugin.llmRankPoolOption;
+  if (!option) return strategy; // refused by resolveRank, naming rank.by
+  const { name, ...options } = strategy;
+  const parsed = plugin.options.safeParse({ ...options, [option]: pool }, EXPLAINED);
+  if (!parsed.success) {
+    problems.push(...parsed.error.issues.filter((i) => i.path[0] === option).map((i) => `rank.pool: ${i.message}`));
+    return strategy;
+  }
+  return { name, ...(parsed.data as object) };
 }

@@ -80,6 +80,11 @@ export interface StrategyPlugin<O = any> {
   readonly options: z.ZodType<O>;
   /** Roles it asks an LLM to play, e.g. ["navigator", "generator"]; none for classic strategies. */
   readonly llmRoles?: readonly string[];
+  /**
+   * Its own option that has its LLM rank a pool of that many candidates,
+   * which a search's `rank: {by: "llm", pool}` sets; absent: it cannot rank with an LLM.
+   */
+  readonly llmRankPoolOption?: string;
   /** Why it cannot search this space with these options (checked when the config is resolved), or undefined when it can. */
   unsupported?(space: SearchSpace<unknown>, options: O): string | undefined;
   create(options: O, setup: StrategySetup): Strategy<any>;

@@ -19,6 +19,7 @@ export const collmStrategy: StrategyPlugin<CollmOptions> = {
   description: 'CoLLM-NAS: a Navigator LLM plans, a Generator LLM writes candidates, deterministic code checks them',
   options: collmOptions,
   llmRoles: ['navigator', 'generator'],
+  llmRankPoolOption: 'rankPool',
   unsupported: (space, options) => {
     const p = PROMPTS[options.promptVersion ?? DEFAULT_PROMPT_VERSION];
     if ((options.rankPool ?? 0) > 0 && !p?.rankUser) return `strategy.rankPool: prompts ${options.promptVersion} cannot rank; use collm-v2 or later`;
