@@ -16,11 +16,11 @@
  * for what the LLMs add.
  */
 import { resolveSearchConfig } from '../src/config/resolve';
-import { createEvaluators } from '../src/evaluators';
 import { providerFor } from '../src/llm';
 import { runSearch } from '../src/search/search';
 import type { SearchResult } from '../src/search/summary';
 import { fmt, meanStd, strategyOf } from './bench-nb201';
+import { inProcessEvaluator } from './in-process';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -43,8 +43,7 @@ async function main(): Promise<void> {
   const baseUrl = process.argv.includes('--base-url') ? arg('base-url', '') : undefined;
   const llm = baseUrl ? { provider: 'openai', baseUrl, model: arg('model', 'default'), apiKeyEnv: arg('api-key-env', 'OPENAI_API_KEY') } : { provider: 'local' };
   const collm = JSON.parse(arg('collm', '{}')) as Record<string, unknown>;
-  const evaluator = createEvaluators({}, ['ofa-predictor']).served.get('ofa-predictor')!;
-  const context = { device: 'cpu', heartbeat: () => {}, sleep: async () => {}, signal: new AbortController().signal };
+  const predictor = inProcessEvaluator({ space: 'ofa-mbv3-w12', dataset: 'imagenet', evaluation: { evaluator: 'ofa-predictor', options: {} } });
 
   const run = (method: string, flops: number, budget: number, seed: number): Promise<SearchResult> => {
     const config = resolveSearchConfig({
@@ -56,8 +55,7 @@ async function main(): Promise<void> {
       seed,
       constraint: { metric: 'flops', max: flops },
     });
-    const request = { evaluator: 'ofa-predictor', options: {}, space: config.space, dataset: config.dataset };
-    return runSearch(config, (c) => evaluator.evaluate({ ...request, arch: c.arch }, context), {
+    return runSearch(config, predictor, {
       llm: (call) => providerFor(call.llm).chat(call.request),
     });
   };

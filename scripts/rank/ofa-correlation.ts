@@ -12,12 +12,12 @@
  *
  * Latencies are timed on this machine: run it with nothing else busy.
  */
-import { createEvaluators } from '../../src/evaluators';
 import { naswotScore, spearman } from '../../src/evaluators/naswot';
 import { onnxCostEvaluator } from '../../src/evaluators/onnx-cost';
 import { Rng } from '../../src/lib/rng';
 import { buildOnnx, measureLatency } from '../../src/onnx';
 import { getSpace } from '../../src/spaces';
+import { inProcessEvaluator } from '../in-process';
 
 const SPACE = 'ofa-mbv3-w12';
 
@@ -49,10 +49,8 @@ async function main(): Promise<void> {
   const dataset = space.datasets[0]!;
   const archs = Array.from({ length: n }, () => space.sample(rng));
 
-  const predictor = createEvaluators({}, ['ofa-predictor']).served.get('ofa-predictor')!;
-  const context = { device: 'cpu', heartbeat: () => {}, sleep: async () => {}, signal: new AbortController().signal };
-  const request = { evaluator: 'ofa-predictor', options: {}, space: SPACE, dataset };
-  const accuracy = await timed('predictor', archs, async (arch) => (await predictor.evaluate({ ...request, arch: space.format(arch) }, context)).valAcc);
+  const predictor = inProcessEvaluator({ space: SPACE, dataset, evaluation: { evaluator: 'ofa-predictor', options: {} } });
+  const accuracy = await timed('predictor', archs, async (arch) => (await predictor({ arch: space.format(arch), key: '', origin: 'random' })).valAcc);
 
   // onnx-cost's batch-1 measurement with its default warmup and repeats; its measure() would also time batch 16, which ranking does not need.
   const latency = onnxCostEvaluator.options.parse({});

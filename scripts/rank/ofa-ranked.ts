@@ -10,10 +10,9 @@
  * feasible subnet, mean ± std over the seeds.
  */
 import { resolveSearchConfig } from '../../src/config/resolve';
-import { createEvaluators } from '../../src/evaluators';
 import { runSearch } from '../../src/search/search';
-import type { Candidate, SearchConfig } from '../../src/search/types';
 import { fmt, meanStd } from '../bench-nb201';
+import { inProcessEvaluator } from '../in-process';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -26,11 +25,8 @@ async function main(): Promise<void> {
   const maxFlops = Number(arg('max-flops', '400'));
   const pools = arg('pools', '1,2,5,10').split(',').map(Number);
   const batch = Number(arg('batch', '10'));
-  const predictor = createEvaluators({}, ['ofa-predictor']).served.get('ofa-predictor')!;
-  const context = { device: 'cpu', heartbeat: () => undefined, sleep: () => Promise.resolve(), signal: new AbortController().signal };
-  const evaluate = (config: SearchConfig) => (c: Candidate) =>
-    predictor.evaluate({ evaluator: 'ofa-predictor', options: {}, space: config.space, dataset: config.dataset, arch: c.arch }, context);
 
+  const predictor = inProcessEvaluator({ space: 'ofa-mbv3-w12', dataset: 'imagenet', evaluation: { evaluator: 'ofa-predictor', options: {} } });
   const row = async (label: string, evaluations: number, pool: number): Promise<string> => {
     const best: number[] = [];
     const t0 = performance.now();
@@ -45,7 +41,7 @@ async function main(): Promise<void> {
         evaluation: { evaluator: 'ofa-predictor' },
         ...(pool > 1 ? { rank: { by: 'cost', pool: pool * batch } } : {}),
       });
-      best.push((await runSearch(config, evaluate(config))).best?.valAcc ?? 0);
+      best.push((await runSearch(config, predictor)).best?.valAcc ?? 0);
     }
     return `| ${label} | ${evaluations} | ${pool} | ${fmt(meanStd(best))} | ${((performance.now() - t0) / 1000 / seeds).toFixed(2)} |`;
   };

@@ -17,30 +17,22 @@ import type { Client } from '@temporalio/client';
 import { startSearch } from '../../src/client/search';
 import { fetchRuns } from '../../src/client/history';
 import { resolveSearchConfig } from '../../src/config/resolve';
-import { createEvaluators } from '../../src/evaluators';
 import type { Candidate, SearchConfig } from '../../src/search/types';
 import { runSearch } from '../../src/search/search';
 import { WORKFLOW_BUNDLE } from '../../src/temporal/paths';
 import { withHarness } from '../harness';
+import { inProcessEvaluator } from '../in-process';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
 }
 
-/** The evaluator run in this process, as the eval worker runs it (its settings from the environment). */
-function inProcess(config: SearchConfig) {
-  const evaluator = createEvaluators({}, [config.evaluation.evaluator]).served.get(config.evaluation.evaluator)!;
-  const context = { device: 'cpu', heartbeat: () => undefined, sleep: () => Promise.resolve(), signal: new AbortController().signal };
-  const request = { evaluator: config.evaluation.evaluator, options: config.evaluation.options, space: config.space, dataset: config.dataset };
-  return (c: Candidate) => evaluator.evaluate({ ...request, arch: c.arch }, context);
-}
-
 async function measure(client: Client, queues: { control: string; eval: string }, raw: Record<string, unknown>, label: string): Promise<string> {
   const input = { ...raw, evaluation: { ...(raw['evaluation'] as object), taskQueue: queues.eval } };
   const config = resolveSearchConfig(input);
   const i0 = performance.now();
-  const expected = await runSearch(config, inProcess(config), config.rank?.by === 'ofa-predictor' ? { score: scorer(config) } : {});
+  const expected = await runSearch(config, inProcessEvaluator(config), config.rank?.by === 'ofa-predictor' ? { score: scorer(config) } : {});
   const inProcessS = (performance.now() - i0) / 1000;
   const t0 = performance.now();
   const handle = await startSearch(client, input, { taskQueue: queues.control, workflowId: `orch-${label.replace(/\W+/g, '-')}-${Date.now()}` });
@@ -60,7 +52,7 @@ async function measure(client: Client, queues: { control: string; eval: string }
 
 /** The predictor as a ranker, in process: what the scoring activity computes on a worker. */
 function scorer(config: SearchConfig) {
-  const evaluate = inProcess({ ...config, evaluation: { ...config.evaluation, evaluator: 'ofa-predictor', options: {} } });
+  const evaluate = inProcessEvaluator({ ...config, evaluation: { evaluator: 'ofa-predictor', options: {} } });
   return (pool: readonly Candidate[]) => Promise.all(pool.map(async (c) => ({ score: (await evaluate(c)).valAcc })));
 }
 

@@ -6,14 +6,13 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { resolveSearchConfig } from '../../src/config/resolve';
-import { createEvaluators } from '../../src/evaluators';
 import { providerFor } from '../../src/llm';
 import { createEngine, runSearch } from '../../src/search/search';
 import type { SearchResult } from '../../src/search/summary';
-import type { Candidate, EvalResult, SearchConfig } from '../../src/search/types';
+import type { SearchConfig } from '../../src/search/types';
 import type { Env } from './env';
 import type { Plan } from './plan';
-import { sleep } from './time';
+import { inProcessEvaluator } from '../in-process';
 
 /** The search without Temporal or faults: what every faulty run must equal. */
 export async function reference(plan: Plan, raw: Record<string, unknown>, env: Env): Promise<SearchResult> {
@@ -33,11 +32,7 @@ export async function reference(plan: Plan, raw: Record<string, unknown>, env: E
  */
 async function referenceWithFailures(config: SearchConfig): Promise<SearchResult> {
   // The worker's allow-list: node, which runs the flaky program.
-  const { served } = createEvaluators({ command: { allowedPrograms: [process.execPath] } }, ['command']);
-  const command = served.get('command')!;
-  const context = { device: 'cpu', heartbeat: () => {}, sleep: (ms: number) => sleep(ms), signal: new AbortController().signal };
-  const evaluate = (c: Candidate): Promise<EvalResult> =>
-    command.evaluate({ evaluator: 'command', options: config.evaluation.options, space: config.space, dataset: config.dataset, arch: c.arch }, context);
+  const evaluate = inProcessEvaluator(config, { command: { allowedPrograms: [process.execPath] } });
   const engine = createEngine(config);
   let state = engine.init();
   for (;;) {

@@ -5,11 +5,11 @@
  * when its predictor loads, OFA.
  */
 import { resolveSearchConfig } from '../../src/config/resolve';
-import { createEvaluators } from '../../src/evaluators';
 import { Nb201Table, resolveNb201Table } from '../../src/evaluators/nb201/table';
 import { packState, unpackState } from '../../src/search/pack';
 import { createEngine } from '../../src/search/search';
 import type { Candidate, EvalResult, SearchConfig, SearchState } from '../../src/search/types';
+import { inProcessEvaluator } from '../in-process';
 import { json, kb, table } from './format';
 
 /** Runs a search in this process and returns its final state (what the workflow holds at its end). */
@@ -63,13 +63,10 @@ export async function payloadSizes(budget: number, ofaBudget: number): Promise<s
   }
   let note = '';
   try {
-    const predictor = createEvaluators({}, ['ofa-predictor']).served.get('ofa-predictor')!;
-    const context = { device: 'cpu', heartbeat: () => {}, sleep: async () => {}, signal: new AbortController().signal };
+    const predictor = inProcessEvaluator({ space: 'ofa-mbv3-w12', dataset: 'imagenet', evaluation: { evaluator: 'ofa-predictor', options: {} } });
     for (const [strategy, constraint] of [['evolution', { metric: 'flops', max: 400 }], ['random', undefined]] as const) {
       const config = resolveSearchConfig({ space: 'ofa-mbv3-w12', budget: ofaBudget, strategy, seed: 1, ...(constraint ? { constraint } : {}) });
-      const state = await finalState(config, (c) =>
-        predictor.evaluate({ evaluator: 'ofa-predictor', options: {}, space: config.space, dataset: config.dataset, arch: c.arch }, context),
-      );
+      const state = await finalState(config, predictor);
       rows.push(sizeRow(`OFA w1.2 ${strategy}${constraint ? ' ≤400 MFLOPs' : ''}`, config, state));
     }
   } catch (err) {
