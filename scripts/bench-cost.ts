@@ -17,11 +17,7 @@ import { Rng } from '../src/lib/rng';
 import { buildOnnx, GRAPH_SPACES, measureLatency } from '../src/onnx';
 import { getSpace } from '../src/spaces';
 import { fmt, meanStd } from './bench-nb201';
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
+import { arg } from './args';
 
 async function costTable(samples: number): Promise<void> {
   console.log('| space | build ms/candidate | build + time ms/candidate | latency ms (batch 1, median) | CV within a measurement | CV across 5 measurements |');

@@ -20,11 +20,7 @@ import type { SearchResult } from '../src/search/summary';
 import { WORKFLOW_BUNDLE } from '../src/temporal/paths';
 import { withHarness } from './harness';
 import { nb201Space } from '../src/spaces/nb201';
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
+import { arg } from './args';
 
 export function meanStd(xs: number[]): { mean: number; std: number } {
   const mean = xs.reduce((a, b) => a + b, 0) / xs.length;

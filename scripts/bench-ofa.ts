@@ -21,11 +21,7 @@ import { runSearch } from '../src/search/search';
 import type { SearchResult } from '../src/search/summary';
 import { fmt, meanStd, strategyOf } from './bench-nb201';
 import { inProcessEvaluator } from './in-process';
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
+import { arg } from './args';
 
 interface Row {
   method: string;

@@ -32,11 +32,7 @@ import { longSearch } from './scale/long-search';
 import { manySearches } from './scale/many-searches';
 import { payloadSizes } from './scale/sizes';
 import { runWorkerRole, spawnWorker, type WorkerProcess } from './scale/workers';
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
+import { arg } from './args';
 
 async function main(): Promise<void> {
   const budget = Number(arg('budget', '5000'));

@@ -11,11 +11,7 @@ import { Nb201Table, resolveNb201Table } from '../src/evaluators/nb201/table';
 import { runSearch } from '../src/search/search';
 import { nb201Space } from '../src/spaces/nb201';
 import { meanStd } from './bench-nb201';
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
+import { arg } from './args';
 
 async function main(): Promise<void> {
   const seeds = Number(arg('seeds', '30'));

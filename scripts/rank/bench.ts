@@ -23,11 +23,8 @@ import { runSearch } from '../../src/search/search';
 import { nb201Space } from '../../src/spaces/nb201';
 import { fmt, meanStd, strategyOf } from '../bench-nb201';
 import { readNaswotCache } from './naswot-cache-read';
+import { arg } from '../args';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
 const list = (name: string, fallback: string): string[] => arg(name, fallback).split(',').filter(Boolean);
 
 /**

@@ -14,14 +14,10 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { naswotScore, type NaswotOptions } from '../../src/evaluators/naswot';
 import { enumerateNb201, nb201Space } from '../../src/spaces/nb201';
 import { NASWOT_CACHE_DIR, naswotCacheFile, readNaswotCache, type NaswotCacheLine } from './naswot-cache-read';
+import { arg } from '../args';
 
 const OPTIONS: NaswotOptions = { input: 'images', seed: 0 };
 const PROGRESS_EVERY = 200;
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
 
 /** The distinct canonical keys of all 5^6 cells, in enumeration order. */
 function canonicalKeys(): string[] {

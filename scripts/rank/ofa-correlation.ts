@@ -18,13 +18,9 @@ import { Rng } from '../../src/lib/rng';
 import { buildOnnx, measureLatency } from '../../src/onnx';
 import { getSpace } from '../../src/spaces';
 import { inProcessEvaluator } from '../in-process';
+import { arg } from '../args';
 
 const SPACE = 'ofa-mbv3-w12';
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
 
 interface Proxy {
   name: string;

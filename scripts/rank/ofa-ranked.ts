@@ -13,11 +13,7 @@ import { resolveSearchConfig } from '../../src/config/resolve';
 import { runSearch } from '../../src/search/search';
 import { fmt, meanStd } from '../bench-nb201';
 import { inProcessEvaluator } from '../in-process';
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
+import { arg } from '../args';
 
 async function main(): Promise<void> {
   const seeds = Number(arg('seeds', '10'));

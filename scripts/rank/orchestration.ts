@@ -22,11 +22,7 @@ import { runSearch } from '../../src/search/search';
 import { WORKFLOW_BUNDLE } from '../../src/temporal/paths';
 import { withHarness } from '../harness';
 import { inProcessEvaluator } from '../in-process';
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
+import { arg } from '../args';
 
 async function measure(client: Client, queues: { control: string; eval: string }, raw: Record<string, unknown>, label: string): Promise<string> {
   const input = { ...raw, evaluation: { ...(raw['evaluation'] as object), taskQueue: queues.eval } };
