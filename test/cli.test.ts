@@ -378,7 +378,7 @@ test('the progress bar: evaluated/budget, best so far, and an ETA from the pace 
   const p = (evaluated: number, status: SearchProgress['status'] = 'evaluating'): SearchProgress => ({
     status, space: 'nb201', dataset: 'cifar10', strategy: 'random', evaluator: 'nb201-table', iteration: evaluated / 10,
     evaluated, budget: 100, inFlight: 10, failed: 0, runs: 0, topK: [], pareto: {},
-    ...(evaluated > 0 ? { best: { arch: 'a', valAcc: 91.234, flopsM: 1, paramsM: 1 } } : {}),
+    ...(evaluated > 0 ? { best: { arch: 'a', valAcc: 91.234, cost: { flopsM: 1, paramsM: 1 } } } : {}),
   });
   const eta = createEta();
   assert.equal(eta({ ...p(0, 'starting'), budget: 0 }, 0), '', 'no budget known while the config is resolved: no ETA, not "finishing"');

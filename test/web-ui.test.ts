@@ -18,7 +18,7 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = resolve(__dirname, '..', 'test-artifacts');
 const BUDGET = 1000;
 
-test('the Web UI filters searches by NasStrategy, shows a paused one as Running and runs its progress query', { timeout: 120_000 }, async () => {
+test('the Web UI filters searches by NasStrategy, runs the progress query, and tells a paused search\'s story: summary, current details, activity summaries', { timeout: 120_000 }, async () => {
   // Chromium is part of the set-up (npm test installs it: scripts/setup-test.sh): missing, it is a failure, not a skip.
   assert.ok(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH`);
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -62,7 +62,7 @@ test('the Web UI filters searches by NasStrategy, shows a paused one as Running 
           // Chromium's sandbox does not run as root in a container, and /dev/shm is often tiny there.
           args: ['--no-sandbox', '--disable-dev-shm-usage'],
         });
-        page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+        page = await browser.newPage({ viewport: { width: 1800, height: 1000 } });
         page.setDefaultTimeout(20_000);
         const main = page.getByRole('main');
         const link = (id: string) => main.getByRole('link', { name: id, exact: true });
@@ -93,6 +93,16 @@ test('the Web UI filters searches by NasStrategy, shows a paused one as Running 
         const row = rows.nth(1);
         await row.getByRole('cell', { name: 'Running', exact: true }).waitFor();
         await row.getByRole('link', { name: evolution.workflowId, exact: true }).waitFor();
+        // The project's attributes as list columns, as the README tells people to add them.
+        await main.getByRole('button', { name: 'Configure Columns' }).click();
+        for (const column of ['NasEvaluated', 'NasBestValAcc']) await page.getByRole('button', { name: new RegExp(`^Add ${column}\\b`) }).click();
+        await page.getByRole('button', { name: /^close/i }).first().click();
+        await page.getByRole('heading', { name: 'Configure Workflows Table' }).waitFor({ state: 'hidden' });
+        const header = rows.nth(0);
+        await header.getByText('NasBestValAcc', { exact: true }).waitFor();
+        await header.getByText('NasEvaluated', { exact: true }).waitFor();
+        await row.getByRole('cell', { name: String(held.best!.valAcc), exact: true }).waitFor();
+        await row.getByRole('cell', { name: String(held.evaluated), exact: true }).waitFor();
         await page.screenshot({ path: join(ARTIFACTS, 'web-ui-list.png') });
 
         // The search's own page: Temporal's status (a paused search still runs) and, from the Queries tab, our progress.
@@ -114,6 +124,26 @@ test('the Web UI filters searches by NasStrategy, shows a paused one as Running 
         assert.equal(held.strategy, 'evolution');
         assert.ok(shown.includes(`"valAcc": ${held.best!.valAcc}`), `the UI's progress shows the best's accuracy:\n${shown}`);
         await page.screenshot({ path: join(ARTIFACTS, 'web-ui.png'), fullPage: true });
+
+        // The timeline names each activity by what it does, not only by its type.
+        await main.getByRole('tab', { name: 'Timeline' }).click();
+        await main.getByText(/evaluateBatch • evaluate 5 candidates: \|/).first().waitFor();
+
+        // User Metadata: the summary set at start, and current details kept up by the workflow, with no query run by hand.
+        await main.getByRole('tab', { name: 'User Metadata' }).click();
+        await main.getByText('Current Details').waitFor();
+        const summary = `NAS nb201/cifar10 · evolution · ${BUDGET} evaluations`;
+        // The UI renders each markdown text in a sandboxed frame of its own.
+        const metadata = await waitFor('the summary and the current details', async () => {
+          const texts = await Promise.all(page!.frames().map((f) => f.evaluate(() => document.body?.innerText ?? '').catch(() => '')));
+          const all = texts.join('\n');
+          return all.includes('Best so far') && all.includes(summary) ? all : undefined;
+        }, 20_000);
+        assert.match(metadata, new RegExp(`Paused · ${held.evaluated} / ${BUDGET} evaluated`), `a paused search reads as paused:\n${metadata}`);
+        assert.ok(metadata.includes(`Best so far ${held.best!.valAcc.toFixed(2)} by nb201-table`), `best so far, without running a query:\n${metadata}`);
+        assert.ok(metadata.includes(held.best!.arch), `the best architecture:\n${metadata}`);
+        assert.ok(metadata.includes('Evaluator nb201-table'), `the static details:\n${metadata}`);
+        await page.screenshot({ path: join(ARTIFACTS, 'web-ui-metadata.png'), fullPage: true });
       } finally {
         await Promise.all([evolution, random].map((h) => h.terminate('web-ui test done').catch(() => {})));
       }

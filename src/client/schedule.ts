@@ -12,6 +12,7 @@ import {
 import type { Duration } from '@temporalio/common';
 import { prepared } from '../config/prepared';
 import { SCHEDULE_ID_PATTERN } from '../search/limits';
+import { searchDetails, searchSummary } from '../search/describe';
 import { CONTROL_TASK_QUEUE } from '../search/task-queues';
 import { identityAttributes, scheduledRunsQuery } from '../workflows/search-attributes';
 
@@ -116,6 +117,8 @@ export async function createSearchSchedule(client: Client, search: unknown, opti
       args: [rawConfig],
       // Set at start, as startSearch does; Temporal adds TemporalScheduledById, which warm starts search by.
       typedSearchAttributes: identityAttributes(config),
+      staticSummary: searchSummary(config),
+      staticDetails: searchDetails(config),
       ...(options.workflowTaskTimeout ? { workflowTaskTimeout: options.workflowTaskTimeout as `${number}s` } : {}),
     },
     policies: policies(options, { overlap: ScheduleOverlapPolicy.SKIP }),
@@ -148,7 +151,9 @@ export async function updateSearchSchedule(client: Client, scheduleId: string, c
     action: {
       ...prev.action,
       ...(changes.taskQueue !== undefined ? { taskQueue: changes.taskQueue } : {}),
-      ...(config ? { args: [config.raw], typedSearchAttributes: identityAttributes(config.resolved) } : {}),
+      ...(config
+        ? { args: [config.raw], typedSearchAttributes: identityAttributes(config.resolved), staticSummary: searchSummary(config.resolved), staticDetails: searchDetails(config.resolved) }
+        : {}),
     },
     policies: policies(changes, prev.policies),
     ...(config ? { typedSearchAttributes: identityAttributes(config.resolved) } : {}),

@@ -3,6 +3,7 @@ import { TypedSearchAttributes } from '@temporalio/common';
 import { prepared } from '../config/prepared';
 import { EVALUATORS } from '../evaluators/registry';
 import type { ParetoPoint, SearchResult } from '../search/summary';
+import { searchDetails, searchSummary } from '../search/describe';
 import { CONTROL_TASK_QUEUE } from '../search/task-queues';
 import type { RankingTally, SearchConfig } from '../search/types';
 import { progressQuery, type SearchProgress } from '../workflows/api';
@@ -38,6 +39,9 @@ export async function startSearch(
     // The raw config travels, so what the user wrote is what the history shows.
     args: [raw],
     typedSearchAttributes: new TypedSearchAttributes(identityAttributes(config)),
+    // What the Web UI shows above the history; the workflow keeps its current details up to date.
+    staticSummary: searchSummary(config),
+    staticDetails: searchDetails(config),
     ...(options.workflowTaskTimeout ? { workflowTaskTimeout: options.workflowTaskTimeout as `${number}s` } : {}),
   });
 }

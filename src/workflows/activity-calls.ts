@@ -2,7 +2,7 @@ import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { ConfigActivities } from '../activities/config';
 import type { EvalActivities } from '../activities/evaluate';
 import type { LlmActivities } from '../activities/llm';
-import type { LlmPort } from '../llm/types';
+import type { LlmCall, LlmPort } from '../llm/types';
 import { RankingFailed, rankerKind, type ScoreOutcome, type ScorePort } from '../search/rank';
 import type { Candidate, EvalResult, SearchConfig } from '../search/types';
 import { backoff, llmFailures, rankingFailures, surfaceFailures } from './failures';
@@ -49,8 +49,20 @@ function requestOf(config: SearchConfig) {
 export function evaluationActivity(config: SearchConfig): (c: Candidate) => Promise<EvalResult> {
   const { evaluate } = evalActivities(config);
   const common = requestOf(config);
-  return (c) => evaluate({ ...common, arch: c.arch });
+  return (c) => evaluate.executeWithOptions({ summary: summaryOf(`evaluate ${c.arch}`) }, [{ ...common, arch: c.arch }]);
 }
+
+/**
+ * An activity's summary in the Web UI's timeline ("Generator, iteration 4",
+ * "evaluate |nor_conv_3x3~0|..."): one line, cut short, as the UI shows a line.
+ * Metadata only: replay does not compare it, so older histories replay.
+ */
+export function summaryOf(text: string): string {
+  const line = text.replace(/\s+/g, ' ');
+  return line.length > MAX_SUMMARY ? `${line.slice(0, MAX_SUMMARY - 1)}…` : line;
+}
+
+const MAX_SUMMARY = 200;
 
 /**
  * A whole batch in one `evaluateBatch` activity (a cheap evaluator's): one
@@ -61,7 +73,11 @@ export function evaluationActivity(config: SearchConfig): (c: Candidate) => Prom
 export function batchEvaluationActivity(config: SearchConfig): (candidates: readonly Candidate[]) => Promise<BatchOutcome[]> {
   const { evaluateBatch } = evalActivities(config);
   const common = requestOf(config);
-  return async (candidates) => readBatch(await evaluateBatch({ ...common, archs: candidates.map((c) => c.arch), attempts: config.evaluation.maximumAttempts }), candidates.length);
+  return async (candidates) => {
+    const request = { ...common, archs: candidates.map((c) => c.arch), attempts: config.evaluation.maximumAttempts };
+    const summary = summaryOf(`evaluate ${candidates.length} candidates: ${candidates.map((c) => c.arch).join(' ')}`);
+    return readBatch(await evaluateBatch.executeWithOptions({ summary }, [request]), candidates.length);
+  };
 }
 
 /** One candidate's outcome in an `evaluateBatch` answer: its result, or its own failure. */
@@ -104,7 +120,8 @@ export function scoringPort(config: SearchConfig, busy: (scoring: boolean) => vo
   const score = rankingFailures(rank.by, async (pool: readonly Candidate[]): Promise<ScoreOutcome[]> => {
     const request = { evaluator: rank.by, options: rank.options, space: config.space, dataset: config.dataset, archs: pool.map((c) => c.arch), attempts: 1, purpose: 'rank' as const };
     // A score is the result's accuracy; its time, the result's.
-    const scores = readBatch(await evaluateBatch(request), pool.length).map(
+    const answer = await evaluateBatch.executeWithOptions({ summary: summaryOf(`rank ${pool.length} candidates by ${rank.by}`) }, [request]);
+    const scores = readBatch(answer, pool.length).map(
       (o): ScoreOutcome => ('result' in o ? { score: o.result.valAcc, ...(o.result.ms !== undefined ? { ms: o.result.ms } : {}) } : { error: o.error }),
     );
     const failed = scores.find((s): s is { error: string } => 'error' in s);
@@ -116,17 +133,22 @@ export function scoringPort(config: SearchConfig, busy: (scoring: boolean) => vo
 }
 
 /** The strategy's LLM port: the `llmChat` activity; `busy` tells `progress` a call is out. */
-export function llmPort(config: SearchConfig, busy: (calling: boolean) => void): LlmPort {
+export function llmPort(config: SearchConfig, busy: (calling: boolean) => void, iteration: () => number): LlmPort {
   const { llmCalls } = config;
-  const chat = llmFailures(
-    proxyActivities<LlmActivities>({
-      ...(llmCalls.taskQueue ? { taskQueue: llmCalls.taskQueue } : {}),
-      startToCloseTimeout: llmCalls.startToCloseTimeout as `${number}m`,
-      heartbeatTimeout: llmCalls.heartbeatTimeout as `${number}s`,
-      retry: backoff(llmCalls.maximumAttempts, '2s', '2m'),
-    }).llmChat,
-  );
+  const { llmChat } = proxyActivities<LlmActivities>({
+    ...(llmCalls.taskQueue ? { taskQueue: llmCalls.taskQueue } : {}),
+    startToCloseTimeout: llmCalls.startToCloseTimeout as `${number}m`,
+    heartbeatTimeout: llmCalls.heartbeatTimeout as `${number}s`,
+    retry: backoff(llmCalls.maximumAttempts, '2s', '2m'),
+  });
+  const chat = llmFailures((call: LlmCall) => llmChat.executeWithOptions({ summary: summaryOf(`${roleName(call.purpose)}, iteration ${iteration()}`) }, [call]));
   return whileBusy(busy, chat);
+}
+
+/** "navigator" as the timeline shows it: "Navigator"; "navigator-fix": "Navigator fix". */
+function roleName(purpose: string): string {
+  const words = purpose.replace(/-/g, ' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
 /** `fn`, telling `busy` while a call of it is out, for `progress`. */

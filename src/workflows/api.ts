@@ -2,6 +2,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { WarmStart } from '../activities/warm-start';
 import type { PackedEvaluations } from '../search/pack';
 import type { CostMetric, ParetoPoint } from '../search/summary';
+import type { Cost } from '../spaces/types';
 import type { RankingTally, SearchConfig, SearchState, StopReason } from '../search/types';
 
 /**
@@ -27,7 +28,8 @@ export interface SearchProgress {
   failed: number;
   /** Continue-as-new runs so far. */
   runs: number;
-  best?: { arch: string; valAcc: number; flopsM: number; paramsM: number; latencyMs?: number };
+  /** Named as in the result (`best.cost.flopsM`), so one reader serves both. */
+  best?: { arch: string; valAcc: number; testAcc?: number; cost: Cost };
   topK: { arch: string; valAcc: number }[];
   /** Accuracy against each known cost: the non-dominated architectures, cheapest first. */
   pareto: Partial<Record<CostMetric, ParetoPoint[]>>;

@@ -13,14 +13,18 @@ import type { Controls, SearchRun } from './run';
 
 /**
  * The pause, resume, stop and steer signals. They only set `controls`, which
- * the loop reads between its awaits. Signals that arrived before this call
+ * the loop reads between its awaits (and tell `changed`, for the Web UI). Signals that arrived before this call
  * are delivered as each handler is registered, in this order (not the order
  * they were sent), as the recorded histories were.
  */
-export function listenForControls(controls: Controls): void {
-  setHandler(pauseSignal, () => void (controls.paused = true));
-  setHandler(resumeSignal, () => void (controls.paused = false));
-  setHandler(stopSignal, () => void (controls.stopRequested = true));
+export function listenForControls(controls: Controls, changed: () => void): void {
+  const set = (flag: 'paused' | 'stopRequested', value: boolean) => () => {
+    controls[flag] = value;
+    changed();
+  };
+  setHandler(pauseSignal, set('paused', true));
+  setHandler(resumeSignal, set('paused', false));
+  setHandler(stopSignal, set('stopRequested', true));
   setHandler(steerSignal, (hint) => queueHint(controls.hints, hint));
 }
 
@@ -48,12 +52,13 @@ export function answerProgress(project: () => SearchProgress): void {
  * new budget. Registered only once there is a budget to grow; its validator
  * refuses a bad request before anything is written to the history.
  */
-export function acceptBudgetExtensions(run: SearchRun): void {
+export function acceptBudgetExtensions(run: SearchRun, changed: () => void): void {
   setHandler(
     extendBudgetUpdate,
     (extra) => {
       // More room gives the strategies another try at finding architectures they had run out of.
       run.state = { ...run.state, budget: run.state.budget + extra, exhausted: false };
+      changed();
       return run.state.budget;
     },
     { validator: (extra) => checkExtension(run.state.budget, extra) },

@@ -6,11 +6,13 @@ import {
   log,
   makeContinueAsNewFunc,
   patched,
+  setCurrentDetails,
   upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { WarmStart } from '../activities/warm-start';
+import { searchSummary } from '../search/describe';
 import { packState, unpackState } from '../search/pack';
 import { createEngine, type SearchIo } from '../search/search';
 import { best, type SearchResult } from '../search/summary';
@@ -19,6 +21,7 @@ import { llmPort, resolveConfig, scoringPort } from './activity-calls';
 import { batchEvaluator, type Outcome } from './evaluations';
 import type { CarriedState, SearchMemo } from './api';
 import { isFatal, strategyStep } from './failures';
+import { currentDetails } from './details';
 import { acceptBudgetExtensions, answerProgress, listenForControls } from './handlers';
 import { projectProgress } from './progress';
 import type { Controls, SearchRun } from './run';
@@ -46,7 +49,9 @@ export async function nasSearch(input: unknown, carried?: CarriedState): Promise
   const runs = carried?.runs ?? 0;
   // Before the first await: a signal or a query may reach the first workflow task, while the config is
   // still being resolved. Signals only set flags until then; the query answers what the raw input says.
-  listenForControls(controls);
+  // The Web UI's current details follow every change a person could see; signals change them too.
+  let showDetails = (): void => {};
+  listenForControls(controls, () => showDetails());
   answerProgress(() => startingProgress(input, { paused: controls.paused, stopRequested: controls.stopRequested, runs }));
 
   const resolved = carried?.config ?? (await resolveConfig(input));
@@ -58,13 +63,16 @@ export async function nasSearch(input: unknown, carried?: CarriedState): Promise
   const state = carried ? unpackState(carried) : engine.init();
   const run: SearchRun = { config, engine, controls, runs, state, inFlight: 0, llmInFlight: false, finished: undefined };
   const evaluate = batchEvaluator(config);
-  const ports = strategyPorts(run);
+  const ports = strategyPorts(run, () => showDetails());
   answerProgress(() => projectProgress(run));
-  acceptBudgetExtensions(run);
+  const summary = searchSummary(config);
+  showDetails = () => setCurrentDetails(currentDetails(projectProgress(run), summary, workflowInfo().workflowId));
+  acceptBudgetExtensions(run, showDetails);
   if (runs === 0) describeSearch(config, resolved, warm);
 
   for (;;) {
     run.finished = engine.stopReason(run.state) ?? (controls.stopRequested ? 'stopped' : undefined);
+    showDetails();
     if (run.finished) break;
     if (controls.paused) {
       log.info('search paused', { evaluated: run.state.evaluated.length });
@@ -77,10 +85,12 @@ export async function nasSearch(input: unknown, carried?: CarriedState): Promise
     if (proposed.candidates.length === 0) continue;
 
     run.inFlight = proposed.candidates.length;
+    showDetails();
     const outcomes = await evaluate(proposed.candidates);
     run.inFlight = 0;
     const recordedBefore = run.state.evaluated.length;
     recordOutcomes(run, outcomes);
+    showDetails();
     if (goesOn(run)) {
       const observed = await strategyStep(() => engine.observe(run.state, run.state.evaluated.slice(recordedBefore), ports));
       run.state = keepGrownBudget(run, observed);
@@ -97,12 +107,25 @@ export async function nasSearch(input: unknown, carried?: CarriedState): Promise
 }
 
 /** The ports the search may reach besides its state: the LLM, only when its config names one, people's hints, and a ranker's scores. */
-function strategyPorts(run: SearchRun): SearchIo {
+function strategyPorts(run: SearchRun, changed: () => void): SearchIo {
   const talksToLlm = Object.keys(run.config.llm).length > 0;
   if (!talksToLlm && run.controls.hints.length > 0) log.warn('steering hints ignored: the strategy talks to no LLM', { strategy: run.config.strategy.name });
-  const score = scoringPort(run.config, (busy) => (run.rankingInFlight = busy));
+  const score = scoringPort(run.config, (busy) => {
+    run.rankingInFlight = busy;
+    changed();
+  });
+  // The proposals an LLM call helps make are the next iteration's.
+  const llm = (): SearchIo['llm'] =>
+    llmPort(
+      run.config,
+      (busy) => {
+        run.llmInFlight = busy;
+        changed();
+      },
+      () => run.state.iteration + 1,
+    );
   return {
-    ...(talksToLlm ? { llm: llmPort(run.config, (busy) => (run.llmInFlight = busy)) } : {}),
+    ...(talksToLlm ? { llm: llm() } : {}),
     takeHints: () => run.controls.hints.splice(0),
     ...(score ? { score } : {}),
   };

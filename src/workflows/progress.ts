@@ -22,7 +22,7 @@ export function projectProgress(run: SearchRun): SearchProgress {
     inFlight: run.inFlight,
     failed: state.failed.length,
     runs: run.runs,
-    ...(top ? { best: { arch: top.arch, valAcc: top.valAcc, ...top.cost } } : {}),
+    ...(top ? { best: { arch: top.arch, valAcc: top.valAcc, ...(top.testAcc !== undefined ? { testAcc: top.testAcc } : {}), cost: top.cost } } : {}),
     topK: topK(state, config.topK).map((e) => ({ arch: e.arch, valAcc: e.valAcc })),
     pareto: paretoFronts(state),
     ...(stats ? { stats } : {}),
