@@ -135,7 +135,7 @@ test('the Web UI filters searches by NasStrategy, runs the progress query, and t
         const summary = `NAS nb201/cifar10 · evolution · ${BUDGET} evaluations`;
         // The UI renders each markdown text in a sandboxed frame of its own.
         const metadata = await waitFor('the summary and the current details', async () => {
-          const texts = await Promise.all(page!.frames().map((f) => f.evaluate(() => document.body?.innerText ?? '').catch(() => '')));
+          const texts = await Promise.all(page!.frames().map((f) => f.locator('body').innerText({ timeout: 2000 }).catch(() => '')));
           const all = texts.join('\n');
           return all.includes('Best so far') && all.includes(summary) ? all : undefined;
         }, 20_000);
