@@ -7,7 +7,12 @@ import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startSearch } from '../src/client/search';
 import { searchLog } from '../src/client/search-log';
-import { CHART_IDS, COMPARE_CHART_ID, gatherSearch, runReportCommand, writeReport, writeSearchFiles, type SearchReportData } from '../src/report';
+import { BELOW_AXIS, CHART_IDS, COMPARE_CHART_ID, gatherSearch, runReportCommand, writeReport, writeSearchFiles, type SearchReportData } from '../src/report';
+import { focusAxis } from '../src/report/axis';
+import { decisionEffects } from '../src/report/importance';
+import { SPACES } from '../src/spaces';
+import { statRows } from '../src/report/stats';
+import { wrap } from '../src/report/tips';
 import type { SearchResult } from '../src/search/summary';
 import { progressQuery, steerSignal } from '../src/workflows/api';
 import { cells, requestedCount, startFakeLlm, STRATEGY_TEXT } from './fake-llm';
@@ -68,6 +73,24 @@ async function open(file: string): Promise<{ page: Page; errors: string[]; chart
 const dataset = (chart: Drawn | undefined, label: string) => chart?.datasets.find((d) => d.label === label);
 const points = (chart: Drawn | undefined, except: string[] = []) =>
   (chart?.datasets ?? []).filter((d) => !except.includes(d.label)).reduce((n, d) => n + d.points, 0);
+
+/** Moves the mouse onto a point as a person would and returns the lines its tooltip shows. */
+async function tooltipAt(page: Page, chartId: string, datasetLabel: string, index: number): Promise<string[]> {
+  const at = await page.evaluate(([id, label, i]) => {
+    const chart = (globalThis as any).Chart.getChart(id);
+    const d = (chart.data.datasets as { label: string }[]).findIndex((ds) => ds.label === label);
+    const point = chart.getDatasetMeta(d).data[i];
+    return { x: point.x as number, y: point.y as number };
+  }, [chartId, datasetLabel, index] as const);
+  await page.locator(`#${chartId}`).scrollIntoViewIfNeeded();
+  const box = (await page.locator(`#${chartId}`).boundingBox())!;
+  await page.mouse.move(box.x + at.x, box.y + at.y);
+  // Chart.js handles mouse moves on the next animation frame.
+  await page.waitForFunction((id) => (globalThis as any).Chart.getChart(id).tooltip.opacity > 0, chartId);
+  const lines = await page.evaluate((id) => ((globalThis as any).Chart.getChart(id).tooltip.body as { lines: string[] }[]).flatMap((b) => b.lines), chartId);
+  await page.mouse.move(0, 0);
+  return lines;
+}
 
 const INJECTION = '<script>globalThis.__injected = 1</script><img src="x" onerror="globalThis.__injected = 2">';
 
@@ -139,7 +162,7 @@ test('report: a collm search as one offline HTML page with every chart drawn, CS
       for (const metric of ['flops', 'params'] as const) {
         const chart = charts.get(CHART_IDS.cost(metric));
         assert.equal(dataset(chart, 'Pareto front')?.points, result.pareto[metric]!.length, metric);
-        assert.equal(points(chart, ['Pareto front']), 30, `${metric}: every evaluation once`);
+        assert.equal(points(chart, ['Pareto front', BELOW_AXIS]), 30, `${metric}: every evaluation once`);
         for (const [origin, n] of Object.entries(origins)) assert.equal(dataset(chart, origin)?.points, n, `${metric}: ${origin}`);
       }
       assert.ok(!charts.has(CHART_IDS.cost('latency')), 'no latency chart: this search measured none');
@@ -151,7 +174,13 @@ test('report: a collm search as one offline HTML page with every chart drawn, CS
       assert.equal(points(charts.get(CHART_IDS.llmLatency)), exchanges.length);
       assert.equal(charts.get(CHART_IDS.llmTokens)?.labels, exchanges.length);
       assert.equal(dataset(charts.get(CHART_IDS.llmTokens), 'tokens in (prompt)')?.sum, exchanges.reduce((n, e) => n + e.tokensIn, 0));
-      assert.equal(charts.size, 6);
+      // NAS-Bench-201's six edges, each with its share of the variance.
+      const importance = charts.get(CHART_IDS.importance);
+      assert.equal(importance?.labels, 6);
+      assert.equal(await page.locator('#importance-table tbody tr').count(), 6);
+      const shares = (await page.locator('#importance-table tbody tr td:nth-child(2)').evaluateAll((tds) => tds.map((td) => Number(td.getAttribute('data-v')))));
+      assert.ok(shares.every((v) => v >= 0 && v <= 100) && shares.join() === shares.slice().sort((a, b) => b - a).join(), shares.join());
+      assert.equal(charts.size, 7);
       // Every canvas's declared count matches what Chart.js drew.
       for (const c of charts.values()) {
         assert.equal(Number(await page.getAttribute(`#${c.id}`, 'data-points')), points(c), c.id);
@@ -167,6 +196,51 @@ test('report: a collm search as one offline HTML page with every chart drawn, CS
       assert.ok((await page.locator('p.hint').textContent())!.includes(hint));
       assert.ok((await page.locator('#best').textContent())!.includes(result.best!.arch));
       assert.ok((await page.locator('#reproduce pre').first().textContent())!.endsWith(`start ${written.config!}`));
+
+      // A collm search's caption speaks of its Navigator, whose strategies the chart marks.
+      assert.match((await page.locator('#progress figcaption').first().textContent())!, /each new strategy of the Navigator; .*steering hint|each new strategy of the Navigator, ◆ each steering hint/);
+
+      // A point's tooltip: the whole architecture and its figures.
+      const bestIndex = result.history.findIndex((e) => e.arch === result.best!.arch);
+      const tip = await tooltipAt(page, CHART_IDS.cost('flops'), result.best!.origin, result.history.filter((e) => e.feasible && e.origin === result.best!.origin).findIndex((e) => e.arch === result.best!.arch));
+      const shown = tip.join('');
+      assert.ok(shown.includes(result.best!.arch), `the whole architecture in the tooltip: ${tip.join(' / ')}`);
+      const b = result.best!;
+      for (const figure of [
+        `validation accuracy: ${b.valAcc.toFixed(2)}, test accuracy: ${b.testAcc!.toFixed(2)}`,
+        `FLOPs: ${b.cost.flopsM.toFixed(2)} M, params: ${b.cost.paramsM.toFixed(3)} M`,
+        `evaluation #${bestIndex + 1}, iteration ${b.iteration}, origin ${b.origin}`,
+      ]) {
+        assert.ok(tip.includes(figure), `tooltip line ${figure}: ${tip.join(' / ')}`);
+      }
+      assert.ok(tip.every((line) => line.length <= 60), 'tooltip lines are wrapped');
+
+      // The strategy's figures in words and units, the field's name only on hover.
+      const figures = await page.locator('#stats th').allTextContents();
+      assert.ok(figures.includes('LLM time') && figures.includes('Generator calls'), figures.join(', '));
+      assert.ok(!figures.some((f) => /^[a-z]+[A-Z]\w*$/.test(f)), `no raw field names: ${figures.join(', ')}`);
+      const llmTime = page.locator('#stats tr', { has: page.locator('th', { hasText: 'LLM time' }) });
+      assert.equal(await llmTime.locator('th').getAttribute('title'), "llmMs in the result's stats");
+      assert.match((await llmTime.locator('td').textContent())!, /^\d+(\.\d)?s$|^\d+ms$/);
+
+      // Every LLM exchange, Navigator and Generator alike, collapsed until asked for.
+      const all = page.locator('#llm-exchanges');
+      assert.equal(await all.getAttribute('open'), null);
+      assert.equal(await all.locator('.exchange').count(), exchanges.length + Number(result.stats!.llmFailures));
+      assert.equal(await all.locator('.exchange').first().isVisible(), false);
+      await all.locator('summary').first().click();
+      const navigator = all.locator('.exchange', { hasText: 'Navigator (fake-model)' }).first();
+      const generator = all.locator('.exchange:not(.failed)', { hasText: 'Generator (fake-model)' }).first();
+      assert.equal(await navigator.locator('pre').first().isVisible(), false, 'each exchange is collapsed too');
+      await navigator.locator('summary').click();
+      await generator.locator('summary').click();
+      assert.match((await navigator.locator('pre').first().textContent())!, /You are the Navigator/);
+      assert.ok((await navigator.locator('pre').last().textContent())!.includes(INJECTION), 'the Navigator\'s answer, as text');
+      assert.match((await generator.locator('pre').first().textContent())!, /You are the Generator/);
+      assert.match((await generator.locator('pre').last().textContent())!, /"candidates"/);
+      assert.match((await all.locator('.exchange.failed').textContent())!, /loading|503/);
+      assert.equal(await page.evaluate(() => (globalThis as any).__injected), undefined);
+      assert.equal(await page.locator('img').count(), 0);
 
       await page.screenshot({ path: join(ARTIFACTS, 'report.png'), fullPage: true });
       assert.deepEqual(errors, []);
@@ -211,10 +285,39 @@ test('report: several searches get their reports and one comparison of their bes
     const hrefs = await page.locator('#comparison-table tbody a').evaluateAll((as) => as.map((a) => (a as any).getAttribute('href') as string));
     assert.equal(hrefs.length, 2);
     for (const href of hrefs) assert.ok(existsSync(join(dir, href)), href);
+    // The table fits the page; on a narrow screen it scrolls sideways, the search's name staying in view.
+    const widths = () =>
+      page.evaluate(() => {
+        const table = (globalThis as any).document.getElementById('comparison-table');
+        const last = table.tHead.rows[0].cells[table.tHead.rows[0].cells.length - 1].getBoundingClientRect();
+        const first = table.tBodies[0].rows[0].cells[0].getBoundingClientRect();
+        return { table: table.scrollWidth as number, box: table.parentElement.clientWidth as number, lastRight: last.right as number, firstLeft: first.left as number, viewport: (globalThis as any).innerWidth as number };
+      });
+    const wide = await widths();
+    assert.ok(wide.table <= wide.box && wide.lastRight <= wide.viewport, `fits at 1280 px: ${JSON.stringify(wide)}`);
     await page.screenshot({ path: join(ARTIFACTS, 'report-comparison.png'), fullPage: true });
+    await page.setViewportSize({ width: 640, height: 900 });
+    const narrow = await widths();
+    assert.ok(narrow.table > narrow.box && narrow.lastRight > narrow.viewport, `too wide for 640 px: ${JSON.stringify(narrow)}`);
+    await page.locator('#comparison-table').evaluate((t) => (t.parentElement!.scrollLeft = t.parentElement!.scrollWidth));
+    const scrolled = await widths();
+    assert.ok(scrolled.lastRight <= scrolled.viewport, `the last column scrolls into view: ${JSON.stringify(scrolled)}`);
+    assert.ok(scrolled.firstLeft >= 0, `the first column stays: ${JSON.stringify(scrolled)}`);
+    await page.screenshot({ path: join(ARTIFACTS, 'report-comparison-narrow.png') });
     assert.deepEqual(errors, []);
   } finally {
     await page.close();
+  }
+  // A baseline's own report speaks of no Navigator: it has none.
+  const evolution = await open(join(dir, `${runs[1]!.id}.html`));
+  try {
+    const captions = (await evolution.page.locator('figcaption').allTextContents()).join('\n');
+    assert.doesNotMatch(captions, /Navigator/);
+    assert.doesNotMatch((await evolution.page.locator('main').textContent())!, /Navigator/);
+    assert.match((await evolution.page.locator('#summary').textContent())!, /evolution \(regularized \(aging\) evolution/);
+    assert.deepEqual(evolution.errors, []);
+  } finally {
+    await evolution.page.close();
   }
 });
 
@@ -259,7 +362,13 @@ test('report: hostile text stays data on the page and in the CSV; credentials in
       arch: a, key: String(i), origin: 'unknown', valAcc: 80 + i, cost: { flopsM: 10 + i, paramsM: 1 + i }, feasible: true, iteration: 1,
     })),
     failedEvaluations: [{ arch, error: INJECTION }],
-    llm: [],
+    llm: [
+      {
+        at: '2025-06-01T00:00:00.000Z', evaluated: 0, purpose: 'generator', model: 'm', tokensIn: 1, tokensOut: 1, latencyMs: 5,
+        messages: [{ role: 'system', content: `You are the Generator. ${leakyUrl}` }, { role: 'user', content: INJECTION }],
+        answer: JSON.stringify({ candidates: [arch] }), reasoning: INJECTION,
+      },
+    ],
     llmFailures: [],
     strategies: [],
     hints: [],
@@ -278,12 +387,116 @@ test('report: hostile text stays data on the page and in the CSV; credentials in
   try {
     assert.equal(await page.evaluate(() => (globalThis as any).__injected), undefined);
     assert.equal(points(charts.get(CHART_IDS.best)), 6);
-    // The architecture reached Chart.js intact, as the tooltip text of its point.
-    const label = await page.evaluate(() => (globalThis as any).Chart.getChart('chart-best').data.datasets[1].data[1].label as string);
-    assert.ok(label.includes(arch), label);
+    // The architecture reached Chart.js intact, as the tooltip lines of its point, and shows so.
+    const tip = await page.evaluate(() => (globalThis as any).Chart.getChart('chart-best').data.datasets[1].data[1].tip as string[]);
+    assert.ok(tip.join('').includes(`${arch} 1`), tip.join('\n'));
+    assert.ok((await tooltipAt(page, 'chart-best', 'each evaluation', 1)).join('').includes(`${arch} 1`));
+    // The LLM exchanges and the table hold it as text too.
+    await page.locator('#llm-exchanges > summary').click();
+    await page.locator('#llm-call-1 > summary').click();
+    assert.ok((await page.locator('#llm-call-1').textContent())!.includes(INJECTION));
+    assert.ok((await page.locator('#llm-call-1').textContent())!.includes(arch.split(',')[0]!));
+    await page.fill('#evaluations-filter', '</script><script>');
+    assert.equal(await page.locator('#evaluations-table tbody tr:not([hidden])').count(), 2);
+    assert.equal(await page.evaluate(() => (globalThis as any).__injected), undefined);
+    assert.equal(await page.locator('img').count(), 0);
     assert.equal(await page.title(), `Search report: ${data.workflowId}`);
     assert.deepEqual(errors, []);
   } finally {
     await page.close();
   }
+});
+
+/** A search's evaluations as the report reads them: NAS-Bench-201-like accuracies in a narrow band. */
+function evaluations(valAccs: readonly number[]): SearchReportData['evaluations'] {
+  return valAccs.map((valAcc, i) => ({
+    arch: `|nor_conv_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|avg_pool_3x3~0|none~1|nor_conv_3x3~2|#${i}`,
+    key: String(i), origin: i % 2 ? 'mutation' : 'random', valAcc, testAcc: valAcc + 2, cost: { flopsM: 10 + i, paramsM: 0.1 + i / 100 }, feasible: true, iteration: 1 + Math.floor(i / 5),
+  }));
+}
+
+test('report: the accuracy axis shows the band the search works in; a far-off evaluation is marked on its floor, not lost', async () => {
+  const band = Array.from({ length: 29 }, (_, i) => 85 + ((i * 7) % 70) / 10);
+  const valAccs = [...band.slice(0, 3), 9.7, ...band.slice(3)];
+  const data: SearchReportData = {
+    workflowId: 'axis', runIds: ['r1'], status: 'completed', evaluations: evaluations(valAccs),
+    failedEvaluations: [], llm: [], llmFailures: [], strategies: [], hints: [],
+    config: { strategy: { name: 'evolution' }, evaluation: { evaluator: 'nb201-table' } } as SearchReportData['config'],
+  };
+  const written = writeSearchFiles(data, join(out, 'axis'));
+  const { page, errors } = await open(written.html);
+  try {
+    const scale = await page.evaluate(() => {
+      const chart = (globalThis as any).Chart.getChart('chart-best');
+      return { min: chart.scales.y.min as number, max: chart.scales.y.max as number };
+    });
+    assert.ok(scale.min > 80 && scale.min <= 85 && scale.max >= 91.8, `the axis spans the band: ${JSON.stringify(scale)}`);
+    // The 9.7 % evaluation: still a point of its own series, and a ▼ on the floor whose tooltip gives its accuracy.
+    const below = await page.evaluate((label) => {
+      const chart = (globalThis as any).Chart.getChart('chart-best');
+      return (chart.data.datasets as { label: string; data: { x: number; y: number; tip: string[] }[] }[]).find((d) => d.label === label)?.data;
+    }, BELOW_AXIS);
+    assert.deepEqual(below?.map((p) => [p.x, p.y]), [[4, scale.min]]);
+    assert.match(below![0]!.tip[0]!, /its validation accuracy is 9\.7$/);
+    const tip = await tooltipAt(page, 'chart-best', BELOW_AXIS, 0);
+    assert.ok(tip.some((l) => /9\.7/.test(l)), tip.join(' / '));
+    for (const id of [CHART_IDS.cost('flops'), CHART_IDS.cost('params')]) {
+      assert.equal(await page.evaluate((c) => (globalThis as any).Chart.getChart(c).scales.y.min as number, id), scale.min, id);
+    }
+    assert.match((await page.locator('#progress figcaption').first().textContent())!, new RegExp(`the axis starts at ${scale.min}: 1 evaluation below it \\(lowest 9\\.70\\) is drawn on its floor as ▼`));
+    // No Navigator in an evolution search's captions.
+    assert.doesNotMatch((await page.locator('#progress').textContent())!, /Navigator/);
+
+    // The file's table sorts and filters too, offline.
+    const rows = page.locator('#evaluations-table tbody tr:not([hidden])');
+    await page.fill('#evaluations-filter', 'val<50');
+    assert.equal(await rows.count(), 1);
+    assert.equal(await page.textContent('#evaluations-count'), '1 of 30 shown');
+    await page.fill('#evaluations-filter', '');
+    const sortByAccuracy = page.locator('#evaluations-table').getByRole('button', { name: 'validation accuracy', exact: true });
+    await sortByAccuracy.click();
+    await sortByAccuracy.click();
+    const firstRow = await rows.first().locator('td').nth(2).getAttribute('data-v');
+    assert.equal(Number(firstRow), Math.max(...valAccs));
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test('report: axis, tooltip and figure helpers', () => {
+  // A wide spread (random search on CIFAR-100) keeps the library's own axis; a far-off few do not.
+  assert.equal(focusAxis([1, 20, 35, 50, 60, 65, 70, 72, 73]), undefined);
+  assert.equal(focusAxis([85, 86, 87, 88, 89, 90, 91]), undefined);
+  assert.deepEqual(focusAxis([9.7, 85, 86, 87, 88, 89, 90, 91, 92]), { min: 84 });
+  assert.deepEqual(focusAxis([0.097, 0.85, 0.86, 0.87, 0.88, 0.89, 0.9, 0.91, 0.92]), { min: 0.84 });
+  const arch = '|nor_conv_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|avg_pool_3x3~0|none~1|nor_conv_3x3~2|'.repeat(3);
+  const lines = wrap(arch);
+  assert.equal(lines.join(''), arch);
+  assert.ok(lines.length > 1 && lines.every((l) => l.length <= 60), lines.join('\n'));
+  assert.ok(lines.slice(0, -1).every((l) => /[|~+]$/.test(l)), 'broken after separators');
+  // One edge decides the accuracy: it explains all of its variance and comes first; its best choice is not "none".
+  const nb201 = SPACES.get('nb201');
+  const ops = nb201.decisions!.choices[0]!;
+  const sample = Array.from({ length: 20 }, (_, i) => {
+    const indices = [i % 5, (i * 3) % 5, (i * 7) % 5, i % 2 === 0 ? 0 : 3, (i + 1) % 5, (i * 2) % 5];
+    return { arch: nb201.format(nb201.decisions!.decode(indices)), valAcc: indices[3] === 0 ? 10 : 90 };
+  });
+  assert.equal(ops[0], 'none');
+  const effects = decisionEffects(evaluations(sample.map((e) => e.valAcc)).map((e, i) => ({ ...e, arch: sample[i]!.arch })), 'nb201')!;
+  assert.equal(effects[0]!.decision, 'Edge 0->3 (output from the input)');
+  assert.equal(effects[0]!.importance, 1);
+  assert.deepEqual(effects[0]!.choices.map((c) => [c.choice, c.meanAcc, c.evaluations]), [[ops[3], 90, 10], ['none', 10, 10]]);
+  assert.ok(effects.slice(1).every((e) => e.importance < 1));
+  assert.equal(decisionEffects(evaluations(sample.map((e) => e.valAcc)).slice(0, 9), 'nb201'), undefined, 'too few to say');
+  assert.equal(decisionEffects(evaluations(sample.map((e) => e.valAcc)), 'ofa-mbv3-w10'), undefined, 'no categorical decisions');
+
+  const rows = statRows({ llmMs: 245128, tokensIn: 12345, promptVersion: 'v3', queueWaitMs: 1500, oddCounter: 7 });
+  assert.deepEqual(rows.map((r) => [r.label, r.value, r.field]), [
+    ['LLM time', '4m 05s', 'llmMs'],
+    ['tokens in (prompts)', '12,345', 'tokensIn'],
+    ['prompt version', 'v3', 'promptVersion'],
+    ['queue wait time', '1.5s', 'queueWaitMs'],
+    ['odd counter', '7', 'oddCounter'],
+  ]);
 });

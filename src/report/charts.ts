@@ -1,11 +1,15 @@
 import type { CostMetric } from '../search/summary';
 import type { Constraint } from '../search/types';
 import { bestSoFar, COST_UNITS, costOf, paretoFront } from './candidates';
+import { focusAxis, type AxisFocus } from './axis';
+import type { DecisionEffect } from './importance';
+import { evaluationTip, gist, wrap } from './tips';
 import type { LlmExchange, ReportEvaluation, TimelineText } from './types';
+import { duration } from './units';
 
 /**
  * Chart.js configs for the report, as plain JSON (built here, drawn by the
- * page). A point may carry `label`, the text its tooltip shows.
+ * page). A point may carry `tip`, the lines its tooltip shows.
  */
 
 export interface Dataset {
@@ -38,13 +42,6 @@ export function seriesColor(i: number): string {
   return SERIES_COLORS[i % SERIES_COLORS.length] ?? `hsl(${(i * 137) % 360} 60% 45%)`;
 }
 
-const short = (text: string, n = 140): string => (text.length > n ? `${text.slice(0, n - 1)}…` : text);
-const pct = (v: number | null | undefined): string => (v === null || v === undefined || Number.isNaN(v) ? '-' : v.toFixed(2));
-
-function describe(e: ReportEvaluation, index: number): string {
-  return `#${index + 1} ${short(e.arch)} | ${pct(e.valAcc)} (${e.origin}, iteration ${e.iteration}${e.feasible ? '' : ', over the constraint'})`;
-}
-
 function options(x: Record<string, unknown>, y: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     animation: false,
@@ -58,15 +55,53 @@ function options(x: Record<string, unknown>, y: Record<string, unknown>, extra: 
 
 const axis = (text: string, more: Record<string, unknown> = {}): Record<string, unknown> => ({ type: 'linear', title: { display: true, text }, ...more });
 
+/** A y axis that starts at `focus.min` when there is one. */
+const yAxis = (text: string, focus: AxisFocus | undefined): Record<string, unknown> => axis(text, focus ? { min: focus.min } : {});
+
+/**
+ * The accuracy axis of a search's charts: the evaluations decide where it
+ * starts. The curves of the best so far lie above them, save where a search
+ * starts with a far-off one.
+ */
+export function accuracyFocus(evaluations: readonly ReportEvaluation[]): AxisFocus | undefined {
+  return focusAxis(evaluations.map((e) => e.valAcc));
+}
+
+/** The evaluations below the axis's start (their index), which the charts mark on its floor. */
+export function belowAxis(evaluations: readonly ReportEvaluation[], focus: AxisFocus | undefined): number[] {
+  return focus ? evaluations.flatMap((e, i) => (e.valAcc < focus.min ? [i] : [])) : [];
+}
+
+/** The label of the ▼ marks of evaluations under the axis. */
+export const BELOW_AXIS = 'below the axis';
+
+/** Where the evaluations under the axis lie: one ▼ each on its floor, its tooltip giving the true figures. */
+function floorMarks(evaluations: readonly ReportEvaluation[], below: readonly number[], focus: AxisFocus, x: (e: ReportEvaluation, i: number) => number | undefined, accuracyLabel: string): Dataset {
+  return {
+    label: BELOW_AXIS,
+    data: below.map((i) => ({ x: x(evaluations[i]!, i), y: focus.min, tip: [...wrap(`drawn on the axis's floor: its ${accuracyLabel} is ${evaluations[i]!.valAcc}`), ...evaluationTip(evaluations[i]!, i, accuracyLabel)] })),
+    pointStyle: 'triangle',
+    rotation: 180,
+    pointRadius: 6,
+    backgroundColor: '#444',
+    borderColor: '#444',
+    clip: false,
+    order: -1,
+  };
+}
+
 /** Best-so-far validation (and test) accuracy against evaluations, every evaluation, and the Navigator's turns and hints. */
 export function bestChart(
   evaluations: readonly ReportEvaluation[],
   accuracyLabel: string,
   marks: { strategies: readonly TimelineText[]; hints: readonly TimelineText[] },
+  focus: AxisFocus | undefined = accuracyFocus(evaluations),
 ): ChartSpec {
   const curve = bestSoFar(evaluations);
   const floor = Math.min(...evaluations.map((e) => e.valAcc).filter((v) => Number.isFinite(v)));
-  const at = (evaluated: number): number | null => (evaluated > 0 ? (curve[Math.min(evaluated, curve.length) - 1]?.valAcc ?? null) : null) ?? (Number.isFinite(floor) ? floor : 0);
+  const bottom = focus?.min ?? (Number.isFinite(floor) ? floor : 0);
+  // A marker sits on the curve where there is one, else on the axis's floor.
+  const at = (evaluated: number): number => Math.max((evaluated > 0 ? curve[Math.min(evaluated, curve.length) - 1]?.valAcc : null) ?? bottom, bottom);
   const datasets: Dataset[] = [
     {
       label: 'best so far',
@@ -96,32 +131,42 @@ export function bestChart(
   }
   datasets.push({
     label: 'each evaluation',
-    data: evaluations.map((e, i) => ({ x: i + 1, y: e.valAcc, label: describe(e, i) })),
+    data: evaluations.map((e, i) => ({ x: i + 1, y: e.valAcc, tip: evaluationTip(e, i, accuracyLabel) })),
     pointRadius: 2.5,
     backgroundColor: 'rgba(120,120,120,0.45)',
     borderColor: 'rgba(120,120,120,0.45)',
     order: 3,
   });
+  const below = belowAxis(evaluations, focus);
+  if (focus && below.length > 0) datasets.push(floorMarks(evaluations, below, focus, (_e, i) => i + 1, accuracyLabel));
   const mark = (label: string, items: readonly TimelineText[], color: string, pointStyle: string): void => {
     if (items.length === 0) return;
     datasets.push({
       label,
-      data: items.map((t) => ({ x: t.evaluated, y: at(t.evaluated), label: `${label} after ${t.evaluated} evaluations: ${short(t.text.replace(/\s+/g, ' '), 100)}` })),
+      data: items.map((t) => ({ x: t.evaluated, y: at(t.evaluated), tip: [`${label} after ${t.evaluated} evaluations:`, ...wrap(gist(t.text, 300))] })),
       pointStyle,
       pointRadius: 8,
       backgroundColor: color,
       borderColor: color,
+      // A turn before the first evaluation sits on the axes' corner: drawn whole.
+      clip: false,
       order: 0,
     });
   };
   mark('Navigator strategy', marks.strategies, '#9467bd', 'triangle');
   mark('steering hint', marks.hints, '#d62728', 'rectRot');
-  return { type: 'scatter', data: { datasets }, options: options(axis('evaluations', { min: 0 }), axis(accuracyLabel)) };
+  return { type: 'scatter', data: { datasets }, options: options(axis('evaluations', { min: 0 }), yAxis(accuracyLabel, focus)) };
 }
 
 /** Accuracy against one cost: every evaluation by origin, those over the constraint apart, the Pareto front as a staircase. */
-export function costChart(evaluations: readonly ReportEvaluation[], metric: CostMetric, accuracyLabel: string, constraint?: Constraint): ChartSpec {
-  const point = (e: ReportEvaluation, i: number) => ({ x: costOf(e, metric), y: e.valAcc, label: describe(e, i) });
+export function costChart(
+  evaluations: readonly ReportEvaluation[],
+  metric: CostMetric,
+  accuracyLabel: string,
+  constraint?: Constraint,
+  focus: AxisFocus | undefined = accuracyFocus(evaluations),
+): ChartSpec {
+  const point = (e: ReportEvaluation, i: number) => ({ x: costOf(e, metric), y: e.valAcc, tip: evaluationTip(e, i, accuracyLabel) });
   const front = paretoFront(evaluations, metric);
   const datasets: Dataset[] = [
     {
@@ -148,11 +193,13 @@ export function costChart(evaluations: readonly ReportEvaluation[], metric: Cost
   if (over.length > 0) {
     datasets.push({ label: 'over the constraint', data: over, pointStyle: 'crossRot', pointRadius: 4, borderColor: '#999', backgroundColor: '#999', order: 2 });
   }
+  const below = belowAxis(evaluations, focus);
+  if (focus && below.length > 0) datasets.push(floorMarks(evaluations, below, focus, (e) => costOf(e, metric), accuracyLabel));
   if (constraint?.metric === metric) {
     const ys = evaluations.map((e) => e.valAcc).filter((v) => Number.isFinite(v));
     datasets.push({
       label: `constraint (${constraint.max})`,
-      data: [{ x: constraint.max, y: Math.min(...ys) }, { x: constraint.max, y: Math.max(...ys) }],
+      data: [{ x: constraint.max, y: Math.max(Math.min(...ys), focus?.min ?? -Infinity) }, { x: constraint.max, y: Math.max(...ys) }],
       showLine: true,
       pointRadius: 0,
       borderDash: [4, 4],
@@ -162,7 +209,7 @@ export function costChart(evaluations: readonly ReportEvaluation[], metric: Cost
     });
   }
   const unit = metric === 'latency' && constraint?.device ? `${COST_UNITS[metric]} on ${constraint.device}` : COST_UNITS[metric];
-  return { type: 'scatter', data: { datasets }, options: options(axis(unit), axis(accuracyLabel)) };
+  return { type: 'scatter', data: { datasets }, options: options(axis(unit), yAxis(accuracyLabel, focus)) };
 }
 
 /** How many evaluations of each iteration came from each origin. */
@@ -181,13 +228,27 @@ export function originChart(evaluations: readonly ReportEvaluation[]): ChartSpec
   };
 }
 
+/** Each decision's share of the accuracy's variance, the largest on top. */
+export function importanceChart(effects: readonly DecisionEffect[]): ChartSpec {
+  return {
+    type: 'bar',
+    data: {
+      labels: effects.map((e) => e.decision),
+      datasets: [{ label: 'share of the variance of accuracy explained (%)', data: effects.map((e) => Number((e.importance * 100).toFixed(2))), backgroundColor: '#1f77b4' }],
+    },
+    options: options({ title: { display: true, text: '% of the variance of accuracy' }, min: 0 }, {}, { indexAxis: 'y' }),
+  };
+}
+
 /** Each LLM call's latency, by purpose (Navigator, Generator, summary...). */
 export function llmLatencyChart(llm: readonly LlmExchange[]): ChartSpec {
   const purposes = [...new Set(llm.map((c) => c.purpose))];
   const datasets = purposes.map((purpose, p) => ({
     label: purpose,
     data: llm.flatMap((c, i) =>
-      c.purpose === purpose ? [{ x: i + 1, y: c.latencyMs / 1000, label: `call ${i + 1} (${purpose}, ${c.model}): ${(c.latencyMs / 1000).toFixed(2)} s, ${c.tokensIn} in / ${c.tokensOut} out tokens, after ${c.evaluated} evaluations` }] : [],
+      c.purpose === purpose
+        ? [{ x: i + 1, y: c.latencyMs / 1000, tip: [`call ${i + 1}, ${c.model}`, `${duration(c.latencyMs)}, ${c.tokensIn} tokens in, ${c.tokensOut} out`, `after ${c.evaluated} evaluations`] }]
+        : [],
     ),
     pointRadius: 4,
     backgroundColor: seriesColor(p),
@@ -211,11 +272,21 @@ export function llmTokensChart(llm: readonly LlmExchange[]): ChartSpec {
   };
 }
 
+/** Where the comparison's axis starts: as a search's, from all the searches' evaluations. */
+export function compareFocus(searches: readonly { evaluations: readonly ReportEvaluation[] }[]): AxisFocus | undefined {
+  return focusAxis(searches.flatMap((s) => s.evaluations.map((e) => e.valAcc)));
+}
+
 /** Several searches' best-so-far curves on one chart. */
-export function compareChart(searches: readonly { name: string; evaluations: readonly ReportEvaluation[] }[], accuracyLabel: string): ChartSpec {
+export function compareChart(
+  searches: readonly { name: string; evaluations: readonly ReportEvaluation[] }[],
+  accuracyLabel: string,
+  focus: AxisFocus | undefined = compareFocus(searches),
+): ChartSpec {
+  const curves = searches.map((s) => bestSoFar(s.evaluations).map((b) => b.valAcc));
   const datasets = searches.map((s, i) => ({
     label: s.name,
-    data: bestSoFar(s.evaluations).map((b, j) => ({ x: j + 1, y: b.valAcc })),
+    data: curves[i]!.map((y, j) => ({ x: j + 1, y })),
     showLine: true,
     stepped: 'after',
     pointRadius: 0,
@@ -223,5 +294,5 @@ export function compareChart(searches: readonly { name: string; evaluations: rea
     borderColor: seriesColor(i),
     backgroundColor: seriesColor(i),
   }));
-  return { type: 'scatter', data: { datasets }, options: options(axis('evaluations', { min: 0 }), axis(`best ${accuracyLabel} so far`)) };
+  return { type: 'scatter', data: { datasets }, options: options(axis('evaluations', { min: 0 }), yAxis(`best ${accuracyLabel} so far`, focus)) };
 }

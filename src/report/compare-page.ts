@@ -1,10 +1,12 @@
-import { compareChart, type ChartSpec } from './charts';
+import { axisValue } from './captions';
+import { compareChart, compareFocus, type ChartSpec } from './charts';
 import { csv } from './csv';
 import { escapeHtml } from './escape';
-import { code, fixed, link, table, type Cell } from './html';
+import { code, link, num, table, type Cell } from './html';
 import { overview, type Overview } from './overview';
 import { chartCanvas, page } from './page';
 import type { SearchReportData } from './types';
+import { count, duration } from './units';
 
 /** Several searches on one page (a benchmark's runs, a schedule's nightly runs): a pure function of their data. */
 
@@ -20,9 +22,10 @@ export interface ComparisonView {
 
 export const COMPARE_CHART_ID = 'chart-compare';
 
+/** The CSV's columns: one figure each, numbers whole. */
 const COLUMNS = ['search', 'status', 'space', 'dataset', 'strategy', 'evaluator', 'seed', 'evaluated', 'best', 'test of best', 'found after', 'stop reason', 'LLM calls', 'tokens in', 'tokens out', 'LLM failures', 'duration (s)', 'best architecture'] as const;
 
-/** A search's row, as values: numbers stay numbers (the CSV keeps them whole; the page rounds). */
+/** A search's row, as values: numbers stay numbers (the CSV keeps them whole). */
 function values(o: Overview): (string | number | undefined)[] {
   return [
     o.workflowId, o.status, o.space, o.dataset, o.strategy, o.evaluator, o.seed, o.evaluated,
@@ -31,25 +34,40 @@ function values(o: Overview): (string | number | undefined)[] {
   ];
 }
 
+/** The page's columns: the CSV's, with related figures paired so that the table fits a page. */
+const PAGE_COLUMNS = ['search', 'status', 'space / dataset', 'strategy', 'evaluator', 'seed', 'evaluated', 'best', 'test of best', 'found after', 'stop reason', 'LLM calls (failed)', 'tokens in / out', 'duration', 'best architecture'];
+
+function pageRow(o: Overview, own: string | undefined): Cell[] {
+  return [
+    own ? link(own, o.workflowId) : o.workflowId,
+    o.status,
+    `${o.space ?? '-'} / ${o.dataset ?? '-'}`,
+    o.strategy,
+    o.evaluator,
+    o.seed,
+    o.evaluated,
+    num(o.best?.valAcc),
+    num(o.best?.testAcc),
+    o.foundAfter,
+    o.stopReason,
+    o.llmCalls ? `${o.llmCalls} (${o.llmFailures})` : '-',
+    o.llmCalls ? `${count(o.tokensIn)} / ${count(o.tokensOut)}` : '-',
+    { html: escapeHtml(o.durationS !== undefined ? duration(o.durationS * 1000) : '-'), sort: o.durationS ?? '', numeric: true },
+    o.best ? code(o.best.arch) : '-',
+  ];
+}
+
 export function renderComparisonPage(searches: readonly SearchReportData[], view: ComparisonView): string {
-  const charts: Record<string, ChartSpec> = {
-    [COMPARE_CHART_ID]: compareChart(searches.map((s) => ({ name: s.workflowId, evaluations: s.evaluations })), view.accuracyLabel),
-  };
-  const rows = searches.map(overview).map((o): Cell[] => {
-    const own = view.links?.[o.workflowId];
-    const cells: Cell[] = values(o);
-    cells[0] = own ? link(own, o.workflowId) : o.workflowId;
-    cells[8] = o.best ? fixed(o.best.valAcc) : '-';
-    cells[9] = o.best ? fixed(o.best.testAcc) : '-';
-    cells[16] = fixed(o.durationS, 1);
-    cells[17] = o.best ? code(o.best.arch) : '-';
-    return cells;
-  });
+  const named = searches.map((s) => ({ name: s.workflowId, evaluations: s.evaluations }));
+  const focus = compareFocus(named);
+  const charts: Record<string, ChartSpec> = { [COMPARE_CHART_ID]: compareChart(named, view.accuracyLabel, focus) };
+  const rows = searches.map(overview).map((o) => pageRow(o, view.links?.[o.workflowId]));
+  const clipped = focus ? `; the axis starts at ${axisValue(focus.min)}, above a few evaluations far below the rest: a curve that starts lower starts below it` : '';
   const body = [
     `<h1>Comparison of ${searches.length} searches</h1>`,
     `<p class="muted">Generated ${escapeHtml(view.generatedAt)} from the workflow histories.${view.csv ? ` Table as ${link(view.csv, 'CSV').html}.` : ''}</p>`,
-    chartCanvas(COMPARE_CHART_ID, charts[COMPARE_CHART_ID]!, `Best ${view.accuracyLabel} so far against evaluations, one line per search`),
-    table([...COLUMNS], rows, 'id="comparison-table"'),
+    chartCanvas(COMPARE_CHART_ID, charts[COMPARE_CHART_ID]!, `Best ${view.accuracyLabel} so far against evaluations, one line per search${clipped}`),
+    table(PAGE_COLUMNS, rows, { id: 'comparison-table', sortable: true, stickyFirst: true, fit: true }),
   ].join('\n');
   return page({ title: `Comparison of ${searches.length} searches`, body, charts, ...(view.chartJs ? { chartJs: view.chartJs } : {}) });
 }

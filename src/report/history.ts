@@ -60,12 +60,17 @@ export function reportFromHistories(workflowId: string, runs: readonly RunHistor
       case 'config':
         data.config = r.config;
         break;
-      case 'llm':
-        data.llm.push({ at, evaluated, purpose: r.call.purpose, model: r.response.model, tokensIn: r.response.tokensIn, tokensOut: r.response.tokensOut, latencyMs: r.response.latencyMs });
-        if (r.call.purpose === 'navigator') data.strategies.push({ at, evaluated, text: r.response.text });
+      case 'llm': {
+        const { call, response } = r;
+        data.llm.push({
+          at, evaluated, purpose: call.purpose, model: response.model, tokensIn: response.tokensIn, tokensOut: response.tokensOut, latencyMs: response.latencyMs,
+          messages: call.request.messages, answer: response.text, ...(response.reasoning ? { reasoning: response.reasoning } : {}),
+        });
+        if (call.purpose === 'navigator') data.strategies.push({ at, evaluated, text: response.text });
         break;
+      }
       case 'llm-failed':
-        data.llmFailures.push({ at, evaluated, purpose: r.call.purpose, error: r.error });
+        data.llmFailures.push({ at, evaluated, purpose: r.call.purpose, model: r.call.llm.model, error: r.error, messages: r.call.request.messages });
         break;
       case 'evaluation':
         evaluated++;

@@ -1,4 +1,5 @@
 import type { ActivityTally } from '../client/history';
+import type { ChatMessage } from '../llm/types';
 import type { SearchResult } from '../search/summary';
 import type { Evaluation, Origin, SearchConfig } from '../search/types';
 
@@ -20,18 +21,27 @@ export interface Moment {
 }
 
 export interface LlmExchange extends Moment {
-  /** "navigator", "generator", "summary"... */
+  /** "navigator", "generator", "summary", "ranker"... */
   purpose: string;
   model: string;
   tokensIn: number;
   tokensOut: number;
   latencyMs: number;
+  /** The prompt: the whole conversation sent, system message first. */
+  messages: ChatMessage[];
+  /** The answer, without any reasoning text. */
+  answer: string;
+  /** Reasoning ("thinking") text the model produced, if any. */
+  reasoning?: string;
 }
 
 /** An LLM call that failed for good (after its retries); the search rode it out or stopped. */
 export interface LlmFailure extends Moment {
   purpose: string;
+  model: string;
   error: string;
+  /** The prompt that got no answer. */
+  messages: ChatMessage[];
 }
 
 /** A Navigator answer (the strategy the Generator followed next), or a person's steering hint. */

@@ -2,22 +2,15 @@ import { writeFileSync } from 'node:fs';
 import { ensureOutDir } from './out-dir';
 import { basename, join } from 'node:path';
 import type { Client } from '@temporalio/client';
-import { EVALUATORS } from '../evaluators/registry';
-import { candidatesCsv, candidatesJson } from './candidates';
 import { comparisonCsv, renderComparisonPage } from './compare-page';
 import { gatherSearch, searchesMatching } from './gather';
 import { redactSecrets } from './redact';
-import { renderSearchPage } from './search-page';
+import { accuracyLabel, evaluatorOf, fileBase, renderSearchReport, reportNames, type RenderOptions } from './render';
 import type { SearchReportData } from './types';
 
 /** Writes reports to disk: one search's page and files, or a comparison of several. */
 
-export interface ReportOptions {
-  /** The report's time (default: now). */
-  now?: Date;
-  /** How the reproduce line starts a search from a config file (default "npm run nas -- start"). */
-  startCommand?: string;
-}
+export type ReportOptions = Pick<RenderOptions, 'now' | 'startCommand'>;
 
 export interface WrittenReport {
   workflowId: string;
@@ -34,44 +27,21 @@ export interface WrittenComparison {
   csv: string;
 }
 
-/** A file name for a workflow id (ids may hold any character). */
-export function fileBase(workflowId: string): string {
-  const safe = workflowId.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_').slice(0, 150);
-  return safe || 'search';
-}
-
-const shellWord = (s: string): string => (/^[\w./:@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
-
-function accuracyLabel(evaluators: readonly (string | undefined)[]): string {
-  const names = [...new Set(evaluators)];
-  const only = names.length === 1 ? names[0] : undefined;
-  return only && EVALUATORS.has(only) ? EVALUATORS.get(only).accuracyLabel : 'accuracy';
-}
-
-const evaluatorOf = (d: SearchReportData): string | undefined => d.result?.evaluator ?? d.config?.evaluation.evaluator;
-
 /** One search's report from its gathered data (credentials in URLs redacted): `<id>.html` with `<id>.candidates.csv`, `.candidates.json` and `.config.json` beside it. */
 export function writeSearchFiles(search: SearchReportData, outDir: string, options: ReportOptions = {}): WrittenReport {
-  const data = redactSecrets(search);
   ensureOutDir(outDir);
-  const base = fileBase(data.workflowId);
-  const names = { html: `${base}.html`, csv: `${base}.candidates.csv`, json: `${base}.candidates.json`, config: `${base}.config.json` };
-  const written: WrittenReport = { workflowId: data.workflowId, html: join(outDir, names.html), csv: join(outDir, names.csv), json: join(outDir, names.json) };
-  writeFileSync(written.csv, candidatesCsv(data.evaluations));
-  writeFileSync(written.json, candidatesJson(data.evaluations));
-  let reproduce: string | undefined;
-  if (data.input !== undefined) {
-    written.config = join(outDir, names.config);
-    writeFileSync(written.config, JSON.stringify(data.input, null, 2) + '\n');
-    reproduce = `${options.startCommand ?? 'npm run nas -- start'} ${shellWord(written.config)}`;
+  // Named as the page names them: after the id with any credentials redacted.
+  const names = reportNames(redactSecrets(search.workflowId));
+  const configPath = join(outDir, names.config);
+  const report = renderSearchReport(search, { ...options, configPath });
+  const written: WrittenReport = { workflowId: report.data.workflowId, html: join(outDir, names.html), csv: join(outDir, names.csv), json: join(outDir, names.json) };
+  writeFileSync(written.csv, report.csv);
+  writeFileSync(written.json, report.json);
+  if (report.config !== undefined) {
+    written.config = configPath;
+    writeFileSync(written.config, report.config);
   }
-  const html = renderSearchPage(data, {
-    accuracyLabel: accuracyLabel([evaluatorOf(data)]),
-    generatedAt: (options.now ?? new Date()).toISOString(),
-    files: { csv: names.csv, json: names.json, ...(written.config ? { config: names.config } : {}) },
-    ...(reproduce ? { reproduce } : {}),
-  });
-  writeFileSync(written.html, html);
+  writeFileSync(written.html, report.html);
   return written;
 }
 
