@@ -125,4 +125,8 @@ test('a malformed table names the file and the line', async () => {
   assert.throws(() => Nb201Table.load(file), /nb201\.csv: missing column\(s\) 'cifar10_test', 'flops_M', .*'cifar100_valid'/);
   writeFileSync(file, 'index,arch\n');
   assert.throws(() => Nb201Table.load(file), /nb201\.csv: is empty or has no data rows/);
+  writeFileSync(file, 'index,arch,cifar10_valid\n0,|none~0|+|none~0|none~1|+|none~0|none~1|none~2|\n');
+  assert.throws(() => Nb201Table.load(file), /nb201\.csv: is not a well-formed CSV table: Invalid Record Length: expect 3, got 2 on line 2/);
+  writeFileSync(file, 'index,arch\n0,"|none~0|\n');
+  assert.throws(() => Nb201Table.load(file), /nb201\.csv: is not a well-formed CSV table: Quote Not Closed/);
 });

@@ -87,7 +87,7 @@ test('options: env names, reserved variables, durations and unknown fields are r
   const bad = commandOptionsSchema.safeParse({
     argv: ['x'],
     env: { 'BAD-NAME': '1', CUDA_VISIBLE_DEVICES: '0', OK_NAME: '1' },
-    timeout: '2 hours',
+    timeout: '2 fortnights',
     shell: true,
   });
   assert.equal(bad.success, false);
@@ -101,6 +101,10 @@ test('options: env names, reserved variables, durations and unknown fields are r
   const ok = commandOptionsSchema.parse({ argv: ['python3', 'eval.py'], timeout: '2h' });
   assert.equal(ok.killGrace, '10s');
   assert.equal(ok.timeout, '2h');
+  // Temporal's duration grammar, as in the config: unit words too; a bare number or 0 is still refused.
+  assert.equal(commandOptionsSchema.parse({ argv: ['x'], timeout: '2 hours' }).timeout, '2 hours');
+  assert.match(problemsOf(commandOptionsSchema.safeParse({ argv: ['x'], timeout: '7200' }).error!).join('\n'), /timeout: must be a duration with its unit/);
+  assert.match(problemsOf(commandOptionsSchema.safeParse({ argv: ['x'], timeout: '0s' }).error!).join('\n'), /timeout: must be longer than 0/);
 });
 
 test('a program is given the candidate on stdin and its last stdout line becomes the result', async () => {

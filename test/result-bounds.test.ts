@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { defaultPayloadConverter } from '@temporalio/common';
@@ -7,7 +9,7 @@ import { Worker } from '@temporalio/worker';
 import { startSearch } from '../src/client/search';
 import { searchLog } from '../src/client/search-log';
 import { resolveSearchConfig } from '../src/config/resolve';
-import { compress, decompress } from '../src/lib/lzw';
+import { deflateText, inflateText } from '../src/lib/packed-text';
 import { fetchRuns, reportFromHistories } from '../src/report';
 import { packEvaluations, unpackEvaluations, unpackState } from '../src/search/pack';
 import type { SearchResult } from '../src/search/summary';
@@ -23,19 +25,42 @@ import { inProcessWorkers, queues, runInProcess, uniqueId, useTemporal } from '.
 const env = useTemporal();
 const workflowsPath = require.resolve('../src/workflows');
 
-test('lzw gives back any string exactly, in URL-safe text', () => {
+test('packed text gives back any string exactly, in URL-safe text', () => {
   fc.assert(
     fc.property(fc.string({ unit: 'binary', maxLength: 400 }), (s) => {
-      const packed = compress(s);
+      // What is packed is JSON.stringify's output, which escapes lone surrogates.
+      const json = JSON.stringify(s);
+      const packed = deflateText(json);
       assert.match(packed, /^[A-Za-z0-9_-]*$/);
-      assert.equal(decompress(packed), s);
+      assert.equal(inflateText(packed), json);
     }),
     { numRuns: 300 },
   );
   const repetitive = JSON.stringify(Array.from({ length: 500 }, (_, i) => `|nor_conv_3x3~0|+|skip_connect~${i % 3}|none~1|`));
-  assert.ok(compress(repetitive).length < repetitive.length / 5);
-  assert.equal(decompress(compress(repetitive)), repetitive);
-  assert.throws(() => decompress(compress('abc').slice(0, 1)), /lzw/);
+  assert.ok(deflateText(repetitive).length < repetitive.length / 5);
+  assert.equal(inflateText(deflateText(repetitive)), repetitive);
+  assert.throws(() => inflateText(deflateText('abc').slice(0, 3)), /packed text/);
+  assert.throws(() => inflateText(deflateText('abc').replace(/.$/, '*')), /packed text: bad character/);
+});
+
+test('evaluations packed by an earlier release (version 1, LZW) still read exactly', async () => {
+  // The input of a run that release continued as new (test/replay.test.ts replays it):
+  // evolution, seed 6, cifar100, batches of 3, 80 evaluations in all.
+  const raw = JSON.parse(readFileSync(join(__dirname, 'fixtures/histories/continued-packed-v1.json'), 'utf8')) as {
+    events: { workflowExecutionStartedEventAttributes?: { input: { payloads: { data: string }[] } } }[];
+  };
+  const carried = JSON.parse(Buffer.from(raw.events[0]!.workflowExecutionStartedEventAttributes!.input.payloads[1]!.data, 'base64').toString('utf8')) as CarriedState;
+  const packed = carried.packed;
+  assert.ok(packed, 'the run carries its evaluations packed');
+  assert.equal(packed.v, 1);
+  const full = await runInProcess({ budget: 80, batchSize: 3, strategy: 'evolution', seed: 6, dataset: 'cifar100' });
+  const evaluated = unpackState(carried).evaluated;
+  assert.equal(evaluated.length, packed.n);
+  assert.ok(evaluated.length > 0 && evaluated.length < 80, `${evaluated.length} evaluations carried`);
+  assert.deepEqual(evaluated, full.history.slice(0, evaluated.length));
+  assert.throws(() => unpackEvaluations({ ...packed, columns: packed.columns.slice(0, 100) }), /lzw: text ends early/);
+  // And what this release writes instead is version 2.
+  assert.equal(packEvaluations(evaluated)?.v, 2);
 });
 
 test('packed evaluations come back exactly and take a fraction of the space', async () => {

@@ -5,6 +5,7 @@
  * and params from the project's own cost model, the same code the evaluator's
  * tests check against the table.
  */
+import { parse } from 'csv-parse/sync';
 import { costNb201, formatNb201, parseNb201, type Nb201Arch } from '../../src/spaces/nb201';
 import { csvText, fixed6 } from './format';
 import type { PickleValue } from './pickle';
@@ -50,8 +51,13 @@ interface NatsRow {
 }
 
 function readNatsBench(text: string, name: string): NatsRow[] {
-  const lines = text.split(/\r?\n/).filter((l) => l.length > 0);
-  const header = lines[0]?.split(',') ?? [];
+  let records: string[][];
+  try {
+    records = parse(text, { skip_empty_lines: true });
+  } catch (err) {
+    throw new Error(`${name}: is not a well-formed CSV table: ${(err as Error).message}`);
+  }
+  const [header = [], ...lines] = records;
   const col = (c: string): number => {
     const i = header.indexOf(c);
     if (i < 0) throw new Error(`${name}: no column ${c} (found: ${header.join(', ')})`);
@@ -59,8 +65,7 @@ function readNatsBench(text: string, name: string): NatsRow[] {
   };
   const archCol = col('ArchitectureString');
   const testCols = NB201_DATASET_FILES.map((d) => [d, col(TEST_COLUMNS[d])] as const);
-  return lines.slice(1).map((line, i) => {
-    const cells = line.split(',');
+  return lines.map((cells, i) => {
     const arch = cells[archCol] ?? '';
     const ops = parseNb201(arch);
     if (formatNb201(ops) !== arch) throw new Error(`${name}: line ${i + 2}: '${arch}' is not in NB201's arch format`);

@@ -1,11 +1,13 @@
 /**
- * LZW compression of a string to URL-safe base64 text and back: pure code
- * (no Node built-ins), so a workflow can shrink what it carries across
- * continue-as-new, and exact for any string, lone surrogates included.
+ * Reads the LZW text (URL-safe base64) that packed evaluations of version 1
+ * were written in (src/search/pack.ts). Searches now write version 2
+ * (DEFLATE, src/lib/packed-text.ts), but runs started by an earlier release
+ * carry version 1 in their continue-as-new input, and their histories must
+ * still replay and report; so the decoder stays, and the encoder is gone.
  *
- * Phrases are built from bytes (code units below 256); a wider code unit is
- * written on its own as an escape and 16 bits. Both sides size each code by
- * the decoder's dictionary, which trails the encoder's by the one entry the
+ * Phrases are built from bytes (code units below 256); a wider code unit was
+ * written on its own as an escape and 16 bits. Each code is sized by the
+ * decoder's dictionary, which trailed the encoder's by the one entry the
  * decoder can only complete on reading the next code.
  */
 
@@ -16,69 +18,9 @@ const FIRST_CODE = 258;
 
 const bitLength = (n: number): number => 32 - Math.clz32(n);
 
-export function compress(text: string): string {
-  const out: string[] = [];
-  let acc = 0;
-  let bits = 0;
-  const write = (value: number, width: number): void => {
-    // Bits pending plus a code stay within 31 bits: codes wider than 24 bits go in two parts.
-    if (width > 24) {
-      write(value & 0xfff, 12);
-      write(Math.floor(value / 0x1000), width - 12);
-      return;
-    }
-    acc |= value << bits;
-    bits += width;
-    while (bits >= 6) {
-      out.push(DIGITS[acc & 63]!);
-      acc >>>= 6;
-      bits -= 6;
-    }
-  };
-  // Phrase extensions: (phrase code * 256 + byte) -> code.
-  const extensions = new Map<number, number>();
-  let next = FIRST_CODE;
-  // The entry added after the last code written, which the decoder adds only once it reads the next one.
-  let pending = 0;
-  const emit = (code: number): void => write(code, bitLength(next - pending));
-  let phrase = -1;
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
-    if (unit > 255) {
-      if (phrase >= 0) {
-        emit(phrase);
-        pending = 0;
-        phrase = -1;
-      }
-      emit(WIDE);
-      write(unit, 16);
-      continue;
-    }
-    if (phrase >= 0) {
-      const key = phrase * 256 + unit;
-      const known = extensions.get(key);
-      if (known !== undefined) {
-        phrase = known;
-        continue;
-      }
-      emit(phrase);
-      extensions.set(key, next++);
-      pending = 1;
-    }
-    phrase = unit;
-  }
-  if (phrase >= 0) {
-    emit(phrase);
-    pending = 0;
-  }
-  emit(END);
-  if (bits > 0) out.push(DIGITS[acc]!);
-  return out.join('');
-}
-
 const VALUE = new Map([...DIGITS].map((d, i) => [d, i]));
 
-export function decompress(packed: string): string {
+export function lzwDecompress(packed: string): string {
   let pos = 0;
   let acc = 0;
   let bits = 0;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { durationSchema } from '../lib/duration';
 import { jsonShapeProblem } from '../lib/plain-json';
 import { clip, describeValue, EXPLAINED } from '../lib/zod-messages';
 import { SPACES } from '../spaces';
@@ -15,10 +16,6 @@ import type { SearchConfig, StrategyConfig } from './types';
  * registries one layer up (src/config), which turns all of it into a
  * `SearchConfig`.
  */
-
-const duration = z
-  .string()
-  .regex(/^\d+(\.\d+)?(ms|s|m|h|d)$/, 'must be a duration such as "30s", "10m" or "2h"');
 
 /** `strategy`: a bare name ("random") or {name, ...that strategy's options}. */
 const strategySchema = z.preprocess(
@@ -73,9 +70,9 @@ export const evaluationSchema = z
     costEvaluator: z.string().min(1).optional(),
     costOptions: z.record(z.string(), z.unknown(), { error: 'must be an object of the cost evaluator\'s options' }).optional(),
     /** Longest one evaluation may take (a GPU training run can take hours). */
-    startToCloseTimeout: duration.default(EVALUATION_DEFAULTS.startToCloseTimeout),
+    startToCloseTimeout: durationSchema.default(EVALUATION_DEFAULTS.startToCloseTimeout),
     /** Evaluators heartbeat; a worker silent this long is presumed dead and the evaluation moves. */
-    heartbeatTimeout: duration.default(EVALUATION_DEFAULTS.heartbeatTimeout),
+    heartbeatTimeout: durationSchema.default(EVALUATION_DEFAULTS.heartbeatTimeout),
     maximumAttempts: z.number().int().min(1).default(EVALUATION_DEFAULTS.maximumAttempts),
     /** Task queue of the evaluation workers. */
     taskQueue: z.string().min(1).default(EVALUATION_DEFAULTS.taskQueue),
@@ -105,8 +102,8 @@ export const rankSchema = z
     /** For an evaluator: the queue of the workers that score (default: evaluation.taskQueue). */
     taskQueue: z.string().min(1).optional(),
     /** For an evaluator: one scoring call covers a whole pool. */
-    startToCloseTimeout: duration.default('10m'),
-    heartbeatTimeout: duration.default('60s'),
+    startToCloseTimeout: durationSchema.default('10m'),
+    heartbeatTimeout: durationSchema.default('60s'),
     maximumAttempts: z.number().int().min(1).default(3),
   })
   .strict();
@@ -119,9 +116,9 @@ export const llmCallsSchema = z
     /** Task queue of the workers that call the LLM (default: the control worker's). */
     taskQueue: z.string().min(1).optional(),
     /** One LLM call may take this long before it is retried. */
-    startToCloseTimeout: duration.default(LLM_CALLS_DEFAULTS.startToCloseTimeout),
+    startToCloseTimeout: durationSchema.default(LLM_CALLS_DEFAULTS.startToCloseTimeout),
     /** A worker silent this long during an LLM call is presumed dead; the call moves to another worker. */
-    heartbeatTimeout: duration.default(LLM_CALLS_DEFAULTS.heartbeatTimeout),
+    heartbeatTimeout: durationSchema.default(LLM_CALLS_DEFAULTS.heartbeatTimeout),
     maximumAttempts: z.number().int().min(1).default(LLM_CALLS_DEFAULTS.maximumAttempts),
   })
   .strict();

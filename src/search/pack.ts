@@ -1,21 +1,27 @@
-import { compress, decompress } from '../lib/lzw';
+import { lzwDecompress } from '../lib/lzw';
+import { deflateText, inflateText } from '../lib/packed-text';
 import type { Cost } from '../spaces/types';
 import type { Evaluation, SearchState } from './types';
 
 /**
  * The evaluations a search carries across continue-as-new, in columns
  * (keys only where they differ from the architecture's text, origins as one
- * character each, numbers as JSON numbers, exact), the whole LZW-compressed.
- * As objects a 5,000-evaluation search's list is 1.6 MB (NAS-Bench-201) to
- * 2 MB (OFA) of JSON, at Temporal's payload limit; packed it is a tenth of
- * that. The search needs all of it (no architecture is evaluated twice, and
- * strategies read the whole history), so nothing is dropped, only written
- * more tightly.
+ * character each, numbers as JSON numbers, exact), the whole
+ * DEFLATE-compressed. As objects a 5,000-evaluation search's list is 1.6 MB
+ * (NAS-Bench-201) to 2 MB (OFA) of JSON, at Temporal's payload limit; packed
+ * it is 80 KB (NAS-Bench-201) to 150-250 KB (OFA). The search needs all of
+ * it (no architecture is evaluated twice, and strategies read the whole
+ * history), so nothing is dropped, only written more tightly.
  */
 export interface PackedEvaluations {
-  v: 1;
+  /**
+   * 2: `columns` is DEFLATE (src/lib/packed-text.ts), what this code writes.
+   * 1: LZW (src/lib/lzw.ts), written by earlier releases and still read: a
+   * run they continued as new carries it in its input, which replay reads.
+   */
+  v: 1 | 2;
   n: number;
-  /** `Columns` as JSON, compressed (src/lib/lzw.ts). */
+  /** `Columns` as JSON, compressed. */
   columns: string;
 }
 
@@ -92,15 +98,19 @@ export function packEvaluations(evaluated: readonly Evaluation[]): PackedEvaluat
     feasible,
     iterations,
   };
-  const packed: PackedEvaluations = { v: 1, n: evaluated.length, columns: compress(JSON.stringify(columns)) };
+  const packed: PackedEvaluations = { v: 2, n: evaluated.length, columns: deflateText(JSON.stringify(columns)) };
   // Carried state must come back exactly as it went (key order included), or
   // a resumed search would differ from one that never continued as new.
   return JSON.stringify(unpackEvaluations(packed)) === JSON.stringify(evaluated) ? packed : undefined;
 }
 
 export function unpackEvaluations(packed: PackedEvaluations): Evaluation[] {
-  if (packed.v !== 1) throw new Error(`packed evaluations of version ${String(packed.v)}; this code reads version 1`);
-  const c = JSON.parse(decompress(packed.columns)) as Columns;
+  const text =
+    packed.v === 2 ? inflateText(packed.columns)
+    : packed.v === 1 ? lzwDecompress(packed.columns)
+    : undefined;
+  if (text === undefined) throw new Error(`packed evaluations of version ${String(packed.v)}; this code reads versions 1 and 2`);
+  const c = JSON.parse(text) as Columns;
   if (c.arch.length !== packed.n) throw new Error(`packed evaluations: ${c.arch.length} architectures for ${packed.n} evaluations`);
   const keys = new Map(c.keys);
   const costs = new Map(c.costs);

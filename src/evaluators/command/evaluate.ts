@@ -5,7 +5,8 @@ import { EvaluationError, type EvalContext, type EvalRequest } from '../types';
 import { MAX_METRICS } from '../contract';
 import { deviceError, deviceFailureLine } from '../device-errors';
 import { OUTPUT_FORMAT, OutputProblem, parseProgramOutput } from './metrics';
-import { commandOptionsSchema, durationMs } from './options';
+import { parseDuration } from '../../lib/duration';
+import { commandOptionsSchema } from './options';
 import { signalOfStatus } from './containment';
 import { checkAllowed, checkCwd, programEnv, type AllowedPrograms } from './program';
 import { runCommand, SpawnError, type RunOutcome } from './run';
@@ -92,8 +93,8 @@ export async function evaluateCommand(request: EvalRequest<unknown>, context: Ev
       env,
       // The program's own argv[0] (a venv's python is found through it); a wrapper execs the resolved path.
       ...(policy.wrapper.length === 0 ? { argv0: program } : {}),
-      ...(options.timeout !== undefined ? { timeoutMs: durationMs(options.timeout) } : {}),
-      killGraceMs: durationMs(options.killGrace),
+      ...(options.timeout !== undefined ? { timeoutMs: parseDuration(options.timeout) } : {}),
+      killGraceMs: parseDuration(options.killGrace),
       signal: context.signal,
       onHeartbeat: ({ pid, elapsedMs }) => context.heartbeat({ device: context.device, pid, elapsedMs }),
     });

@@ -8,7 +8,7 @@ import { commandSettingsFromEnv, NOT_ALLOWED_HELP } from './settings';
 
 export type { CommandInput } from './evaluate';
 export { OUTPUT_FORMAT, parseProgramOutput } from './metrics';
-export { commandOptionsSchema, commandSettingsSchema, durationMs, type CommandOptions, type CommandSettings } from './options';
+export { commandOptionsSchema, commandSettingsSchema, type CommandOptions, type CommandSettings } from './options';
 export { groupAlive, isAlive } from './process-group';
 export { runCommand, SpawnError, type RunOptions, type RunOutcome } from './run';
 export { containmentPlan, type Containment, type ContainmentPlan } from './containment';

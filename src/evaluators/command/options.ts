@@ -1,22 +1,11 @@
 import { z } from 'zod';
+import { durationProblem, durationSchema, parseDuration } from '../../lib/duration';
 
 /**
  * The command evaluator's options (`evaluation.options` of a search config)
  * and its worker settings. The options are checked when the search starts,
  * so a mistake in them is reported before any GPU time is spent.
  */
-
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** "30s", "10m", "2h" in milliseconds; the same form as the search config's activity timeouts. */
-export function durationMs(text: string): number {
-  const m = DURATION.exec(text);
-  if (!m) throw new Error(`'${text}' is not a duration such as "30s", "10m" or "2h"`);
-  return Number(m[1]) * UNIT_MS[m[2]!]!;
-}
-
-const duration = z.string().regex(DURATION, 'must be a duration such as "30s", "10m" or "2h"');
 
 /** Environment variable names a POSIX shell accepts; anything else is almost certainly a typo. */
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -71,9 +60,9 @@ export const commandOptionsSchema = z
     /** Extra environment variables, on top of the worker's own. */
     env: envSchema.optional(),
     /** Kill the program after this long; default: none, the activity's startToCloseTimeout applies. */
-    timeout: duration.refine((d) => !DURATION.test(d) || durationMs(d) > 0, 'must be longer than 0').optional(),
+    timeout: durationSchema.refine((d) => durationProblem(d) !== undefined || parseDuration(d) > 0, 'must be longer than 0').optional(),
     /** Between SIGTERM and SIGKILL, for the program to save what it must and exit. */
-    killGrace: duration.default('10s'),
+    killGrace: durationSchema.default('10s'),
   })
   .strict();
 

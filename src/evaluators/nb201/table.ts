@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { parse } from 'csv-parse/sync';
 import { parseNb201, formatNb201, NB201_DATASETS } from '../../spaces/nb201';
 import type { EvalResult } from '../../search/types';
 import { EvaluationError } from '../types';
@@ -50,10 +51,15 @@ export function resolveNb201Table(env: NodeJS.ProcessEnv = process.env, root = p
 }
 
 function splitCsv(text: string, file: string): { header: string[]; rows: string[][] } {
-  const lines = text.split(/\r?\n/).filter((l) => l.length > 0);
-  if (lines.length < 2) throw new TableError(`${file}: is empty or has no data rows. ${NB201_DATA_HELP}`);
-  // No field of these tables contains a comma or a quote.
-  return { header: lines[0]!.split(','), rows: lines.slice(1).map((l) => l.split(',')) };
+  let records: string[][];
+  try {
+    records = parse(text, { skip_empty_lines: true });
+  } catch (err) {
+    throw new TableError(`${file}: is not a well-formed CSV table: ${(err as Error).message}. ${NB201_DATA_HELP}`);
+  }
+  const [header, ...rows] = records;
+  if (!header || rows.length === 0) throw new TableError(`${file}: is empty or has no data rows. ${NB201_DATA_HELP}`);
+  return { header, rows };
 }
 
 function column(header: string[], name: string, file: string): number {

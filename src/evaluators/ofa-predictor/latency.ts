@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Scalar, type YAMLMap } from 'yaml';
 import { OFA_DATA_HELP, OfaDataError, ofaDataFiles } from './data';
 import { CLASSES, convOutSide, MAX_DEPTH, makeDivisible, STAGES, widthsFor } from '../../spaces/ofa-mbv3';
 import { checkOfaSubnet, isActiveSlot, OFA_SLOTS, type OfaSubnet } from './subnet';
@@ -22,54 +23,60 @@ export type LatencyTable = ReadonlyMap<string, LatencyEntry>;
 export const NOTE10_RESOLUTIONS: readonly number[] = [160, 176, 192, 208, 224];
 
 const FIELDS = ['count', 'mean', 'std'] as const;
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const EXPECTED = "expected a mapping of '<key>:' to entries of count (an integer), mean and std (non-negative numbers)";
+
+/** A YAML value as an error shows it. */
+function shown(node: unknown): string {
+  if (isScalar(node)) return typeof node.value === 'string' ? `the text ${JSON.stringify(node.value)}` : String(node.value);
+  if (isMap(node)) return 'a mapping';
+  if (isSeq(node)) return 'a list';
+  return String(node);
+}
 
 /**
- * Parses a lookup table: exactly a two-level mapping of
- * `<key>:` lines each followed by `  count: N`, `  mean: X`, `  std: Y`.
- * Anything else (comments, other fields, other indentation, duplicate keys) is an error.
+ * Parses a lookup table (YAML): a mapping of layer keys to entries of
+ * exactly `count`, `mean` and `std`, non-negative numbers, count an integer.
+ * Anything else (YAML errors, duplicate keys or fields, other fields, another
+ * shape) is an error naming the file, the line and the key.
  */
 export function parseLatencyTable(text: string, file = '<text>'): Map<string, LatencyEntry> {
+  const lines = new LineCounter();
+  // Duplicates are checked below, where the error can name the key.
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
+  const fail = (offset: number | undefined, what: string): never => {
+    const line = offset === undefined ? '' : `line ${lines.linePos(offset).line}: `;
+    throw new OfaDataError(`${file}: ${line}${what}; ${EXPECTED}`);
+  };
+  const start = (node: unknown): number | undefined => (isNode(node) ? node.range?.[0] : undefined);
+  const [error] = doc.errors;
+  if (error) fail(error.pos[0], error.message);
+  const root = doc.contents;
+  if (root === null) fail(undefined, 'no entries');
+  if (!isMap(root)) fail(start(root), `${shown(root)}, not a mapping`);
   const table = new Map<string, LatencyEntry>();
-  const lines = text.split(/\r?\n/);
-  if (lines[lines.length - 1] === '') lines.pop();
-  let key: string | undefined;
-  let fields: Partial<LatencyEntry> = {};
-  const fail = (line: number, what: string): never => {
-    throw new OfaDataError(`${file}: line ${line}: ${what}; expected '<key>:' lines each followed by '  count: N', '  mean: X', '  std: Y'`);
-  };
-  const close = (line: number): void => {
-    if (key === undefined) return;
-    const missing = FIELDS.filter((f) => fields[f] === undefined);
-    if (missing.length > 0) fail(line, `entry '${key}' lacks ${missing.join(', ')}`);
-    table.set(key, fields as LatencyEntry);
-  };
-  lines.forEach((line, i) => {
-    const n = i + 1;
-    const nested = /^ {2}([a-z]+): (\S+)$/.exec(line);
-    if (nested) {
-      const [, name, raw] = nested as unknown as [string, string, string];
-      if (key === undefined) fail(n, `'${name}' before any key`);
-      if (!(FIELDS as readonly string[]).includes(name)) fail(n, `unknown field '${name}' in entry '${key}'`);
+  for (const { key: keyNode, value: entry } of (root as YAMLMap<unknown, unknown>).items) {
+    if (!isScalar(keyNode) || typeof keyNode.value !== 'string') fail(start(keyNode), `key ${shown(keyNode)} is not text`);
+    const key = (keyNode as Scalar<string>).value;
+    const at = start(keyNode);
+    if (table.has(key)) fail(at, `duplicate key '${key}'`);
+    if (!isMap(entry)) fail(at, `entry '${key}' is ${shown(entry)}, not a mapping of count, mean and std`);
+    const fields: Partial<LatencyEntry> = {};
+    for (const { key: nameNode, value: valueNode } of (entry as YAMLMap<unknown, unknown>).items) {
+      const name = isScalar(nameNode) ? String(nameNode.value) : shown(nameNode);
+      const fieldAt = start(nameNode) ?? at;
+      if (!(FIELDS as readonly string[]).includes(name)) fail(fieldAt, `unknown field '${name}' in entry '${key}'`);
       const field = name as (typeof FIELDS)[number];
-      if (fields[field] !== undefined) fail(n, `'${name}' given twice in entry '${key}'`);
-      const value = Number(raw);
-      if (!NUMBER.test(raw) || !Number.isFinite(value) || value < 0) fail(n, `'${name}: ${raw}' is not a non-negative number`);
-      if (field === 'count' && !Number.isInteger(value)) fail(n, `count '${raw}' is not an integer`);
-      fields[field] = value;
-      return;
+      if (fields[field] !== undefined) fail(fieldAt, `'${name}' given twice in entry '${key}'`);
+      const value = isScalar(valueNode) ? valueNode.value : undefined;
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) fail(fieldAt, `${name} of entry '${key}' is ${shown(valueNode)}, not a non-negative number`);
+      if (field === 'count' && !Number.isInteger(value)) fail(fieldAt, `count of entry '${key}' is ${shown(valueNode)}, not an integer`);
+      fields[field] = value as number;
     }
-    if (/^[^\s#'"{[].*:$/.test(line)) {
-      close(n);
-      key = line.slice(0, -1);
-      if (table.has(key)) fail(n, `duplicate key '${key}'`);
-      fields = {};
-      return;
-    }
-    fail(n, `unexpected line '${line.length > 80 ? `${line.slice(0, 80)}...` : line}'`);
-  });
-  close(lines.length);
-  if (table.size === 0) fail(lines.length, 'no entries');
+    const missing = FIELDS.filter((f) => fields[f] === undefined);
+    if (missing.length > 0) fail(at, `entry '${key}' lacks ${missing.join(', ')}`);
+    table.set(key, fields as LatencyEntry);
+  }
+  if (table.size === 0) fail(undefined, 'no entries');
   return table;
 }
 
