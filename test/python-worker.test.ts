@@ -112,7 +112,13 @@ test('the Python table lookup gives exactly the TypeScript numbers and keys for 
 });
 
 type Failure = { type: string; message: string; nonRetryable: boolean };
-type Report = { refusals: Record<string, Failure>; served: EvalResult };
+type CacheCheck = { ran: true; device: string; problems: string[] } | { ran: false; missing: string };
+type Report = {
+  refusals: Record<string, Failure>;
+  served: EvalResult;
+  imageCache: { oneFill: { decodes: number }; environment: { describe: string } };
+  ofaCacheCheck: CacheCheck;
+};
 let report: Report | undefined;
 /** The selftest's report (it takes seconds: run once for the tests that read it). */
 const selftestReport = (): Report => (report ??= selftest<Report>());
@@ -139,6 +145,23 @@ test('the Python activity refuses what it cannot serve, with the TypeScript mess
   assert.equal(refusals.retryableEvaluationError!.nonRetryable, false);
   assert.deepEqual(refusals.nonFiniteResult!.type, 'BadEvalResult');
   assert.equal(served.device, 'cuda:7');
+});
+
+test("ofa-supernet's image cache: its rules, and with PyTorch the same numbers cached or not", () => {
+  const { imageCache, ofaCacheCheck } = selftestReport();
+  // The rules (one decode for evaluations asking at once, limits, eviction) are asserted in Python.
+  assert.equal(imageCache.oneFill.decodes, 1);
+  assert.equal(imageCache.environment.describe, 'image cache 0.0 of 40.0 GiB in cuda:0, 0.0 of 32.0 GiB in host memory');
+  if (ofaCacheCheck.ran) {
+    assert.deepEqual(ofaCacheCheck.problems, []);
+    return;
+  }
+  // Without PyTorch (CI) the check cannot run: it says what is missing, and it is missing indeed,
+  // so a machine with PyTorch never passes here without running it.
+  const missing = ofaCacheCheck.missing;
+  assert.ok(['torch', 'torchvision', 'ofa', 'gdown'].includes(missing), missing);
+  const probe = spawnSync(python(), ['-c', `import ${missing}`], { env: pythonEnv, encoding: 'utf8' });
+  assert.notEqual(probe.status, 0, `${missing} imports, yet the selftest did not run the cache check`);
 });
 
 /** How the TypeScript activity refuses `request` (refused before any evaluator runs). */

@@ -36,3 +36,6 @@ class Evaluator:
     evaluate: Callable[[EvalRequest, EvalContext], EvalResult]
     # Raises (an EvaluationError, with the reason) when the evaluator cannot run on this machine.
     check: Callable[[], None]
+    # What the worker's start-up line says of it on these devices (ofa-supernet: its image
+    # cache's limits); None: nothing.
+    status: Callable[[list[str]], str] | None = None

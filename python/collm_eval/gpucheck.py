@@ -8,8 +8,13 @@ OFA's published subnets when specialized-flops.csv is at hand) through the
 evaluator's own code, compares each subnet's FLOPs and parameters with the
 TypeScript cost model's, and prints seconds per evaluation and images per
 second. Accuracy is meaningless here (random weights, random images).
+Then it checks the evaluator's image cache on each device (gpucheck_cache:
+cached or not, twice, at once, evicted: the same numbers) and, with --bench,
+times the first and second evaluation with and without the cache against the
+forward pass alone.
 
   --devices     cuda:0,cuda:1 | cpu  (default: EVAL_DEVICES, else every CUDA device)
+  --bench       also measure the cache and the forward-pass limit
 
 Exit codes: 0 all good; 1 a count disagrees or an evaluation failed; 2 usage;
 3 it cannot run here (no PyTorch/ofa, no CUDA device, a device this machine
@@ -30,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import gpucheck_cache
 from . import gpucheck_data as data
 from .context import EvalContext
 from .contract import result_problems
@@ -57,6 +63,7 @@ class Row:
     seconds: float
     images: int
     first: bool
+    decoded: bool  # it decoded images into the cache (the first at its resolution)
     problems: list[str]
 
 
@@ -115,6 +122,8 @@ def _evaluate(device: str, subnet: data.Subnet, options: dict[str, Any], first: 
         "arch": subnet.arch,
     }
     ctx = EvalContext(device=device, heartbeat=lambda _details: None, cancelled=threading.Event())
+    cache = ofa_supernet._cache()  # the worker's, as a search's evaluations use it
+    decoded = cache.decoded
     started = time.perf_counter()
     try:
         result = ofa_supernet.evaluate(request, ctx)
@@ -123,8 +132,9 @@ def _evaluate(device: str, subnet: data.Subnet, options: dict[str, Any], first: 
         lines = str(err).strip().splitlines()
         failure = f"{type(err).__name__}: {lines[0] if lines else ''}"
         print(f"  {device:8} {subnet.space:13} {subnet.name:34} FAILED: {failure}", flush=True)
-        return Row(device, subnet, time.perf_counter() - started, 0, first, [failure])
+        return Row(device, subnet, time.perf_counter() - started, 0, first, False, [failure])
     seconds = time.perf_counter() - started
+    decodes = cache.decoded > decoded
     problems = result_problems(result) + _compare(subnet, result["cost"])
     images = int(result["metrics"]["calibImages"] + result["metrics"]["valImages"])
     flops, params = result["cost"]["flopsM"], result["cost"]["paramsM"]
@@ -132,25 +142,27 @@ def _evaluate(device: str, subnet: data.Subnet, options: dict[str, Any], first: 
         f"  {device:8} {subnet.space:13} {subnet.name:34} {flops:8.3f} MFLOPs "
         f"{params:6.3f} M params "
         f"{seconds:6.2f} s {images / seconds:7.1f} img/s{' (loads the supernet)' if first else ''}"
+        f"{' (decodes its images)' if decodes else ''}"
         f"{'  ok' if not problems else '  MISMATCH: ' + '; '.join(problems)}",
         flush=True,
     )
-    return Row(device, subnet, seconds, images, first, problems)
+    return Row(device, subnet, seconds, images, first, decodes, problems)
 
 
 def _summary(rows: list[Row], device: str) -> str:
     import torch
 
     done = [r for r in rows if r.device == device and r.images]
-    # One that builds a supernet and loads its weights is not what a search's next one costs.
-    warm = [r for r in done if not r.first] or done
+    # One that builds a supernet and loads its weights, or decodes images into the cache, is not
+    # what a search's next one costs.
+    warm = [r for r in done if not r.first and not r.decoded] or done
     if not warm:
         return f"{device}: no evaluation succeeded"
     seconds = sum(r.seconds for r in warm)
     text = (
         f"{device}: {seconds / len(warm):.2f} s per evaluation, "
         f"{sum(r.images for r in warm) / seconds:.1f} images/s (over {len(warm)} evaluations"
-        f"{', not those that load a supernet' if len(warm) < len(done) else ''})"
+        f"{', not those that load a supernet or decode images' if len(warm) < len(done) else ''})"
     )
     if device.startswith("cuda"):
         index = torch.device(device).index or 0
@@ -180,15 +192,30 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--calib-images",
         type=_positive,
-        help="BN-recalibration images per evaluation (default 500; 32 on the CPU)",
+        help="BN-recalibration images per evaluation (default 500, 2000 with --bench; "
+        "32 on the CPU)",
     )
     p.add_argument(
         "--val-images",
         type=_positive,
-        help="validation images per evaluation (default 1000; 64 on the CPU)",
+        help="validation images per evaluation (default 1000, 10000 with --bench; 64 on the CPU)",
     )
-    p.add_argument("--batch-size", type=_positive, help="default 100; 16 on the CPU")
+    p.add_argument(
+        "--batch-size", type=_positive, help="default 100, 200 with --bench; 16 on the CPU"
+    )
+    p.add_argument(
+        "--bench",
+        action="store_true",
+        help="also time the first and second evaluation of the smallest and largest subnet with "
+        "and without the image cache, and the forward pass alone",
+    )
     p.add_argument("--loader-workers", type=_positive, default=min(8, os.cpu_count() or 1))
+    p.add_argument(
+        "--repeat",
+        type=_positive,
+        default=1,
+        help="with --bench: rounds per measurement, the fastest kept (default 1)",
+    )
     p.add_argument(
         "--fixture", type=Path, default=data.FIXTURE, help="subnets and their cost-model figures"
     )
@@ -224,9 +251,11 @@ def main(argv: list[str]) -> int:
             str(err).replace("EVAL_DEVICES:", "--devices:", 1) if args.devices else str(err)
         )
     on_cpu = all(d == "cpu" for d in devices)
-    calib = args.calib_images or (32 if on_cpu else 500)
-    val = args.val_images or (64 if on_cpu else 1000)
-    batch = args.batch_size or (16 if on_cpu else 100)
+    # With --bench on a GPU: OFA's calibration subset and the evaluator's batch, and enough
+    # validation images that an evaluation's fixed costs weigh about as in a search.
+    calib = args.calib_images or (32 if on_cpu else 2000 if args.bench else 500)
+    val = args.val_images or (64 if on_cpu else 10000 if args.bench else 1000)
+    batch = args.batch_size or (16 if on_cpu else 200 if args.bench else 100)
     subnets = data.load_fixture(args.fixture)
     published = data.published_csv()
     if published:
@@ -243,6 +272,8 @@ def main(argv: list[str]) -> int:
         flush=True,
     )
     rows: list[Row] = []
+    cache_problems: list[str] = []
+    bench: list[str] = []
     try:
         os.chdir(workdir)
         data.forbid_downloads()
@@ -254,30 +285,56 @@ def main(argv: list[str]) -> int:
             "calibImages": calib,
             "loaderWorkers": args.loader_workers,
         }
+        fixture = data.load_fixture(args.fixture)
+        # The cheapest subnet for the cache's checks; the fixture's smallest and largest w1.2.
+        cheapest = min(fixture, key=lambda s: s.flops_m or float("inf"))
+        timed = [
+            s for s in fixture if s.space == "ofa-mbv3-w12" and s.name in ("smallest", "largest")
+        ]
         for device in devices:
             loaded: set[str] = set()
             for subnet in subnets:
                 rows.append(_evaluate(device, subnet, options, subnet.space not in loaded))
                 loaded.add(subnet.space)
+            # Reported, and the check goes on, as a failed evaluation above.
+            try:
+                cache_problems += [
+                    f"{device}: {p}" for p in gpucheck_cache.check(device, cheapest, options)
+                ]
+                if args.bench:
+                    bench += gpucheck_cache.bench(device, timed, options, args.repeat)
+            except Exception as err:
+                lines = str(err).strip().splitlines()
+                failure = f"{type(err).__name__}: {lines[0] if lines else ''}"
+                print(f"  {device:8} cache: FAILED: {failure}", flush=True)
+                cache_problems.append(f"{device}: {failure}")
     finally:
         os.chdir(home)
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
     for device in devices:
         print(_summary(rows, device))
+    for line in bench:
+        print(f"bench: {line}")
     bad = [r for r in rows if r.problems]
-    if bad:
-        print(
-            f"gpucheck: FAILED: {len(bad)} of {len(rows)} evaluations disagree or failed",
-            file=sys.stderr,
-        )
+    if bad or cache_problems:
+        if bad:
+            print(
+                f"gpucheck: FAILED: {len(bad)} of {len(rows)} evaluations disagree or failed",
+                file=sys.stderr,
+            )
         for r in bad:
             print(
                 f"  {r.device} {r.subnet.space} {r.subnet.name}: {'; '.join(r.problems)}",
                 file=sys.stderr,
             )
+        for p in cache_problems:
+            print(f"gpucheck: FAILED: image cache: {p}", file=sys.stderr)
         return 1
-    print(f"gpucheck: ok, {len(rows)} evaluations: every count agrees with the cost model")
+    print(
+        f"gpucheck: ok, {len(rows)} evaluations: every count agrees with the cost model; "
+        "the image cache changes no number"
+    )
     return 0
 
 

@@ -4,7 +4,9 @@
       `evaluateBatch` activities in Temporal's ActivityEnvironment on good and bad
       requests, asserts how each is answered, and prints the failures as JSON
       (test/python-worker.test.ts checks the messages again, against the
-      TypeScript worker's)
+      TypeScript worker's); checks the image cache's rules (selftest_cache.py),
+      and where PyTorch and ofa are installed, that ofa-supernet's numbers are the
+      same with the cache and without (gpucheck_cache.py; else says what is missing)
   python -m collm_eval.selftest --dump-nb201 prints every table architecture's key
       and lookups as JSON, for the TypeScript test to compare number for number
   python -m collm_eval.selftest --check-contract reads [{"schema", "value"}, ...] as
@@ -31,7 +33,7 @@ from temporalio.common import RawValue
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from . import ofa_supernet
+from . import ofa_supernet, selftest_cache
 from .contract import batch_outcome_problems, problems
 from .errors import MAX_MESSAGE_CHARS, ArchitectureError, EvaluationError
 from .evaluators import EVALUATORS, EvalContext, Evaluator, select_evaluators
@@ -647,6 +649,9 @@ def main(argv: list[str]) -> None:
     report = {"refusals": refusals(), "served": served(), "batch": batch()}
     cancellation()
     ofa_arch()
+    report["imageCache"] = selftest_cache.rules()
+    # With PyTorch and ofa installed: the cache changes no number (seconds on the CPU).
+    report["ofaCacheCheck"] = selftest_cache.torch_check()
     json.dump(report, sys.stdout, indent=2)
     print()
 

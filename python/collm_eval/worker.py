@@ -23,6 +23,9 @@ Environment:
   EVAL_DEVICES          comma list, one concurrent evaluation each; default "cpu,cpu"
   EVAL_EVALUATORS       comma list of evaluators to serve; default every one that can run here
   EVAL_SIMULATE_MS      pretend each evaluation takes this long (as the TypeScript worker)
+  EVAL_CACHE_DEVICE_GB, EVAL_CACHE_HOST_GB
+                        the most ofa-supernet's decoded-image cache holds in each GPU's
+                        memory and in host memory (image_cache.py; default half of each)
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from temporalio.envconfig import ClientConfig
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
+from . import image_cache
 from .contract import batch_request_problems, request_problems, result_problems
 from .devices import check_cuda_devices, probe_cuda
 from .errors import EvaluationError, device_error, to_failure
@@ -359,11 +363,15 @@ async def serve(env: Mapping[str, str]) -> None:
     devices = parse_devices(env.get("EVAL_DEVICES"))
     # Before connecting: a CUDA device this machine lacks stops the worker, naming what it has.
     check_cuda_devices(devices, lambda: probe_cuda(env))
+    image_cache.configure(image_cache.limits_from_env(env))
     task_queue = env.get("NAS_EVAL_TASK_QUEUE") or EVAL_TASK_QUEUE
     serve_names = [n.strip() for n in env.get("EVAL_EVALUATORS", "").split(",") if n.strip()]
     evaluators, skipped = select_evaluators(serve_names or None)
     for why in skipped.values():
         print(f"eval worker: not serving {why}", file=sys.stderr, flush=True)
+    # What evaluators keep across evaluations (ofa-supernet: its image cache, how much it holds
+    # and may hold where), so that a user sees what the worker will take of each memory.
+    notes = [f"; {name}: {e.status(devices)}" for name, e in evaluators.items() if e.status]
     config = connect_config(env)
     client = await Client.connect(**config)
     worker = Worker(
@@ -386,7 +394,7 @@ async def serve(env: Mapping[str, str]) -> None:
     # Tests and scripts wait for this line: the TypeScript eval worker prints the same.
     print(
         f"eval worker (python): polling {task_queue} with devices {', '.join(devices)} "
-        f"(evaluators {', '.join(evaluators)}) on {config['target_host']}",
+        f"(evaluators {', '.join(evaluators)}) on {config['target_host']}{''.join(notes)}",
         flush=True,
     )
     stopping = asyncio.ensure_future(stop.wait())

@@ -11,6 +11,8 @@ const options = z
     calibImages: positive.optional(),
     valImages: positive.optional(),
     loaderWorkers: positive.optional(),
+    /** "bf16": validation under bfloat16 autocast (faster on recent GPUs; accuracy may move slightly); BN recalibration stays float32. */
+    autocast: z.enum(['off', 'bf16']).optional(),
   })
   .strict();
 
