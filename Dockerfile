@@ -2,8 +2,8 @@
 # the worker with `command`. Build: docker build -t collm-nas:local .
 FROM node:20-bookworm-slim
 
-# onnxruntime-node's postinstall would download extra native files; .npmrc
-# already says skip, the env var makes sure of it. node-llama-cpp ships
+# onnxruntime-node's postinstall would download the CUDA libraries (which an
+# offline build cannot); the env var skips them, as scripts/setup.sh does. node-llama-cpp ships
 # prebuilt binaries; never let its postinstall fall back to building llama.cpp.
 ENV ONNXRUNTIME_NODE_INSTALL=skip \
     NODE_LLAMA_CPP_SKIP_DOWNLOAD=true \

@@ -9,26 +9,21 @@
  *   npm start -- config/nb201-random.json --set seed=3
  */
 import type { Connection } from '@temporalio/client';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { describeLlm, withDefaultLlm } from '../src/config/llm-defaults';
 import { loadConfig } from '../src/config/load';
 import { PreparedConfig } from '../src/config/prepared';
-import { formatResult, startSearch, watchSearch } from '../src/client/search';
-import { createProgressView } from '../src/cli/progress';
+import { startSearch } from '../src/client/search';
+import { CliError } from '../src/cli/errors';
+import { followSearch, printResult } from '../src/cli/follow';
+import { queuesOf, workerQueues, workersCommand } from '../src/cli/pollers';
 import { ConfigError } from '../src/search/config';
-import { connectClient, connectWorker, temporalTarget, webUiLink } from '../src/temporal/connection';
+import { CONTROL_TASK_QUEUE } from '../src/search/task-queues';
+import { connectClient, temporalTarget, webUiLink } from '../src/temporal/connection';
 import { ensureDevServer, ensureSearchAttributes } from '../src/temporal/dev-server';
-import { createControlWorker } from '../src/workers/control';
-import { checkedDevices, createEvalWorker } from '../src/workers/eval';
+import { checkedDevices } from '../src/workers/eval';
+import { withLocalWorkers } from '../src/workers/local';
 
 async function main(argv: string[]): Promise<void> {
-  // Warnings matter (failed evaluations); the two about each worker serving one kind of task do not.
-  Runtime.install({
-    logger: new DefaultLogger('WARN', (entry) => {
-      if (/^No (workflows|activities) registered/.test(entry.message)) return;
-      console.error(`[${entry.level}] ${entry.message}`, entry.meta ?? '');
-    }),
-  });
   const sets: string[] = [];
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -50,47 +45,38 @@ async function main(argv: string[]): Promise<void> {
         : `using the Temporal server already on ${server.address}`,
     );
   }
-  const connection = await connectWorker(target);
   const client = await connectClient(target);
-  if (target.external) {
-    // Someone else's server may lack our search attributes; registering needs operator rights.
-    await ensureSearchAttributes(client.connection as Connection, target.namespace).catch((err: Error) =>
-      console.warn(`could not register the Nas* search attributes (${err.message}); ask an operator to add them`),
-    );
-  }
-  const control = await createControlWorker({ connection, namespace: target.namespace });
-  const evaluation = await createEvalWorker({
-    connection,
-    namespace: target.namespace,
-    devices,
-    simulateMs: Number(process.env.EVAL_SIMULATE_MS ?? 0),
-  });
-
-  const search = async (): Promise<void> => {
-    const handle = await startSearch(client, prepared);
-    console.log(`search ${handle.workflowId} started from ${file}`);
-    const llm = describeLlm(prepared.resolved);
-    if (llm) console.log(llm);
-    const link = webUiLink(target, handle.workflowId);
-    if (link) console.log(`Web UI: ${link}`);
-    const view = createProgressView();
-    const result = await watchSearch(handle, (p) => view.update(p), 200);
-    view.finish();
-    console.log(formatResult(result));
-  };
-  // The eval worker runs until the search is done; a failed search fails the job.
-  const evalRun = evaluation.run();
   try {
-    await control.runUntil(search);
+    if (target.external) {
+      // Someone else's server may lack our search attributes; registering needs operator rights.
+      await ensureSearchAttributes(client.connection as Connection, target.namespace).catch((err: Error) =>
+        console.warn(`could not register the Nas* search attributes (${err.message}); ask an operator to add them`),
+      );
+    }
+    const queues = queuesOf(prepared.resolved, CONTROL_TASK_QUEUE);
+    const workers = { target, evalQueue: prepared.resolved.evaluation.taskQueue, devices, simulateMs: Number(process.env.EVAL_SIMULATE_MS ?? 0) };
+    // The workers run until the search is done; a failed search fails the job.
+    await withLocalWorkers(workers, async () => {
+      const handle = await startSearch(client, prepared);
+      console.log(`search ${handle.workflowId} started from ${file}`);
+      const llm = describeLlm(prepared.resolved);
+      if (llm) console.log(llm);
+      const link = webUiLink(target, handle.workflowId);
+      if (link) console.log(`Web UI: ${link}`);
+      const result = await followSearch(handle, target, {
+        intervalMs: 200,
+        interrupted:
+          `stopped: search ${handle.workflowId} keeps running on the server, but no worker runs it now that npm start's have stopped: ` +
+          `${workersCommand(workerQueues(queues))} goes on with it`,
+      });
+      printResult(result, false);
+    });
   } finally {
-    evaluation.shutdown();
-    await evalRun;
-    await connection.close();
     await client.connection.close();
   }
 }
 
 main(process.argv.slice(2)).catch((err) => {
-  console.error(err instanceof ConfigError ? err.message : `error: ${(err as Error).message}`);
-  process.exit(1);
+  console.error(err instanceof ConfigError || err instanceof CliError ? err.message : `error: ${(err as Error).message}`);
+  process.exit(err instanceof CliError ? err.exitCode : 1);
 });

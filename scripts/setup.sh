@@ -7,6 +7,10 @@
 # does work prints how long it took. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# onnxruntime-node's postinstall would fetch its CUDA 12 libraries from NuGet
+# on Linux x64, and fail offline; the CPU build in the package serves all but
+# the onnx:cuda latency device (docs/operations.md). Said by its environment
+# variable: npm warns about its key in .npmrc.
 export ONNXRUNTIME_NODE_INSTALL=skip
 
 # "setup: <step> 12.3 s" after a step that did work; a no-op run prints nothing.
@@ -22,6 +26,15 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   begin "installing npm packages"
   npm ci --no-audit --no-fund --loglevel=error
   done_step "npm packages"
+fi
+
+# The command line, built into dist/ so that `collm-nas` starts without
+# compiling TypeScript: rebuilt when anything under src/ (or package.json) is
+# newer than the build's record, the rule bin/collm-nas runs it by.
+if [ ! -f dist/cli/build.json ] || [ -n "$(find src package.json -newer dist/cli/build.json -print -quit)" ]; then
+  begin "building the command line (dist/)"
+  node_modules/.bin/tsx scripts/build-cli.ts --quiet
+  done_step "command line"
 fi
 
 # The NAS-Bench-201 table: where the evaluator looks ($NB201_TABLE, data/nb201/,

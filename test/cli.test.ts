@@ -8,8 +8,8 @@ import { test } from 'node:test';
 import { ScheduleNotFoundError } from '@temporalio/client';
 import { COMMANDS } from '../src/cli/commands';
 import { noServerMessage } from '../src/cli/errors';
-import { createEta, formatDuration, progressBar } from '../src/cli/progress';
-import { listSearchSchedules, type SearchScheduleInfo } from '../src/client/schedule';
+import { createEta, progressBar } from '../src/cli/progress';
+import { listScheduledRuns, listSearchSchedules, type SearchScheduleInfo } from '../src/client/schedule';
 import { startSearch } from '../src/client/search';
 import type { SearchResult } from '../src/search/summary';
 import { findTemporalCli } from '../src/temporal/temporal-cli';
@@ -197,6 +197,15 @@ test('start --watch --json gives the result the in-process run gives; list, resu
     { workflowId: listed[0]!.workflowId, space: listed[0]!.space, strategy: listed[0]!.strategy, evaluated: listed[0]!.evaluated },
     { workflowId: id, space: 'nb201', strategy: 'evolution', evaluated: 30 },
   );
+  // For people: a header row, and the status in lowercase words as the CLI prints statuses (--json keeps Temporal's COMPLETED).
+  const table = (await ok(['list', '--query', `WorkflowId = "${id}"`])).trim().split('\n').map((line) => line.split('\t'));
+  assert.deepEqual(table[0], ['WORKFLOW ID', 'STATUS', 'STARTED', 'SEARCH', 'PROGRESS']);
+  assert.deepEqual([table.length, table[1]![0], table[1]![1], table[1]![3]], [2, id, 'completed', 'nb201/cifar10 evolution']);
+  assert.equal((await ok(['list', '--query', `WorkflowId = "${id}-none"`])).trim(), `no search matches WorkflowId = "${id}-none"`);
+  // A query the server refuses: its reason, not the SDK's "Failed to list workflows" (exit 2, like report --query).
+  const badQuery = await cli(['list', '--query', 'NoSuchAttribute = 1']);
+  assert.equal(badQuery.code, 2, badQuery.stderr);
+  assert.match(badQuery.stderr, /collm-nas: --query: invalid query: .*NoSuchAttribute.* \(in the query sent: WorkflowType = "nasSearch" AND \(NoSuchAttribute = 1\)\)/);
 
   // A finished search takes no more signals: exit 4, and where to find its result.
   const late = await cli(['pause', id]);
@@ -264,7 +273,10 @@ test('schedule create, describe, list and delete from the command line; bad flag
   assert.match(refused[3]!.stderr, /budget: must be at least 1/);
   await assert.rejects(env.client.schedule.getHandle(id).describe(), ScheduleNotFoundError);
   try {
-    assert.equal((JSON.parse(await ok(['schedule', 'create', id, file, '--every', '1h', '--paused', '--json'])) as { scheduleId: string }).scheduleId, id);
+    // Its runs go to a task queue no worker polls: a triggered one stays running until the cleanup below.
+    const queue = `${id}-nobody`;
+    const created = JSON.parse(await ok(['schedule', 'create', id, file, '--every', '1h', '--cron', '0 3 1 1 *', '--paused', '--task-queue', queue, '--json'])) as { scheduleId: string };
+    assert.equal(created.scheduleId, id);
     // Listing is eventually consistent: waited for here (while describe runs), then the CLI asked once.
     const [describedText] = await Promise.all([
       ok(['schedule', 'describe', id, '--json']),
@@ -277,12 +289,31 @@ test('schedule create, describe, list and delete from the command line; bad flag
     assert.deepEqual(described.config, config);
     const listed = JSON.parse(await ok(['schedule', 'list', '--json'])) as { scheduleId: string; paused: boolean }[];
     assert.equal(listed.find((s) => s.scheduleId === id)?.paused, true);
+    // The cron expression reads back in words (the server keeps it as a calendar), the interval as a duration.
+    assert.match(await ok(['schedule', 'describe', id]), /\n {2}when {6}every 1h; at 03:00 on day 1 of January\n/);
+
+    // `schedule runs`: statuses in the CLI's lowercase words, given and printed alike; Temporal's own names are still taken.
+    assert.equal((await ok(['schedule', 'runs', id, '--status', 'completed'])).trim(), `no completed runs of schedule ${id} (yet)`);
+    assert.equal((await ok(['schedule', 'runs', id, '--status', 'TimedOut'])).trim(), `no timed-out runs of schedule ${id} (yet)`);
+    const badStatus = await cli(['schedule', 'runs', id, '--status', 'later']);
+    assert.equal(badStatus.code, 2);
+    assert.match(badStatus.stderr, /expected one of running, completed, failed, terminated, canceled, timed-out/);
+    await ok(['schedule', 'trigger', id]);
+    const runs = await waitFor('the triggered run listed', async () => {
+      const lines = (await ok(['schedule', 'runs', id, '--status', 'running'])).trim().split('\n');
+      return lines.length === 2 ? lines.map((line) => line.split('\t')) : undefined;
+    }, 30_000);
+    assert.deepEqual(runs[0], ['WORKFLOW ID', 'STATUS', 'STARTED', 'PROGRESS']);
+    assert.match(runs[1]![0]!, new RegExp(`^${id}-`));
+    assert.equal(runs[1]![1], 'running');
+    assert.equal((JSON.parse(await ok(['schedule', 'runs', id, '--json'])) as { status: string }[])[0]?.status, 'RUNNING');
     assert.deepEqual(JSON.parse(await ok(['schedule', 'delete', id, '--json'])), { scheduleId: id, deleted: true });
     const gone = await cli(['schedule', 'describe', id]);
     assert.equal(gone.code, 4);
     assert.equal(gone.stderr.trim(), `collm-nas: no schedule with id '${id}' in namespace 'default' at ${ADDRESS}: \`collm-nas schedule list\` shows the schedules there`);
   } finally {
     await env.client.schedule.getHandle(id).delete().catch(() => {});
+    for (const run of await listScheduledRuns(env.client, id)) await env.client.workflow.getHandle(run.workflowId, run.runId).terminate('test over').catch(() => {});
     rmSync(dir, { recursive: true, force: true });
   }
 });
@@ -327,7 +358,7 @@ test('pause, extend, resume and stop from the command line; watch prints plain p
   assert.ok(bars.length >= 3, watched);
   assert.equal(new Set(bars).size, bars.length, 'a line is printed only when something changed');
   assert.match(watched, /ETA \d/, 'an ETA once the pace is known');
-  assert.match(watched, new RegExp(`^search stopped \\(stopped\\): ${result.evaluated} architectures evaluated`, 'm'));
+  assert.match(watched, new RegExp(`^search stopped on request: ${result.evaluated} architectures evaluated`, 'm'));
   assert.equal(result.stopReason, 'stopped');
   assert.ok(result.evaluated > paused.evaluated && result.evaluated < 1010, `${paused.evaluated} -> ${result.evaluated}`);
 });
@@ -352,7 +383,7 @@ test('stop from the command line ends a search with its result so far; a second 
   });
   assert.equal(result.stopReason, 'stopped');
   assert.equal(result.evaluated, paused.evaluated);
-  assert.match((await ok(['result', id])), /^search stopped \(stopped\): /);
+  assert.match((await ok(['result', id])), /^search stopped on request: /);
   const again = await cli(['stop', id]);
   assert.equal(again.code, 4);
   assert.match(again.stderr, /has already finished/);
@@ -374,6 +405,14 @@ test('server start runs a dev server that outlives the command; server stop stop
   for (const f of readdirSync(DATA_DIR).filter((f) => f.startsWith(`temporal-${port}.`))) rmSync(join(DATA_DIR, f), { force: true });
 });
 
+test('npm reads the project .npmrc without a warning, and saves exact versions', async () => {
+  // onnxruntime-node's install flag is no npm setting (npm warns on every command); scripts/setup.sh sets its env var instead.
+  const { stdout, stderr } = await run('npm', ['config', 'get', 'save-exact']);
+  assert.equal(stdout.trim(), 'true');
+  assert.doesNotMatch(stderr, /Unknown project config/);
+  assert.match(readFileSync('scripts/setup.sh', 'utf8'), /^export ONNXRUNTIME_NODE_INSTALL=skip$/m);
+});
+
 test('the progress bar: evaluated/budget, best so far, and an ETA from the pace seen', () => {
   const p = (evaluated: number, status: SearchProgress['status'] = 'evaluating'): SearchProgress => ({
     status, space: 'nb201', dataset: 'cifar10', strategy: 'random', evaluator: 'nb201-table', iteration: evaluated / 10,
@@ -388,7 +427,9 @@ test('the progress bar: evaluated/budget, best so far, and an ETA from the pace 
   assert.equal(eta(p(20, 'paused'), 50_000), 'paused');
   assert.equal(eta(p(20), 3_600_000), 'ETA -'); // the pace before a pause does not count
   assert.equal(eta(p(100), 3_700_000), 'finishing');
-  assert.equal(formatDuration(2 * 3600_000 + 3 * 60_000), '2h 03m');
+  const slow = createEta();
+  slow(p(0), 0);
+  assert.equal(slow(p(1), 100_000), 'ETA 2h 45m'); // 99 left at 100 s each: two units, to the minute
   assert.equal(progressBar(p(40), 'ETA 12s', 10), '[####------] 40/100 evaluated  best 91.23%  ETA 12s  (iteration 4, evaluating)');
   assert.equal(progressBar(p(0), 'ETA -', 10), '[----------] 0/100 evaluated  best -  ETA -  (iteration 0, evaluating)');
   // A proxy score is no percentage: the bar prints it bare.

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ScheduleNotFoundError, type Client } from '@temporalio/client';
+import { ScheduleNotFoundError, type Client, type ScheduleSpecDescription } from '@temporalio/client';
 import {
   backfillSearchSchedule,
   createSearchSchedule,
@@ -14,6 +14,8 @@ import {
   updateSearchSchedule,
 } from '../src/client/schedule';
 import { pickSeeds } from '../src/activities/warm-start';
+import { duration, runStatus } from '../src/cli/commands/schedule/flags';
+import { describeText, whenText } from '../src/cli/commands/schedule/format';
 import { startSearch } from '../src/client/search';
 import { ConfigError } from '../src/search/config';
 import { NAS_SPACE, NAS_STRATEGY, TEMPORAL_SCHEDULED_BY_ID } from '../src/workflows/search-attributes';
@@ -198,6 +200,9 @@ test('a schedule can be described, listed, updated, paused, triggered and backfi
       assert.equal(info.catchupWindowMs, 7_200_000);
       assert.equal(info.paused, true);
       assert.equal(info.note, 'starts next week');
+      // As `schedule describe` prints it: the cron expression in words, the durations as durations.
+      assert.equal(whenText(info.spec), 'at 02:30 every day (Europe/Berlin), jitter 10m');
+      assert.match(describeText(info), /\n {2}overlap {3}skip; catch-up window 2h; goes on when a run fails\n/);
       const listed = await waitFor('the schedule listed', async () => (await listSearchSchedules(env.client)).find((s) => s.scheduleId === scheduleId), 30_000);
       assert.equal(listed.paused, true);
 
@@ -210,6 +215,7 @@ test('a schedule can be described, listed, updated, paused, triggered and backfi
       assert.deepEqual(updated.spec.calendars ?? [], []);
       assert.equal(updated.spec.timezone, 'Europe/Berlin');
       assert.ok(!updated.spec.jitter);
+      assert.equal(whenText(updated.spec), 'every 1h');
       assert.equal(updated.paused, true);
 
       // A trigger starts a run even while paused.
@@ -264,4 +270,53 @@ test('a schedule can be described, listed, updated, paused, triggered and backfi
   } finally {
     await cleanUp(env.client, scheduleId);
   }
+});
+
+/** A calendar as the server describes one: every field filled in, what was left out spanning all its values. */
+function described(fields: Partial<Record<'second' | 'minute' | 'hour' | 'dayOfMonth' | 'month' | 'year' | 'dayOfWeek', { start: number | string; end: number | string; step: number }[]>>, comment = '') {
+  const all = (start: number | string, end: number | string) => [{ start, end, step: 1 }];
+  return {
+    second: all(0, 0),
+    minute: all(0, 0),
+    hour: all(0, 23),
+    dayOfMonth: all(1, 31),
+    month: all('JANUARY', 'DECEMBER'),
+    year: [],
+    dayOfWeek: all('SUNDAY', 'SATURDAY'),
+    comment,
+    ...fields,
+  };
+}
+
+test('schedule times read as words: a cron expression comes back as a calendar and is printed as one', () => {
+  const at = (start: number | string, end = start, step = 1) => [{ start, end, step }];
+  const cases: [string, ReturnType<typeof described>][] = [
+    ['at 03:00 on day 1 of January', described({ hour: at(3), dayOfMonth: at(1), month: at('JANUARY') })], // 0 3 1 1 *
+    ['at 02:30 every day', described({ hour: at(2), minute: at(30) })], // 30 2 * * *
+    ['at 02:00 on Monday-Friday (weekdays)', described({ hour: at(2), dayOfWeek: at('MONDAY', 'FRIDAY') }, 'weekdays')],
+    ['every 15 minutes', described({ minute: at(0, 59, 15) })], // */15 * * * *
+    ['every hour at :15', described({ minute: at(15) })], // 15 * * * *
+    ['every hour from 09:00 to 17:00', described({ hour: at(9, 17) })], // 0 9-17 * * *
+    ['at 00:00 on days 1, 15 of every month', described({ hour: at(0), dayOfMonth: [...at(1), ...at(15)] })], // 0 0 1,15 * *
+    ['at 04:15 on Sunday in June', described({ hour: at(4), minute: at(15), month: at('JUNE'), dayOfWeek: at('SUNDAY') })], // 15 4 * 6 0
+    ['at 00:00 on day 13 of every month if a Friday', described({ hour: at(0), dayOfMonth: at(13), dayOfWeek: at('FRIDAY') })],
+    ['at 08:00 and 20:00 every day in 2030', described({ hour: [...at(8), ...at(20)], year: at(2030) })],
+    ['at hour 0-23 every 2, minute 5-10 every day', described({ hour: at(0, 23, 2), minute: at(5, 10) })],
+  ];
+  for (const [text, calendar] of cases) assert.equal(whenText({ calendars: [calendar], intervals: [], skip: [], timezone: '' } as ScheduleSpecDescription), text);
+  assert.equal(whenText({ calendars: [], intervals: [{ every: 86_400_000, offset: 7_200_000 }], skip: [], timezone: 'UTC', jitter: 90_000 } as ScheduleSpecDescription), 'every 1d +2h, jitter 1m 30s');
+  assert.equal(whenText({ calendars: [], intervals: [], skip: [] } as ScheduleSpecDescription), 'never');
+});
+
+test('schedule flags: durations in Temporal\'s grammar, statuses as the CLI prints them or as Temporal names them', () => {
+  assert.equal(duration('24h'), 86_400_000);
+  assert.equal(duration(' 1.5h '), 5_400_000);
+  assert.equal(duration('1 day'), 86_400_000);
+  assert.equal(duration('0'), 0, 'a bare 0 takes a jitter away');
+  for (const bad of ['24', '-1h', 'soon']) assert.throws(() => duration(bad), /expected a duration with its unit, e\.g\. 24h/, bad);
+  assert.equal(runStatus('completed'), 'Completed');
+  assert.equal(runStatus('timed-out'), 'TimedOut');
+  assert.equal(runStatus('TimedOut'), 'TimedOut');
+  assert.equal(runStatus('TIMED_OUT'), 'TimedOut');
+  assert.throws(() => runStatus('done'), /expected one of running, completed, failed, terminated, canceled, timed-out/);
 });

@@ -15,6 +15,7 @@ export interface CliCommand {
 /** Where a command is listed in `collm-nas --help`. */
 export const GROUP = {
   search: 'Searches (on the Temporal server in use):',
+  workers: 'Workers and the Temporal CLI (on the server in use):',
   offline: 'Without a server:',
   server: 'Local Temporal dev server:',
 } as const;

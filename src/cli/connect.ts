@@ -7,18 +7,13 @@ import { EXIT } from './exit-codes';
 /**
  * Runs `fn` with a client for the server in use (TEMPORAL_ADDRESS & co., or
  * the local dev server), closes it afterwards, and turns whatever fails into
- * advice. A loopback address is probed first so that a missing local server
- * is reported at once rather than after the connect timeout.
+ * advice.
  */
 export async function withClient<T>(
   fn: (client: Client, target: TemporalTarget) => Promise<T>,
   workflowId?: string,
 ): Promise<T> {
-  const target = temporalTarget();
-  const [host, port] = target.address.split(':');
-  if ((host === '127.0.0.1' || host === 'localhost') && !(await isListening(Number(port), host))) {
-    throw new CliError(noServerMessage(target), EXIT.noServer);
-  }
+  const target = await serverInUse();
   let client: Client;
   try {
     client = await connectClient(target);
@@ -32,4 +27,17 @@ export async function withClient<T>(
   } finally {
     await client.connection.close();
   }
+}
+
+/**
+ * The server in use. A loopback address is probed first so that a missing
+ * local server is reported at once rather than after the connect timeout.
+ */
+export async function serverInUse(): Promise<TemporalTarget> {
+  const target = temporalTarget();
+  const [host, port] = target.address.split(':');
+  if ((host === '127.0.0.1' || host === 'localhost') && !(await isListening(Number(port), host))) {
+    throw new CliError(noServerMessage(target), EXIT.noServer);
+  }
+  return target;
 }

@@ -82,6 +82,16 @@ export function explain(err: unknown, target: TemporalTarget, workflowId?: strin
   return new CliError((err as Error)?.message ?? String(err));
 }
 
+/**
+ * A visibility query (--query) the server refused: INVALID_ARGUMENT, which
+ * the SDK wraps in "Failed to list workflows", carries the server's own words
+ * on what is wrong with it. Undefined for any other error.
+ */
+export function refusedQuery(err: unknown, flag: string, sent: string): CliError | undefined {
+  const grpc = [err, (err as Error)?.cause].find(isGrpcServiceError);
+  return grpc?.code === 3 ? usageError(`${flag}: ${grpc.details} (in the query sent: ${sent})`) : undefined;
+}
+
 function causeText(err: ServiceError): string {
   const cause = err.cause as { details?: string; message?: string } | undefined;
   return cause?.details || cause?.message || err.message;

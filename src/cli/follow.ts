@@ -1,30 +1,55 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { formatResult, watchSearch } from '../client/search';
+import type { StopReason } from '../search/types';
 import type { SearchResult } from '../search/summary';
 import type { TemporalTarget } from '../temporal/connection';
+import type { SearchProgress } from '../workflows/api';
 import { printJson } from './command';
-import { explain } from './errors';
+import { CliError, explain } from './errors';
 import { EXIT } from './exit-codes';
-import { createProgressView } from './progress';
+import { idleQueues, idleQueuesMessage, type SearchQueues } from './pollers';
+import { createProgressView, finalProgress } from './progress';
+
+export interface FollowOptions {
+  json?: boolean;
+  intervalMs?: number;
+  /** The queues to check for workers while watching (see pollers.ts); none: no check (the workers are ours). */
+  queues?: SearchQueues;
+  /** What Ctrl-C says; by default that the search goes on without this watch. */
+  interrupted?: string;
+}
 
 /**
  * Shows a search's progress until it closes, then its result (as text, or as
- * JSON with no progress, for scripts). Ctrl-C stops watching, not the search.
+ * JSON with no progress, for scripts). Ctrl-C stops watching, not the search:
+ * it rejects with exit code 130, after the caller's cleanup (in-process
+ * workers shut down gracefully). With `queues`, says on stderr when no
+ * worker polls one of them, and goes on watching.
  */
-export async function followSearch(
-  handle: WorkflowHandle,
-  target: TemporalTarget,
-  options: { json?: boolean; intervalMs?: number } = {},
-): Promise<SearchResult> {
+export async function followSearch(handle: WorkflowHandle, target: TemporalTarget, options: FollowOptions = {}): Promise<SearchResult> {
   const view = options.json ? undefined : createProgressView();
+  let interrupt: (err: CliError) => void = () => undefined;
+  const interrupted = new Promise<never>((_, reject) => (interrupt = reject));
   const onInterrupt = (): void => {
     view?.finish();
-    process.stderr.write(`stopped watching; search '${handle.workflowId}' keeps running: \`collm-nas watch ${handle.workflowId}\` to come back\n`);
-    process.exit(EXIT.interrupted);
+    interrupt(new CliError(options.interrupted ?? `stopped watching; search '${handle.workflowId}' keeps running: \`collm-nas watch ${handle.workflowId}\` to come back`, EXIT.interrupted));
   };
   process.once('SIGINT', onInterrupt);
+  const checked = new AbortController();
+  const checking = options.queues ? warnIfIdle(handle, target, options.queues, checked.signal, () => view?.finish()) : Promise.resolve();
+  let last: SearchProgress | undefined;
   try {
-    const result = await watchSearch(handle, (p) => view?.update(p), options.intervalMs ?? 500);
+    const watched = watchSearch(
+      handle,
+      (p) => {
+        last = p;
+        view?.update(p);
+      },
+      options.intervalMs ?? 500,
+    );
+    const result = await Promise.race([watched, interrupted]);
+    // The last answer to the query may predate the final evaluations: the bar ends at the result.
+    if (last) view?.update(finalProgress(last, result));
     view?.finish();
     return result;
   } catch (err) {
@@ -32,10 +57,40 @@ export async function followSearch(
     throw explain(err, target, handle.workflowId);
   } finally {
     process.off('SIGINT', onInterrupt);
+    checked.abort();
+    await checking;
   }
+}
+
+/** The check of followSearch, off the bar's line: `beforeSaying` ends a bar drawn in place. */
+async function warnIfIdle(handle: WorkflowHandle, target: TemporalTarget, queues: SearchQueues, signal: AbortSignal, beforeSaying: () => void): Promise<void> {
+  const idle = await idleQueues(handle.client.workflowService, target.namespace, queues, { signal });
+  if (idle.length === 0) return;
+  beforeSaying();
+  process.stderr.write(`collm-nas: ${idleQueuesMessage(idle)}\n`);
+}
+
+/** How a search ended, for its result's first line. */
+const ENDED: Record<StopReason, string> = {
+  budget: 'finished',
+  stopped: 'stopped on request',
+  target: 'reached its target accuracy',
+  exhausted: 'ran out of new architectures to propose',
+  iterations: "reached its strategy's iteration limit",
+  failing: 'stopped after too many failed evaluations in a row',
+};
+
+/**
+ * The result as people read it: formatResult's lines under a first line that
+ * says how the search ended in words (formatResult's own says "stopped
+ * (stopped)" for a search stopped on request).
+ */
+export function describeResult(result: SearchResult): string {
+  const [, ...rest] = formatResult(result).split('\n');
+  return [`search ${ENDED[result.stopReason] ?? `ended (${result.stopReason})`}: ${result.evaluated} architectures evaluated in ${result.iterations} iterations`, ...rest].join('\n');
 }
 
 export function printResult(result: SearchResult, json: boolean | undefined): void {
   if (json) printJson(result);
-  else console.log(formatResult(result));
+  else console.log(describeResult(result));
 }

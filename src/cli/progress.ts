@@ -1,4 +1,6 @@
 import { formatScore } from '../client/search';
+import { formatDuration as formatMs } from '../lib/duration';
+import type { SearchResult } from '../search/summary';
 import type { SearchProgress } from '../workflows/api';
 
 /**
@@ -21,7 +23,7 @@ export function createEta(windowMs = 5 * 60_000): (p: SearchProgress, now: numbe
       samples = []; // time spent paused says nothing about the pace
       return 'paused';
     }
-    if (p.status === 'starting') return ''; // the budget is not known yet
+    if (p.status === 'starting' || p.status === 'completed') return ''; // the budget is not known yet, or nothing is left
     if (p.evaluated >= p.budget) return 'finishing';
     const last = samples[samples.length - 1];
     if (!last || last.evaluated !== p.evaluated) samples.push({ t: now, evaluated: p.evaluated });
@@ -35,11 +37,9 @@ export function createEta(windowMs = 5 * 60_000): (p: SearchProgress, now: numbe
   };
 }
 
-export function formatDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+/** How the ETA reads: two units, to the second ("45s", "1m 05s", "2h 03m"). */
+function formatDuration(ms: number): string {
+  return formatMs(ms, { units: 2, smallest: 's' });
 }
 
 export function progressBar(p: SearchProgress, eta: string, width = 30): string {
@@ -50,6 +50,23 @@ export function progressBar(p: SearchProgress, eta: string, width = 30): string 
   const failed = p.failed > 0 ? `, ${p.failed} failed` : '';
   const screened = p.ranking ? `, ${p.ranking.screened} screened out` : '';
   return `[${bar}] ${p.evaluated}/${p.budget} evaluated  ${best}  ${eta ? `${eta}  ` : ''}(iteration ${p.iteration}, ${p.status}${failed}${screened})`;
+}
+
+/** The progress a search ended with, from its result: what the view draws last, so it never ends short of the result. */
+export function finalProgress(last: SearchProgress, result: SearchResult): SearchProgress {
+  const { ranking, best } = result;
+  return {
+    ...last,
+    status: 'completed',
+    evaluated: result.evaluated,
+    budget: result.budget,
+    iteration: result.iterations,
+    inFlight: 0,
+    failed: result.failedTotal ?? result.failed.length,
+    stopReason: result.stopReason,
+    ...(best ? { best } : {}),
+    ...(ranking ? { ranking } : {}),
+  };
 }
 
 export function createProgressView(out: NodeJS.WriteStream = process.stdout, now: () => number = Date.now): ProgressView {

@@ -1,6 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
-import { NativeConnection } from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
 
 /**
  * Where to find Temporal. With TEMPORAL_ADDRESS (and TEMPORAL_NAMESPACE,
@@ -46,7 +46,9 @@ export async function connectClient(target: TemporalTarget = temporalTarget()): 
 }
 
 export async function connectWorker(target: TemporalTarget = temporalTarget()): Promise<NativeConnection> {
-  return NativeConnection.connect(target.connectionOptions);
+  // Loaded here, not at the top: the worker's native module costs every CLI command ~90 ms it does not need.
+  const { NativeConnection: Native } = await import('@temporalio/worker');
+  return Native.connect(target.connectionOptions);
 }
 
 /** Web UI link for a workflow, for a local dev server (UI on gRPC port + 1000). */

@@ -8,7 +8,8 @@ import { llmAllowListFromEnv } from '../llm/allow-list';
 import { createWarmStartActivities } from '../activities/warm-start';
 import { CONTROL_TASK_QUEUE } from '../search/task-queues';
 import { WORKFLOW_BUNDLE } from '../temporal/paths';
-import { runWorkerProcess } from './run';
+import type { TemporalTarget } from '../temporal/connection';
+import { runWorkerProcess, type ReadyWorker } from './run';
 
 export interface ControlWorkerOptions {
   connection: NativeConnection;
@@ -89,26 +90,32 @@ function bundleIsFresh(bundle: string): boolean {
   return newest(join(__dirname, '..')) <= built;
 }
 
-if (require.main === module) {
-  runWorkerProcess(async (connection, target) => {
-    const taskQueue = process.env.NAS_CONTROL_TASK_QUEUE ?? CONTROL_TASK_QUEUE;
-    const deployment = deploymentFromEnv();
-    const worker = await createControlWorker({
-      connection,
-      namespace: target.namespace,
-      taskQueue,
-      ...(process.env.WORKFLOW_BUNDLE ? { workflowBundlePath: process.env.WORKFLOW_BUNDLE } : {}),
-      ...(deployment ? { deployment } : {}),
-    });
-    const allow = llmAllowListFromEnv();
-    // Says where this worker may send LLM requests and keys, and how to change it, before any search asks.
-    console.log(
-      `control worker: LLM hosts allowed: ${allow.hosts.join(', ')} (COLLM_LLM_ALLOWED_HOSTS); ` +
-        `key variables: ${allow.keyEnvs.join(', ')} (COLLM_LLM_ALLOWED_KEY_ENVS)`,
-    );
-    const version = deployment
-      ? ` as build ${deployment.buildId} of deployment ${deployment.deploymentName} (searches pinned to their build)`
-      : '';
-    return { worker, banner: `control worker: polling ${taskQueue}${version}` };
+/**
+ * The control worker `npm run worker:control` and `collm-nas worker control`
+ * run, set up from the environment: NAS_CONTROL_TASK_QUEUE, WORKFLOW_BUNDLE,
+ * COLLM_DEPLOYMENT_NAME and COLLM_BUILD_ID. It says where it may send LLM
+ * requests and keys, and how to change that, before any search asks.
+ */
+export async function controlWorkerFromEnv(connection: NativeConnection, target: TemporalTarget): Promise<ReadyWorker> {
+  const env = process.env;
+  const taskQueue = env.NAS_CONTROL_TASK_QUEUE ?? CONTROL_TASK_QUEUE;
+  const deployment = deploymentFromEnv();
+  const worker = await createControlWorker({
+    connection,
+    namespace: target.namespace,
+    taskQueue,
+    ...(env.WORKFLOW_BUNDLE ? { workflowBundlePath: env.WORKFLOW_BUNDLE } : {}),
+    ...(deployment ? { deployment } : {}),
   });
+  const allow = llmAllowListFromEnv();
+  console.log(
+    `control worker: LLM hosts allowed: ${allow.hosts.join(', ')} (COLLM_LLM_ALLOWED_HOSTS); ` +
+      `key variables: ${allow.keyEnvs.join(', ')} (COLLM_LLM_ALLOWED_KEY_ENVS)`,
+  );
+  const version = deployment
+    ? ` as build ${deployment.buildId} of deployment ${deployment.deploymentName} (searches pinned to their build)`
+    : '';
+  return { worker, banner: `control worker: polling ${taskQueue}${version}` };
 }
+
+if (require.main === module) runWorkerProcess(controlWorkerFromEnv);

@@ -3,7 +3,8 @@ import { createEvalActivities } from '../activities/evaluate';
 import { createEvaluators, type EvaluatorSettings } from '../evaluators';
 import { EVAL_TASK_QUEUE } from '../search/task-queues';
 import { checkCudaDevices } from './devices';
-import { runWorkerProcess } from './run';
+import type { TemporalTarget } from '../temporal/connection';
+import { runWorkerProcess, type ReadyWorker } from './run';
 
 export interface EvalWorkerOptions {
   connection: NativeConnection;
@@ -51,30 +52,39 @@ export function checkedDevices(text: string | undefined, fallback: number): stri
   return devices;
 }
 
-/** The worker's devices, checked before anything connects; a device the machine lacks stops it. */
-function startupDevices(): string[] {
+/** EVAL_DEVICES (default: two CPU slots), checked against the machine before anything connects. */
+export function evalDevicesFromEnv(): string[] {
+  return checkedDevices(process.env.EVAL_DEVICES, 2);
+}
+
+/**
+ * The eval worker `npm run worker:eval` and `collm-nas worker eval` run on
+ * `devices` (evalDevicesFromEnv), set up from the environment:
+ * NAS_EVAL_TASK_QUEUE, EVAL_EVALUATORS, EVAL_SIMULATE_MS.
+ */
+export async function evalWorkerFromEnv(connection: NativeConnection, target: TemporalTarget, devices: readonly string[]): Promise<ReadyWorker> {
+  const simulateMs = Number(process.env.EVAL_SIMULATE_MS ?? 0);
+  const taskQueue = process.env.NAS_EVAL_TASK_QUEUE ?? EVAL_TASK_QUEUE;
+  const serve = process.env.EVAL_EVALUATORS?.split(',').map((s) => s.trim()).filter(Boolean);
+  const worker = await createEvalWorker({
+    ...(serve?.length ? { serve } : {}),
+    connection,
+    namespace: target.namespace,
+    taskQueue,
+    devices,
+    simulateMs,
+  });
+  return { worker, banner: `eval worker: polling ${taskQueue} with devices ${devices.join(', ')}` };
+}
+
+if (require.main === module) {
+  // A device the machine lacks stops the worker before it connects.
+  let devices: string[];
   try {
-    return checkedDevices(process.env.EVAL_DEVICES, 2);
+    devices = evalDevicesFromEnv();
   } catch (err) {
     console.error((err as Error).message);
     process.exit(1);
   }
-}
-
-if (require.main === module) {
-  const devices = startupDevices();
-  runWorkerProcess(async (connection, target) => {
-    const simulateMs = Number(process.env.EVAL_SIMULATE_MS ?? 0);
-    const taskQueue = process.env.NAS_EVAL_TASK_QUEUE ?? EVAL_TASK_QUEUE;
-    const serve = process.env.EVAL_EVALUATORS?.split(',').map((s) => s.trim()).filter(Boolean);
-    const worker = await createEvalWorker({
-      ...(serve?.length ? { serve } : {}),
-      connection,
-      namespace: target.namespace,
-      taskQueue,
-      devices,
-      simulateMs,
-    });
-    return { worker, banner: `eval worker: polling ${taskQueue} with devices ${devices.join(', ')}` };
-  });
+  runWorkerProcess((connection, target) => evalWorkerFromEnv(connection, target, devices));
 }

@@ -2,6 +2,8 @@ import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { NAS_BEST_VAL_ACC, NAS_DATASET, NAS_EVALUATED, NAS_SPACE, NAS_STRATEGY } from '../../workflows/search-attributes';
 import { GROUP, positiveInt, printJson, withExamples, withJson, type CliCommand } from '../command';
 import { withClient } from '../connect';
+import { refusedQuery } from '../errors';
+import { statusText } from '../status';
 
 function row(wf: WorkflowExecutionInfo) {
   const attrs = wf.typedSearchAttributes;
@@ -35,19 +37,27 @@ export const listCommand: CliCommand = {
       await withClient(async (client) => {
         const query = `WorkflowType = "nasSearch"${options.query ? ` AND (${options.query})` : ''}`;
         const rows: ReturnType<typeof row>[] = [];
-        for await (const wf of client.workflow.list({ query })) {
-          rows.push(row(wf));
-          if (options.limit !== undefined && rows.length >= options.limit) break;
+        try {
+          for await (const wf of client.workflow.list({ query })) {
+            rows.push(row(wf));
+            if (options.limit !== undefined && rows.length >= options.limit) break;
+          }
+        } catch (err) {
+          throw refusedQuery(err, '--query', query) ?? err;
         }
         if (options.json) {
           printJson(rows);
           return;
         }
-        if (rows.length === 0) console.log('no searches; start one with `collm-nas start config/default.json`');
+        if (rows.length === 0) {
+          console.log(options.query ? `no search matches ${options.query}` : 'no searches; start one with `collm-nas start config/default.json`');
+          return;
+        }
+        console.log(['WORKFLOW ID', 'STATUS', 'STARTED', 'SEARCH', 'PROGRESS'].join('\t'));
         for (const r of rows) {
           const what = r.space ? `${r.space}/${r.dataset} ${r.strategy}` : '';
           const progress = r.evaluated !== undefined ? `${r.evaluated} evaluated` + (r.bestValAcc !== undefined ? `, best ${r.bestValAcc.toFixed(2)}%` : '') : '';
-          console.log([r.workflowId, r.status, r.startTime, what, progress].join('\t'));
+          console.log([r.workflowId, statusText(r.status), r.startTime, what, progress].join('\t'));
         }
       });
     });

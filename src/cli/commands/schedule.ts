@@ -22,8 +22,9 @@ import { collect, GROUP, printJson, withExamples, withJson, type CliCommand } fr
 import { withClient } from '../connect';
 import { CliError, usageError } from '../errors';
 import { EXIT } from '../exit-codes';
-import { isoDate, overlap, runStatus, scheduleId, timingOf, withTimingFlags, type RunStatus, type TimingFlags } from './schedule/flags';
+import { isoDate, overlap, RUN_STATUS_NAMES, runStatus, runStatusName, scheduleId, timingOf, withTimingFlags, type RunStatus, type TimingFlags } from './schedule/flags';
 import { describeText, listText } from './schedule/format';
+import { statusText } from '../status';
 
 /**
  * Runs `fn` on the server in use with a schedule's errors as advice: an
@@ -115,7 +116,7 @@ export const scheduleCommand: CliCommand = {
       'collm-nas schedule create nightly config/default.json --cron \'0 2 * * *\' --timezone Europe/Berlin',
       'collm-nas schedule create nightly config/nb201-evolution.json --set \'warmStart={"fromSchedule": true, "top": 5}\' --every 24h --offset 2h',
       'collm-nas schedule describe nightly',
-      'collm-nas schedule runs nightly --status Completed',
+      'collm-nas schedule runs nightly --status completed',
       'collm-nas report --query \'TemporalScheduledById = "nightly"\'',
     ]);
 
@@ -305,7 +306,7 @@ export const scheduleCommand: CliCommand = {
       await onSchedule(id, async (client) => {
         await deleteSearchSchedule(client, id);
         if (options.json) printJson({ scheduleId: id, deleted: true });
-        else console.log(`deleted ${id}; runs already going go on (\`collm-nas schedule runs ${id} --status Running\`)`);
+        else console.log(`deleted ${id}; runs already going go on (\`collm-nas schedule runs ${id} --status running\`)`);
       });
     });
 
@@ -314,9 +315,9 @@ export const scheduleCommand: CliCommand = {
       .summary('list the searches it started')
       .description('list the searches a schedule started, newest first (also after it was deleted)')
       .argument('<schedule-id>', 'the schedule', scheduleId)
-      .option('--status <status>', 'only those: Running, Completed, Failed, Terminated, Canceled or TimedOut', runStatus);
+      .option('--status <status>', `only those: ${RUN_STATUS_NAMES.join(', ')}`, runStatus);
     withJson(runs, 'print an array of {workflowId, runId, status, startTime, closeTime, evaluated, bestValAcc}');
-    withExamples(runs, ['collm-nas schedule runs nightly', 'collm-nas schedule runs nightly --status Completed --json | jq -r \'.[0].workflowId\'']);
+    withExamples(runs, ['collm-nas schedule runs nightly', 'collm-nas schedule runs nightly --status completed --json | jq -r \'.[0].workflowId\'']);
     runs.action(async (id: string, options: { status?: RunStatus; json?: boolean }) => {
       await withClient(async (client) => {
         const rows = (await listScheduledRuns(client, id, options.status)).map(runRow);
@@ -324,10 +325,11 @@ export const scheduleCommand: CliCommand = {
           printJson(rows);
           return;
         }
-        if (rows.length === 0) console.log(`no ${options.status ? `${options.status.toLowerCase()} ` : ''}runs of schedule ${id} (yet)`);
+        if (rows.length === 0) console.log(`no ${options.status ? `${runStatusName(options.status)} ` : ''}runs of schedule ${id} (yet)`);
+        else console.log(['WORKFLOW ID', 'STATUS', 'STARTED', 'PROGRESS'].join('\t'));
         for (const r of rows) {
           const progress = r.evaluated !== undefined ? `${r.evaluated} evaluated` + (r.bestValAcc !== undefined ? `, best ${r.bestValAcc.toFixed(2)}%` : '') : '';
-          console.log([r.workflowId, r.status, r.startTime, progress].join('\t'));
+          console.log([r.workflowId, statusText(r.status), r.startTime, progress].join('\t'));
         }
       });
     });

@@ -1,6 +1,7 @@
 import { GROUP, withExamples, withJson, type CliCommand } from '../command';
 import { withClient } from '../connect';
 import { followSearch, printResult } from '../follow';
+import { queuesOfRunning } from '../pollers';
 
 export const watchCommand: CliCommand = {
   name: 'watch',
@@ -9,7 +10,10 @@ export const watchCommand: CliCommand = {
       .command('watch')
       .helpGroup(GROUP.search)
       .summary('show a search\'s progress and ETA, then its result')
-      .description('show a search\'s progress (evaluated/budget, best so far, ETA) until it ends, then its result; plain lines when stdout is not a terminal')
+      .description(
+        'show a search\'s progress (evaluated/budget, best so far, ETA) until it ends, then its result; plain lines when stdout is not a terminal. ' +
+          'Says on stderr when no worker polls the search\'s task queues, and what to run',
+      )
       .argument('<workflow-id>', 'the search, as `collm-nas list` shows it')
       .option('--interval <ms>', 'how often to ask for progress', (v) => Math.max(100, Number(v) || 500), 500);
     withJson(command, 'print only the result, as JSON (no progress)');
@@ -20,7 +24,9 @@ export const watchCommand: CliCommand = {
     ]);
     command.action(async (id: string, options: { interval: number; json?: boolean }) => {
       await withClient(async (client, target) => {
-        const result = await followSearch(client.workflow.getHandle(id), target, { json: options.json, intervalMs: options.interval });
+        const handle = client.workflow.getHandle(id);
+        const queues = await queuesOfRunning(handle);
+        const result = await followSearch(handle, target, { json: options.json, intervalMs: options.interval, ...(queues ? { queues } : {}) });
         printResult(result, options.json);
       }, id);
     });

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { ScheduleOverlapPolicy, type CalendarSpec } from '@temporalio/client';
-import { msToNumber, type Duration } from '@temporalio/common';
 import type { ScheduleTiming, SchedulePolicies } from '../../../client/schedule';
+import { durationProblem, parseDuration } from '../../../lib/duration';
 import { SCHEDULE_ID_PATTERN } from '../../../search/limits';
 import { collect } from '../../command';
 import { usageError } from '../../errors';
@@ -14,23 +14,14 @@ export function scheduleId(value: string): string {
 }
 
 /**
- * A duration with its unit, in the ms format Temporal's SDK takes ("24h",
- * "10m", "1d", "90s", "1.5h"). A bare number would be read as milliseconds,
- * which nobody scheduling a search means, so it is refused.
+ * A duration with its unit, as src/lib/duration.ts reads it ("24h", "10m",
+ * "1d", "90s", "1.5h"), or a bare 0 (`--jitter 0` takes the jitter away).
  */
 export function duration(value: string): number {
   const text = value.trim();
-  let ms: number | undefined;
-  if (text === '0') ms = 0;
-  else if (/[a-z]\s*$/i.test(text)) {
-    try {
-      ms = msToNumber(text as Duration);
-    } catch {
-      ms = undefined;
-    }
-  }
-  if (ms === undefined || !Number.isFinite(ms) || ms < 0) throw new InvalidArgumentError('expected a duration with its unit, e.g. 24h, 10m, 1d, 90s');
-  return ms;
+  if (text === '0') return 0;
+  if (durationProblem(text) !== undefined) throw new InvalidArgumentError('expected a duration with its unit, e.g. 24h, 10m, 1d, 90s');
+  return parseDuration(text);
 }
 
 function positiveDuration(value: string): number {
@@ -123,11 +114,17 @@ export function timingOf(flags: TimingFlags): ScheduleTiming & SchedulePolicies 
   };
 }
 
+/** The statuses `schedule runs --status` selects by, as visibility queries name them. */
 export const RUN_STATUSES = ['Running', 'Completed', 'Failed', 'Terminated', 'Canceled', 'TimedOut'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
+/** A status as the CLI prints it ("timed-out"); the visibility names ("TimedOut") are taken too. */
+export const runStatusName = (s: RunStatus): string => s.replace(/(?<=[a-z])(?=[A-Z])/g, '-').toLowerCase();
+export const RUN_STATUS_NAMES = RUN_STATUSES.map(runStatusName);
+
 export function runStatus(value: string): RunStatus {
-  const found = RUN_STATUSES.find((s) => s.toLowerCase() === value.trim().toLowerCase());
-  if (!found) throw new InvalidArgumentError(`expected one of ${RUN_STATUSES.join(', ')}`);
+  const key = (s: string) => s.trim().toLowerCase().replace(/[-_\s]/g, '');
+  const found = RUN_STATUSES.find((s) => key(s) === key(value));
+  if (!found) throw new InvalidArgumentError(`expected one of ${RUN_STATUS_NAMES.join(', ')}`);
   return found;
 }
