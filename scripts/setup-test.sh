@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The system packages that `npm test` needs beyond scripts/setup.sh: Chromium
 # (the Web UI and report tests drive it with playwright-core, which downloads
-# no browser) and docker-compose (the compose test validates
-# docker-compose.yml; no Docker engine needed). Installed with apt-get where
+# no browser), docker-compose (the compose test validates
+# docker-compose.yml; no Docker engine needed) and Prometheus (the metrics test
+# scrapes real workers with it; PROMETHEUS_BIN names another binary). Installed with apt-get where
 # that is possible (Debian or Ubuntu, as root or with password-less sudo),
 # skipped when already there. Anywhere else it stops and says what to install:
 # the suite never skips a test for a missing tool.
@@ -20,10 +21,18 @@ chromium_found() {
 compose_found() {
   command -v docker-compose >/dev/null 2>&1 || { command -v docker >/dev/null 2>&1 && docker compose version >/dev/null 2>&1; }
 }
+prometheus_found() {
+  if [ -n "${PROMETHEUS_BIN:-}" ]; then
+    [ -x "$PROMETHEUS_BIN" ] || { echo "setup: PROMETHEUS_BIN=$PROMETHEUS_BIN is not an executable file; unset it or point it at prometheus" >&2; exit 1; }
+    return 0
+  fi
+  command -v prometheus >/dev/null 2>&1
+}
 
 missing=()
 chromium_found || missing+=(chromium)
 compose_found || missing+=(docker-compose)
+prometheus_found || missing+=(prometheus)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 # How apt-get may run here: directly as root, through sudo without a password, or not at all.
@@ -42,6 +51,7 @@ advise() {
     case $m in
       chromium) echo "  chromium: 'apt-get install chromium' (Debian/Ubuntu), or set CHROMIUM_PATH to a Chromium or Chrome binary (the browser tests)" >&2 ;;
       docker-compose) echo "  docker-compose: 'apt-get install docker-compose' (Debian/Ubuntu), or install the Docker Compose plugin (the compose file test)" >&2 ;;
+      prometheus) echo "  prometheus: 'apt-get install prometheus' (Debian/Ubuntu), or set PROMETHEUS_BIN to a Prometheus 2.x or 3.x binary (the metrics test)" >&2 ;;
     esac
   done
   [ ${#apt[@]} -gt 0 ] || echo "  (not installed automatically: $([ -n "${COLLM_NO_APT:-}" ] && echo 'COLLM_NO_APT is set' || echo 'apt-get needs root or password-less sudo here, or this is not Debian/Ubuntu'))" >&2
@@ -58,5 +68,6 @@ export DEBIAN_FRONTEND=noninteractive
 missing_after=()
 chromium_found || missing_after+=(chromium)
 compose_found || missing_after+=(docker-compose)
+prometheus_found || missing_after+=(prometheus)
 if [ ${#missing_after[@]} -gt 0 ]; then missing=("${missing_after[@]}"); advise; fi
 echo "setup: ${missing[*]} $(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s"

@@ -25,7 +25,9 @@ import type { EvalResult } from '../src/search/types';
 import { nb201Space, parseNb201 } from '../src/spaces/nb201';
 import { createControlWorker } from '../src/workers/control';
 import { createEvalWorker } from '../src/workers/eval';
-import { ADDRESS, TABLE_PATH, nb201Table, queues, runInProcess, thrown, uniqueId, useTemporal } from './helpers';
+import { ADDRESS, TABLE_PATH, nb201Table, queues, runInProcess, thrown, uniqueId, useTemporal, waitFor } from './helpers';
+import { listeningAddresses } from './listening';
+import { startPrometheus } from './prometheus';
 
 const env = useTemporal();
 const PYTHON = resolve('.tools/python/bin/python');
@@ -213,7 +215,7 @@ interface PythonWorker {
 }
 
 /** `python -m collm_eval` as its own process, resolved once it polls. */
-async function startPythonWorker(evalQueue: string): Promise<PythonWorker> {
+async function startPythonWorker(evalQueue: string, extraEnv: Record<string, string> = {}): Promise<PythonWorker> {
   const child = spawn(python(), ['-m', 'collm_eval'], {
     env: {
       ...pythonEnv,
@@ -221,6 +223,7 @@ async function startPythonWorker(evalQueue: string): Promise<PythonWorker> {
       TEMPORAL_NAMESPACE: 'default',
       NAS_EVAL_TASK_QUEUE: evalQueue,
       EVAL_DEVICES: Array.from({ length: 10 }, (_, i) => `slot:${i}`).join(','),
+      ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -325,4 +328,42 @@ test('hostile requests through the server: both workers refuse them for good, in
 test('SIGTERM shuts the Python worker down cleanly', async () => {
   const w = await pythonWorker();
   assert.equal(await w.stop(), 0, w.output());
+});
+
+test("the Python worker's Prometheus endpoint: on a bare port it listens on loopback, and counts evaluations and slots as the TypeScript worker does", async () => {
+  // Ports of this suite's metrics range (9460-9480).
+  const q2 = queues('pymetrics');
+  const py = await startPythonWorker(q2.eval, { COLLM_METRICS_ADDRESS: '9466', EVAL_DEVICES: 'slot:0,slot:1', EVAL_SIMULATE_MS: '500' });
+  const prom = await startPrometheus(9467, { 'eval-python': '127.0.0.1:9466' }).catch(async (err: unknown) => {
+    await py.stop(5_000);
+    throw err;
+  });
+  try {
+    assert.deepEqual(listeningAddresses(py.child.pid!), ['127.0.0.1:9466']);
+    assert.match(py.output(), /metrics: http:\/\/127\.0\.0\.1:9466\/metrics/);
+    const sum = async (query: string): Promise<number> => (await prom.value(`sum(${query})`)) ?? 0;
+    await waitFor('2 free slots', async () => ((await sum('collm_device_slots_free')) === 2 ? true : undefined), 30_000);
+    const control = await createControlWorker({ connection: env.native, taskQueue: q2.control });
+    const config = { budget: 12, batchSize: 4, strategy: 'evolution', seed: 5, evaluation: { taskQueue: q2.eval } };
+    const handle = await control.runUntil(async () => {
+      const h = await startSearch(env.client, config, { taskQueue: q2.control, workflowId: uniqueId('py-metrics') });
+      // The slots are seen busy while it runs (500 ms an evaluation, a scrape a second).
+      await waitFor('a busy slot', async () => ((await sum('collm_device_slots_busy')) > 0 ? true : undefined), 60_000);
+      await h.result();
+      return h;
+    });
+    const result = (await handle.result()) as SearchResult;
+    const completed = 'collm_evaluations_completed{evaluator="nb201-table",space="nb201"}';
+    await waitFor('every evaluation counted', async () => ((await sum(completed)) === result.evaluated ? true : undefined), 30_000);
+    assert.equal(await sum('collm_evaluations_started'), result.evaluated);
+    const perDevice = await prom.series('sum by (device) (collm_evaluation_duration_seconds_count)');
+    assert.deepEqual(perDevice.map((s) => s.metric.device).sort(), ['slot:0', 'slot:1']);
+    assert.equal(await sum('collm_evaluation_duration_seconds_bucket{le="0.25"}'), 0, 'each took at least the simulated 500 ms');
+    await waitFor('slots free again', async () => ((await sum('collm_device_slots_busy')) === 0 ? true : undefined), 30_000);
+    // The SDK's worker metrics, durations in seconds as on the TypeScript workers.
+    assert.ok((await sum('temporal_activity_execution_latency_count')) >= 1);
+  } finally {
+    await prom.stop();
+    await py.stop(5_000);
+  }
 });

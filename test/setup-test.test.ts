@@ -16,7 +16,8 @@ function run(env: Record<string, string>, tools: Record<string, string> = {}): {
       writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`);
       chmodSync(join(bin, name), 0o755);
     }
-    const r = spawnSync('/bin/bash', ['scripts/setup-test.sh'], { env: { PATH: bin, ...env }, encoding: 'utf8' });
+    // Prometheus is there unless a test says otherwise (PROMETHEUS_BIN: '').
+    const r = spawnSync('/bin/bash', ['scripts/setup-test.sh'], { env: { PATH: bin, PROMETHEUS_BIN: '/bin/true', ...env }, encoding: 'utf8' });
     return { code: r.status, stderr: r.stderr, stdout: r.stdout };
   } finally {
     rmSync(bin, { recursive: true, force: true });
@@ -48,4 +49,13 @@ test('setup-test: nothing to do when Chromium and docker-compose are there', () 
   const r = run({ COLLM_NO_APT: '1', CHROMIUM_PATH: '/bin/true' }, { 'docker-compose': 'exit 0' });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout + r.stderr, '');
+});
+
+test('setup-test: the metrics test needs Prometheus', () => {
+  const r = run({ COLLM_NO_APT: '1', CHROMIUM_PATH: '/bin/true', PROMETHEUS_BIN: '' }, { 'docker-compose': 'exit 0' });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /npm test needs what is missing here: prometheus$/m);
+  assert.match(r.stderr, /apt-get install prometheus/);
+  const wrong = run({ COLLM_NO_APT: '1', CHROMIUM_PATH: '/bin/true', PROMETHEUS_BIN: '/nonexistent/prometheus' });
+  assert.match(wrong.stderr, /PROMETHEUS_BIN=\/nonexistent\/prometheus is not an executable file/);
 });

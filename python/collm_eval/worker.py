@@ -23,6 +23,8 @@ Environment:
   EVAL_DEVICES          comma list, one concurrent evaluation each; default "cpu,cpu"
   EVAL_EVALUATORS       comma list of evaluators to serve; default every one that can run here
   EVAL_SIMULATE_MS      pretend each evaluation takes this long (as the TypeScript worker)
+  COLLM_METRICS_ADDRESS Prometheus endpoint, off when unset; a bare port is 127.0.0.1:port
+                        (metrics.py, docs/metrics.md)
   EVAL_CACHE_DEVICE_GB, EVAL_CACHE_HOST_GB
                         the most ofa-supernet's decoded-image cache holds in each GPU's
                         memory and in host memory (image_cache.py; default half of each)
@@ -44,7 +46,7 @@ from typing import Any, NamedTuple
 
 from temporalio import activity
 from temporalio.client import Client
-from temporalio.common import RawValue
+from temporalio.common import MetricMeter, RawValue
 from temporalio.envconfig import ClientConfig
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
@@ -53,6 +55,7 @@ from . import image_cache
 from .contract import batch_request_problems, request_problems, result_problems
 from .devices import check_cuda_devices, probe_cuda
 from .errors import EvaluationError, device_error, to_failure
+from .metrics import EvalMetrics, metrics_bind_address, runtime_for
 from .evaluators import EvalContext, Evaluator, select_evaluators
 from .plain_json import json_shape_problem, prune_deep
 
@@ -168,14 +171,17 @@ def create_eval_activities(
     devices: Sequence[str],
     not_served: Mapping[str, str] | None = None,
     simulate_ms: int = 0,
+    metrics: EvalMetrics | None = None,
 ) -> EvalActivities:
     """The `evaluate` and `evaluateBatch` activities over these evaluators and devices.
 
     Both take their devices from the same slots, so a batch and single
     evaluations on one worker never share a device. `not_served`: why other
-    evaluators are not served here.
+    evaluators are not served here. `metrics`: where evaluations and slot use
+    are counted (the worker's Prometheus endpoint); default: nowhere.
     """
     slots = DeviceSlots(devices)
+    counted = metrics or EvalMetrics(MetricMeter.noop, [])
     # Evaluators block (training, inference): each runs in a thread, at most one per device.
     threads = ThreadPoolExecutor(max_workers=len(devices), thread_name_prefix="evaluate")
     skipped = dict(not_served or {})
@@ -238,11 +244,21 @@ def create_eval_activities(
         return evaluator
 
     async def evaluate_one(
-        request: dict[str, Any], evaluator: Evaluator, simulate: bool
+        request: dict[str, Any], evaluator: Evaluator, rank: bool, attempt: int
     ) -> dict[str, Any]:
-        """One evaluation of a checked request on a device of its own; `simulate`: add EVAL_SIMULATE_MS."""
+        """Attempt `attempt` of one evaluation of a checked request on a device of its own.
+
+        Counted as an evaluation, or (`rank`) as a ranking stage's candidate;
+        only an evaluation gets EVAL_SIMULATE_MS.
+        """
         device = await take_slot()
         started = time.monotonic()
+        simulate = not rank
+        labels = (request["evaluator"], str(request.get("space", "")))
+        counted.slot_taken(device)
+        if not rank:
+            counted.started(*labels, attempt)
+        ok = False
         progress = _Progress({"device": device})
         cancelled = threading.Event()
         ctx = EvalContext(device=device, heartbeat=progress.record, cancelled=cancelled)
@@ -263,6 +279,9 @@ def create_eval_activities(
                     f"evaluator {request['evaluator']} returned a bad result: {'; '.join(problems)}",
                     "BadEvalResult",
                 )
+            ok = True
+            if not rank:
+                counted.completed(*labels, device, time.monotonic() - started)
             return out
         except (EvaluationError, ApplicationError):
             raise  # they say whether a retry can help (TableError, ArchitectureError, ...)
@@ -276,6 +295,11 @@ def create_eval_activities(
             cancelled.set()
             raise
         finally:
+            if rank:
+                counted.ranked(*labels, ok)
+            elif not ok:
+                counted.failed(*labels)
+            counted.slot_freed(device)
             if job is not None and not job.done():
                 # Cancelled while the evaluator still runs: its device stays taken until it returns.
                 job.add_done_callback(lambda _: slots.release(device))
@@ -284,7 +308,9 @@ def create_eval_activities(
 
     async def evaluate_request(request: Any) -> dict[str, Any]:
         checked = _checked("evaluate", request, request_problems)
-        return await evaluate_one(checked, evaluator_for(checked, "evaluation.evaluator"), True)
+        return await evaluate_one(
+            checked, evaluator_for(checked, "evaluation.evaluator"), False, activity.info().attempt
+        )
 
     async def evaluate_batch_request(request: Any) -> list[dict[str, Any]]:
         """Many candidates in one activity, as many at once as there are device slots.
@@ -305,7 +331,7 @@ def create_eval_activities(
             while True:
                 try:
                     # A ranking stage's scores get none of the simulated training time.
-                    result = await evaluate_one({**common, "arch": arch}, evaluator, not rank)
+                    result = await evaluate_one({**common, "arch": arch}, evaluator, rank, attempt)
                     return {"result": result, **({"attempts": attempt} if attempt > 1 else {})}
                 except Exception as err:  # cancellation is no Exception: it ends the whole batch
                     # The failure a single evaluation would leave: its type, retry and bounded message.
@@ -373,13 +399,19 @@ async def serve(env: Mapping[str, str]) -> None:
     # and may hold where), so that a user sees what the worker will take of each memory.
     notes = [f"; {name}: {e.status(devices)}" for name, e in evaluators.items() if e.status]
     config = connect_config(env)
-    client = await Client.connect(**config)
+    # Before the connection, which runs on it: the runtime that exports to COLLM_METRICS_ADDRESS.
+    runtime = runtime_for(env)
+    client = await Client.connect(**config, **({"runtime": runtime} if runtime else {}))
     worker = Worker(
         client,
         task_queue=task_queue,
         activities=list(
             create_eval_activities(
-                evaluators, devices, skipped, int(env.get("EVAL_SIMULATE_MS") or 0)
+                evaluators,
+                devices,
+                skipped,
+                int(env.get("EVAL_SIMULATE_MS") or 0),
+                EvalMetrics(runtime.metric_meter, devices) if runtime else None,
             )
         ),
         max_concurrent_activities=len(devices),
@@ -397,6 +429,9 @@ async def serve(env: Mapping[str, str]) -> None:
         f"(evaluators {', '.join(evaluators)}) on {config['target_host']}{''.join(notes)}",
         flush=True,
     )
+    if runtime:
+        address = env["COLLM_METRICS_ADDRESS"]
+        print(f"metrics: http://{metrics_bind_address(address)}/metrics (COLLM_METRICS_ADDRESS)", flush=True)
     stopping = asyncio.ensure_future(stop.wait())
     await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
     if not running.done():

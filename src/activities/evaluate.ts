@@ -5,6 +5,7 @@ import { deviceError, deviceFailureLine } from '../evaluators/device-errors';
 import { evalBatchRequestSchema, evalRequestSchema, evalResultSchema, type EvalBatchOutcome, type EvalBatchRequest } from '../evaluators/contract';
 import { MAX_JSON_DEPTH, jsonShapeProblem } from '../lib/plain-json';
 import type { EvalResult } from '../search/types';
+import { NO_EVAL_METRICS, type EvalMetrics } from '../metrics/eval-metrics';
 import { DeviceSlots } from './device-slots';
 import { evalFailure } from './eval-failure';
 
@@ -19,11 +20,14 @@ export interface EvalActivityOptions {
    * work in flight when a worker dies).
    */
   simulateMs?: number;
+  /** Where evaluations and slot use are counted (the worker's Prometheus endpoint); default: nowhere. */
+  metrics?: EvalMetrics;
 }
 
 /** Activities served on the eval task queue (GPU workers). */
 export function createEvalActivities(options: EvalActivityOptions) {
   const slots = new DeviceSlots(options.devices);
+  const metrics = options.metrics ?? NO_EVAL_METRICS;
 
   /** Adds what the cost evaluator measures (latency on this machine, memory...) to the evaluator's result. */
   async function withMeasuredCosts(result: EvalResult, request: EvalRequest, context: EvalContext): Promise<EvalResult> {
@@ -61,11 +65,20 @@ export function createEvalActivities(options: EvalActivityOptions) {
     return evaluator;
   }
 
-  /** One evaluation of a checked request; `simulate`: add the worker's pretend training time. */
-  async function serve(request: EvalRequest, evaluator: Evaluator, simulate: boolean): Promise<EvalResult> {
+  /**
+   * One evaluation of a checked request, attempt `attempt` of it, counted as
+   * an evaluation or (purpose "rank") as a ranked candidate; only an
+   * evaluation gets the worker's pretend training time.
+   */
+  async function serve(request: EvalRequest, evaluator: Evaluator, purpose: 'evaluate' | 'rank', attempt: number): Promise<EvalResult> {
     const ctx = Context.current();
+    const simulate = purpose === 'evaluate';
     const device = await slots.acquire();
     const started = Date.now();
+    const labels = { evaluator: request.evaluator, space: request.space };
+    metrics.slotTaken(device);
+    if (purpose === 'evaluate') metrics.started(labels, attempt);
+    let ok = false;
     // Heartbeat at least every second so a dead worker is noticed quickly.
     const sleep = async (ms: number): Promise<void> => {
       for (let left = ms; left > 0; left -= 1000) {
@@ -85,8 +98,13 @@ export function createEvalActivities(options: EvalActivityOptions) {
       if (!out.success) {
         throw ApplicationFailure.nonRetryable(`evaluator ${request.evaluator} returned a bad result: ${z.prettifyError(out.error)}`, 'BadEvalResult');
       }
+      ok = true;
+      if (purpose === 'evaluate') metrics.completed(labels, device, (Date.now() - started) / 1000);
       return out.data;
     } finally {
+      if (purpose === 'rank') metrics.ranked(labels, ok);
+      else if (!ok) metrics.failed(labels);
+      metrics.slotFreed(device);
       slots.release(device);
     }
   }
@@ -105,7 +123,7 @@ export function createEvalActivities(options: EvalActivityOptions) {
     const one = async (arch: string): Promise<EvalBatchOutcome> => {
       for (let attempt = 1; ; attempt++) {
         try {
-          const result = await serve({ ...common, arch }, evaluator, purpose !== 'rank');
+          const result = await serve({ ...common, arch }, evaluator, purpose === 'rank' ? 'rank' : 'evaluate', attempt);
           return { result, ...(attempt > 1 ? { attempts: attempt } : {}) };
         } catch (err) {
           if (ctx.cancellationSignal.aborted) throw err;
@@ -132,7 +150,7 @@ export function createEvalActivities(options: EvalActivityOptions) {
     async evaluate(input: EvalRequest): Promise<EvalResult> {
       try {
         const request = checkedRequest('evaluate', evalRequestSchema, input);
-        return await serve(request, evaluatorFor(request.evaluator, 'evaluation.evaluator'), true);
+        return await serve(request, evaluatorFor(request.evaluator, 'evaluation.evaluator'), 'evaluate', Context.current().info.attempt);
       } catch (err) {
         // Every failure leaves here, its message bounded; errors that know whether a retry can
         // help (EvaluationError, ArchitectureError) say so.

@@ -6,6 +6,9 @@ import { createConfigActivities } from '../activities/config';
 import { createLlmActivities } from '../activities/llm';
 import { llmAllowListFromEnv } from '../llm/allow-list';
 import { createWarmStartActivities } from '../activities/warm-start';
+import { withLlmMetrics } from '../metrics/llm-metrics';
+import { processMeter } from '../metrics/meter';
+import { watchSearchCounts } from '../metrics/searches';
 import { CONTROL_TASK_QUEUE } from '../search/task-queues';
 import { WORKFLOW_BUNDLE } from '../temporal/paths';
 import type { TemporalTarget } from '../temporal/connection';
@@ -17,7 +20,7 @@ export interface ControlWorkerOptions {
   taskQueue?: string;
   /** Prebundled workflow code (npm run build); without it the workflows are bundled at start-up. */
   workflowBundlePath?: string;
-  /** Activities that run beside the workflows; default: the LLM calls (API keys from this process's environment). */
+  /** Activities that run beside the workflows; default: the LLM calls (API keys from this process's environment), counted in the process's metrics. */
   activities?: object;
   /**
    * The Worker Deployment Version of this worker's workflow code: with it the
@@ -53,7 +56,7 @@ export async function createControlWorker(options: ControlWorkerOptions): Promis
       : {}),
     // resolveConfig runs as a local activity of nasSearch, so it must live on this worker; so does
     // findWarmStart, which nasSearch schedules on its own queue and which reads the server through this worker's client.
-    activities: { ...createConfigActivities(), ...createWarmStartActivities(), ...(options.activities ?? createLlmActivities()) },
+    activities: { ...createConfigActivities(), ...createWarmStartActivities(), ...(options.activities ?? withLlmMetrics(createLlmActivities(), processMeter())) },
     // LLM calls are slow and heavy (the embedded model uses the CPU): a few at a time.
     maxConcurrentActivityTaskExecutions: 4,
     // A crashed worker's cached workflows move to another worker after this long.
@@ -115,6 +118,11 @@ export async function controlWorkerFromEnv(connection: NativeConnection, target:
   const version = deployment
     ? ` as build ${deployment.buildId} of deployment ${deployment.deploymentName} (searches pinned to their build)`
     : '';
+  // Only where someone scrapes them: the count is a visibility query every 15 s (or as often as told).
+  if (env.COLLM_METRICS_ADDRESS?.trim()) {
+    const every = Number(env.COLLM_SEARCH_COUNT_INTERVAL_MS);
+    watchSearchCounts(connection, target.namespace, processMeter(), Number.isFinite(every) && every >= 1000 ? every : 15_000);
+  }
   return { worker, banner: `control worker: polling ${taskQueue}${version}` };
 }
 

@@ -1,6 +1,8 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createEvalActivities } from '../activities/evaluate';
 import { createEvaluators, type EvaluatorSettings } from '../evaluators';
+import { evalMetrics } from '../metrics/eval-metrics';
+import { processMeter } from '../metrics/meter';
 import { EVAL_TASK_QUEUE } from '../search/task-queues';
 import { checkCudaDevices } from './devices';
 import type { TemporalTarget } from '../temporal/connection';
@@ -38,7 +40,12 @@ export async function createEvalWorker(options: EvalWorkerOptions): Promise<Work
     connection: options.connection,
     namespace: options.namespace ?? 'default',
     taskQueue: options.taskQueue ?? EVAL_TASK_QUEUE,
-    activities: createEvalActivities({ evaluators, devices, ...(options.simulateMs ? { simulateMs: options.simulateMs } : {}) }),
+    activities: createEvalActivities({
+      evaluators,
+      devices,
+      metrics: evalMetrics(processMeter(), devices),
+      ...(options.simulateMs ? { simulateMs: options.simulateMs } : {}),
+    }),
     maxConcurrentActivityTaskExecutions: devices.length,
     // On SIGTERM, let evaluations in flight finish before exiting.
     shutdownGraceTime: '30s',

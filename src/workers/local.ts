@@ -1,4 +1,7 @@
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { DefaultLogger } from '@temporalio/worker';
+import { processMeter } from '../metrics/meter';
+import { installWorkerRuntime } from '../metrics/runtime';
+import { watchSearchCounts } from '../metrics/searches';
 import { connectWorker, type TemporalTarget } from '../temporal/connection';
 import { createControlWorker } from './control';
 import { createEvalWorker } from './eval';
@@ -22,9 +25,10 @@ export interface LocalWorkersOptions {
 }
 
 export async function withLocalWorkers<T>(options: LocalWorkersOptions, job: () => Promise<T>): Promise<T> {
-  quietWorkerLogs();
+  const metrics = quietWorkerLogs();
   const { target } = options;
   const connection = await connectWorker(target);
+  const stopCounting = metrics ? watchSearchCounts(connection, target.namespace, processMeter()) : undefined;
   try {
     const control = await createControlWorker({
       connection,
@@ -47,6 +51,7 @@ export async function withLocalWorkers<T>(options: LocalWorkersOptions, job: () 
       await evalRun;
     }
   } finally {
+    stopCounting?.();
     await connection.close();
   }
 }
@@ -54,17 +59,15 @@ export async function withLocalWorkers<T>(options: LocalWorkersOptions, job: () 
 /**
  * Warnings matter beside a progress bar (failed evaluations); the two about
  * each worker serving one kind of task do not. Installed once, before the
- * first connection, as the SDK requires.
+ * first connection, as the SDK requires (a runtime this process already made
+ * keeps its logger), with the Prometheus endpoint COLLM_METRICS_ADDRESS asks
+ * for; returns where it listens, if it does.
  */
-function quietWorkerLogs(): void {
-  try {
-    Runtime.install({
-      logger: new DefaultLogger('WARN', (entry) => {
-        if (/^No (workflows|activities) registered/.test(entry.message)) return;
-        console.error(`[${entry.level}] ${entry.message}`, entry.meta ?? '');
-      }),
-    });
-  } catch {
-    // A runtime this process already made keeps its logger.
-  }
+function quietWorkerLogs(): string | undefined {
+  return installWorkerRuntime({
+    logger: new DefaultLogger('WARN', (entry) => {
+      if (/^No (workflows|activities) registered/.test(entry.message)) return;
+      console.error(`[${entry.level}] ${entry.message}`, entry.meta ?? '');
+    }),
+  });
 }

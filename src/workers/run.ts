@@ -1,4 +1,5 @@
 import type { NativeConnection, Worker } from '@temporalio/worker';
+import { installWorkerRuntime } from '../metrics/runtime';
 import { connectWorker, temporalTarget, type TemporalTarget } from '../temporal/connection';
 
 /** A worker made ready to poll, and the line that says so ("control worker: polling nas-control"). */
@@ -14,9 +15,11 @@ export type WorkerFactory = (connection: NativeConnection, target: TemporalTarge
  * SIGTERM starts their graceful shutdown (evaluations in flight finish
  * first), or one of them fails, which stops the others. Each says it polls
  * once every one is ready. Start-up errors (missing data, bad settings) are
- * thrown with the worker's own message.
+ * thrown with the worker's own message. With COLLM_METRICS_ADDRESS they
+ * share one Prometheus endpoint (docs/metrics.md).
  */
 export async function runWorkers(factories: readonly WorkerFactory[], target: TemporalTarget = temporalTarget()): Promise<void> {
+  const metrics = installWorkerRuntime();
   const connection = await connectWorker(target);
   const ready: ReadyWorker[] = [];
   try {
@@ -28,6 +31,7 @@ export async function runWorkers(factories: readonly WorkerFactory[], target: Te
   }
   try {
     for (const { banner } of ready) console.log(`${banner} on ${target.address}`);
+    if (metrics) console.log(`metrics: http://${metrics}/metrics (COLLM_METRICS_ADDRESS)`);
     const workers = ready.map((r) => r.worker);
     const runs = workers.map((w) => w.run());
     try {

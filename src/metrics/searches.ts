@@ -1,0 +1,40 @@
+import { Client } from '@temporalio/client';
+import type { MetricMeter } from '@temporalio/common';
+import type { NativeConnection } from '@temporalio/worker';
+import { METRICS } from './names';
+
+/** Temporal's execution statuses, as visibility names them and as the gauge's `status` label gives them. */
+const STATUSES = ['Running', 'Completed', 'Failed', 'Canceled', 'Terminated', 'ContinuedAsNew', 'TimedOut'];
+
+/**
+ * `collm_searches{status}`: how many nasSearch workflows Temporal's
+ * visibility holds in each status (finished ones for as long as the
+ * namespace retains them), counted every `intervalMs` by a control worker.
+ * Workflows cannot report this themselves: their metrics are skipped on
+ * replay, so a count kept inside them would be lost with the worker that
+ * ran them. Every control worker with metrics on reports the same figures:
+ * dashboards take max() over instances. A paused search is Running to
+ * Temporal (its Current Details in the Web UI say Paused). A count that
+ * fails (server unreachable) leaves the last figures and is tried again.
+ */
+export function watchSearchCounts(connection: NativeConnection, namespace: string, meter: MetricMeter, intervalMs = 15_000): () => void {
+  const client = new Client({ connection, namespace });
+  const gauge = meter.createGauge(METRICS.searches, 'int', undefined, 'nasSearch workflows by execution status (Temporal visibility)');
+  let stopped = false;
+  const count = async (): Promise<void> => {
+    try {
+      const { groups } = await client.workflow.count(`WorkflowType = 'nasSearch' GROUP BY ExecutionStatus`);
+      const byStatus = new Map(groups.map((g) => [String(g.groupValues[0]), g.count]));
+      if (!stopped) for (const status of STATUSES) gauge.set(byStatus.get(status) ?? 0, { status });
+    } catch {
+      // The next round tries again; the worker itself reports a server it cannot reach.
+    }
+  };
+  void count();
+  const timer = setInterval(() => void count(), intervalMs);
+  timer.unref();
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+  };
+}
