@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startSearch } from '../src/client/search';
-import { temporalTarget } from '../src/temporal/connection';
+import { connectClient, temporalTarget } from '../src/temporal/connection';
 import { ensureDevServer } from '../src/temporal/dev-server';
 import { withLocalWorkers } from '../src/workers/local';
 import { pauseSignal, progressQuery } from '../src/workflows/api';
@@ -60,9 +60,7 @@ async function main(): Promise<void> {
   try {
     const queues = { controlQueue: `bench-cli-control-${port}`, evalQueue: `bench-cli-eval-${port}` };
     await withLocalWorkers({ target, ...queues, devices: ['cpu'], simulateMs: 50 }, async () => {
-      const { Client, Connection } = await import('@temporalio/client');
-      const connection = await Connection.connect({ address: server.address });
-      const client = new Client({ connection });
+      const client = await connectClient(target);
       const handle = await startSearch(client, { strategy: 'evolution', budget: 1000, batchSize: 5, evaluation: { taskQueue: queues.evalQueue } }, { taskQueue: queues.controlQueue });
       // A paused search with some history: what a person looks at, with the worker idle while the CLI is timed.
       for (;;) {
@@ -74,7 +72,7 @@ async function main(): Promise<void> {
       console.log(describe('collm-nas --help', await timeCommand(['--help'], env, runs), 0.3));
       console.log(describe('collm-nas progress <id>', await timeCommand(['progress', handle.workflowId], env, runs), 0.5));
       await handle.terminate('benchmark done');
-      await connection.close();
+      await client.connection.close();
     });
   } finally {
     await server.stop();

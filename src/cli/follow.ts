@@ -1,6 +1,5 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { formatResult, watchSearch } from '../client/search';
-import type { StopReason } from '../search/types';
 import type { SearchResult } from '../search/summary';
 import type { TemporalTarget } from '../temporal/connection';
 import type { SearchProgress } from '../workflows/api';
@@ -70,27 +69,7 @@ async function warnIfIdle(handle: WorkflowHandle, target: TemporalTarget, queues
   process.stderr.write(`collm-nas: ${idleQueuesMessage(idle)}\n`);
 }
 
-/** How a search ended, for its result's first line. */
-const ENDED: Record<StopReason, string> = {
-  budget: 'finished',
-  stopped: 'stopped on request',
-  target: 'reached its target accuracy',
-  exhausted: 'ran out of new architectures to propose',
-  iterations: "reached its strategy's iteration limit",
-  failing: 'stopped after too many failed evaluations in a row',
-};
-
-/**
- * The result as people read it: formatResult's lines under a first line that
- * says how the search ended in words (formatResult's own says "stopped
- * (stopped)" for a search stopped on request).
- */
-export function describeResult(result: SearchResult): string {
-  const [, ...rest] = formatResult(result).split('\n');
-  return [`search ${ENDED[result.stopReason] ?? `ended (${result.stopReason})`}: ${result.evaluated} architectures evaluated in ${result.iterations} iterations`, ...rest].join('\n');
-}
-
 export function printResult(result: SearchResult, json: boolean | undefined): void {
   if (json) printJson(result);
-  else console.log(describeResult(result));
+  else console.log(formatResult(result));
 }

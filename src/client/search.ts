@@ -5,7 +5,7 @@ import { EVALUATORS } from '../evaluators/registry';
 import type { ParetoPoint, SearchResult } from '../search/summary';
 import { searchDetails, searchSummary } from '../search/describe';
 import { CONTROL_TASK_QUEUE } from '../search/task-queues';
-import type { RankingTally, SearchConfig } from '../search/types';
+import type { RankingTally, SearchConfig, StopReason } from '../search/types';
 import { progressQuery, type SearchProgress } from '../workflows/api';
 import { identityAttributes } from '../workflows/search-attributes';
 
@@ -84,9 +84,19 @@ export function rankingLine(t: RankingTally): string {
   return `ranking: ${t.scored} candidates scored in ${t.pools} pools, ${t.screened} screened out (not evaluated), ranker device time ${(t.ms / 1000).toFixed(1)} s${fallbacks}`;
 }
 
+/** How a search ended, in words, for its result's first line. */
+const ENDED: Record<StopReason, string> = {
+  budget: 'finished',
+  stopped: 'stopped on request',
+  target: 'reached its target accuracy',
+  exhausted: 'ran out of new architectures to propose',
+  iterations: "reached its strategy's iteration limit",
+  failing: 'stopped after too many failed evaluations in a row',
+};
+
 export function formatResult(r: SearchResult): string {
   const lines = [
-    `search ${r.stopReason === 'budget' ? 'finished' : `stopped (${r.stopReason})`}: ${r.evaluated} architectures evaluated in ${r.iterations} iterations`,
+    `search ${ENDED[r.stopReason] ?? `ended (${r.stopReason})`}: ${r.evaluated} architectures evaluated in ${r.iterations} iterations`,
     `space ${r.space}, dataset ${r.dataset}, strategy ${r.strategy}, evaluator ${r.evaluator}, seed ${r.seed}`,
   ];
   if (r.best) {

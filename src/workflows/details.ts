@@ -24,10 +24,6 @@ export function codeSpan(text: string, max = 160): string {
   return `\`${flat.length > max ? `${flat.slice(0, max - 1)}…` : flat}\``;
 }
 
-function percent(n: number): string {
-  return n.toFixed(2);
-}
-
 /**
  * `summary` (src/search/describe.ts) comes first: a run after continue-as-new,
  * or one started with `temporal workflow start`, has no static summary.
@@ -38,7 +34,7 @@ export function currentDetails(p: SearchProgress, summary: string, workflowId: s
   if (p.best) {
     const { cost } = p.best;
     const costs = [`${cost.flopsM.toFixed(1)} MFLOPs`, `${cost.paramsM.toFixed(2)} M params`, ...(cost.latencyMs !== undefined ? [`${cost.latencyMs.toFixed(2)} ms`] : [])];
-    lines.push(`**Best so far** ${percent(p.best.valAcc)} by ${p.evaluator} · ${costs.join(' · ')}`, codeSpan(p.best.arch, 400));
+    lines.push(`**Best so far** ${p.best.valAcc.toFixed(2)} by ${p.evaluator} · ${costs.join(' · ')}`, codeSpan(p.best.arch, 400));
   } else {
     lines.push('**Best so far** none yet');
   }
