@@ -12,6 +12,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { startSearch } from '../src/client/search';
 import { ROOT } from '../src/temporal/paths';
 import { extendBudgetUpdate, pauseSignal, resumeSignal, steerSignal } from '../src/workflows/api';
+import { NAS_PAUSED } from '../src/workflows/search-attributes';
 import { withHarness } from './harness';
 
 const OUT = join(ROOT, 'test/fixtures/histories');
@@ -26,6 +27,16 @@ const FIXTURES: { name: string; config: Record<string, unknown>; drive?: (h: Wor
     drive: async (h) => {
       await h.signal(pauseSignal);
       await h.executeUpdate(extendBudgetUpdate, { args: [5] });
+      await h.signal(resumeSignal);
+    },
+  },
+  {
+    // Paused until it has marked itself NasPaused (a local activity asks whether the server has it), then resumed.
+    name: 'evolution-paused-marked',
+    config: { budget: 15, batchSize: 5, strategy: 'evolution', seed: 9 },
+    drive: async (h) => {
+      await h.signal(pauseSignal);
+      while ((await h.describe()).typedSearchAttributes.get(NAS_PAUSED) !== true) await new Promise((r) => setTimeout(r, 100));
       await h.signal(resumeSignal);
     },
   },

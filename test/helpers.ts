@@ -65,11 +65,13 @@ export interface InProcessWorkers {
 export async function inProcessWorkers(
   native: NativeConnection,
   q: { control: string; eval: string },
-  options: { simulateMs?: number; devices?: string[]; table?: string; checkEvaluators?: boolean; command?: CommandSettings } = {},
+  options: { simulateMs?: number; devices?: string[]; table?: string; checkEvaluators?: boolean; command?: CommandSettings; namespace?: string } = {},
 ): Promise<InProcessWorkers> {
-  const control = await createControlWorker({ connection: native, taskQueue: q.control });
+  const namespace = options.namespace ?? 'default';
+  const control = await createControlWorker({ connection: native, namespace, taskQueue: q.control });
   const evaluation = await createEvalWorker({
     connection: native,
+    namespace,
     taskQueue: q.eval,
     devices: options.devices ?? Array.from({ length: 10 }, (_, i) => `slot:${i}`),
     evaluators: { 'nb201-table': { table: options.table ?? TABLE_PATH }, ...(options.command ? { command: options.command } : {}) },

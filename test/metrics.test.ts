@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { startSearch } from '../src/client/search';
 import { metricsBindAddress } from '../src/metrics/address';
 import type { SearchResult } from '../src/search/summary';
+import { pauseSignal, resumeSignal, stopSignal } from '../src/workflows/api';
 import { cells, requestedCount, startFakeLlm, STRATEGY_TEXT } from './fake-llm';
 import { queues, spawnWorker, thrown, uniqueId, useTemporal, waitFor, type ChildWorker } from './helpers';
 import { listeningAddresses } from './listening';
@@ -50,7 +53,9 @@ test('Prometheus scrapes a control and an eval worker during a CoLLM-NAS search:
       NAS_EVAL_TASK_QUEUE: q.eval,
       EVAL_DEVICES: 'slot:0,slot:1',
       EVAL_SIMULATE_MS: '300',
-      EVAL_EVALUATORS: 'nb201-table',
+      EVAL_EVALUATORS: 'nb201-table,command',
+      // node runs the flaky evaluation program below (a stand-in for a user's supernet script).
+      COLLM_COMMAND_ALLOWED_PROGRAMS: process.execPath,
       COLLM_METRICS_ADDRESS: `127.0.0.1:${EVAL_PORT}`,
     });
     workers.push(evaluation);
@@ -113,7 +118,25 @@ test('Prometheus scrapes a control and an eval worker during a CoLLM-NAS search:
       await sum('collm_evaluations_started{job="eval"}'),
       (await sum('collm_evaluations_completed{job="eval"}')) + (await sum('collm_evaluations_failed{job="eval"}')),
     );
-    assert.equal(await sum('collm_evaluations_completed{job="eval"}'), result.evaluated, 'the failing search completed none');
+    assert.equal(await sum('collm_evaluations_completed{job="eval",evaluator="nb201-table"}'), result.evaluated, 'the failing search completed none');
+    // A program that fails each candidate once: every evaluation retried once, and counted so.
+    const marks = mkdtempSync(join(tmpdir(), 'collm-flaky-'));
+    const flaky = await startSearch(
+      env.client,
+      {
+        budget: 3,
+        batchSize: 3,
+        strategy: 'random',
+        evaluation: { taskQueue: q.eval, evaluator: 'command', options: { argv: [process.execPath, 'test/fixtures/command/flaky.mjs', marks] }, maximumAttempts: 2 },
+      },
+      { taskQueue: q.control, workflowId: uniqueId('metrics-retry') },
+    );
+    assert.equal(((await flaky.result()) as SearchResult).evaluated, 3);
+    const command = '{job="eval",evaluator="command",space="nb201"}';
+    await waitFor('the retries counted', async () => ((await sum(`collm_evaluations_completed${command}`)) === 3 ? true : undefined), 30_000);
+    assert.equal(await sum(`collm_evaluations_retried${command}`), 3);
+    assert.equal(await sum(`collm_evaluations_failed${command}`), 3, 'each first attempt failed');
+    assert.equal(await sum(`collm_evaluations_started${command}`), 6);
     // The slots are free again, and were busy meanwhile (both at once, at some scrape).
     await waitFor('slots free again', async () => ((await sum('collm_device_slots_free{job="eval"}')) === 2 ? true : undefined), 30_000);
     assert.equal(await sum('collm_device_slots_busy{job="eval"}'), 0);
@@ -134,10 +157,22 @@ test('Prometheus scrapes a control and an eval worker during a CoLLM-NAS search:
     const failures = await prom.series('collm_llm_failures{job="control"}');
     assert.deepEqual(failures.map((s) => [s.metric.purpose, s.metric.kind, s.value]), [['generator', 'server', 1]]);
 
-    // Searches by status, from visibility through the control worker.
+    // Searches by status, from visibility through the control worker; a paused one apart from the running ones.
     await waitFor('the searches counted by status', async () =>
       (await sum('collm_searches{job="control",status="Completed"}')) >= 1 && (await sum('collm_searches{job="control",status="Failed"}')) >= 1 ? true : undefined,
     30_000);
+    assert.equal(await sum('collm_searches{job="control",status="Paused"}'), 0);
+    const paused = await startSearch(env.client, { budget: 50, batchSize: 2, strategy: 'random', evaluation: { taskQueue: q.eval } }, { taskQueue: q.control, workflowId: uniqueId('metrics-paused') });
+    await paused.signal(pauseSignal);
+    // Running is what visibility lists as Running less the paused one (searches other tests left running included).
+    const listedRunning = async () => (await env.client.workflow.count(`WorkflowType = 'nasSearch' AND ExecutionStatus = 'Running'`)).count;
+    await waitFor('the paused search counted apart', async () =>
+      (await sum('collm_searches{job="control",status="Paused"}')) === 1 && (await sum('collm_searches{job="control",status="Running"}')) === (await listedRunning()) - 1 ? true : undefined,
+    30_000);
+    await paused.signal(resumeSignal);
+    await waitFor('the resumed search counted as running or done', async () => ((await sum('collm_searches{job="control",status="Paused"}')) === 0 ? true : undefined), 30_000);
+    await paused.signal(stopSignal);
+    await paused.result();
 
     // The SDK's own worker metrics come through the same endpoints (durations in seconds, names as the SDK gives them).
     assert.ok((await prom.series('temporal_worker_task_slots_available{job="eval",worker_type="ActivityWorker"}')).length > 0);

@@ -1,15 +1,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { SearchConfig } from '../src/search/types';
-import { WorkflowFailedError } from '@temporalio/client';
+import { Client, WorkflowFailedError } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
+import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { createConfigActivities } from '../src/activities/config';
 import { WORKFLOW_BUNDLE } from '../src/temporal/paths';
 import { startSearch } from '../src/client/search';
 import type { SearchResult } from '../src/search/summary';
-import { NAS_BEST_VAL_ACC, NAS_EVALUATED, NAS_SPACE } from '../src/workflows/search-attributes';
+import { NAS_BEST_VAL_ACC, NAS_EVALUATED, NAS_PAUSED, NAS_SEARCH_ATTRIBUTES, NAS_SPACE } from '../src/workflows/search-attributes';
 import { extendBudgetUpdate, pauseSignal, progressQuery, resumeSignal, stopSignal } from '../src/workflows/api';
-import { inProcessWorkers, queues, runInProcess, uniqueId, useTemporal } from './helpers';
+import { inProcessWorkers, queues, runInProcess, uniqueId, useTemporal, waitFor } from './helpers';
 
 const env = useTemporal();
 
@@ -71,6 +73,8 @@ test('pause holds the search, resume continues it, extendBudget raises the budge
       before = await handle.query(progressQuery);
     }
     assert.equal(before.status, 'paused');
+    // Marked paused where people look (Temporal lists it as Running): NasPaused = true.
+    await waitFor('NasPaused set', async () => ((await handle.describe()).typedSearchAttributes.get(NAS_PAUSED) === true ? true : undefined), 10_000);
     await new Promise((r) => setTimeout(r, 800));
     const later = await handle.query(progressQuery);
     assert.equal(later.evaluated, before.evaluated);
@@ -84,7 +88,40 @@ test('pause holds the search, resume continues it, extendBudget raises the budge
     const result = (await handle.result()) as SearchResult;
     assert.equal(result.evaluated, 55);
     assert.equal(result.budget, 55);
+    assert.equal((await handle.describe()).typedSearchAttributes.get(NAS_PAUSED), false);
     assert.deepEqual(result.history.map((e) => e.arch), (await runInProcess({ budget: 55, batchSize: 10, strategy: 'random', seed: 8 })).history.map((e) => e.arch));
+  });
+});
+
+test('on a server without NasPaused registered, a search pauses and resumes without marking itself (and without failing a workflow task)', async () => {
+  // A namespace with every attribute but NasPaused, as a server set up before it existed.
+  const namespace = uniqueId('no-paused');
+  const { workflowService, operatorService } = env.client.connection;
+  await workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
+  const { IndexedValueType } = temporal.api.enums.v1;
+  const types: Record<string, temporal.api.enums.v1.IndexedValueType> = { Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, Int: IndexedValueType.INDEXED_VALUE_TYPE_INT, Double: IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE };
+  const older = NAS_SEARCH_ATTRIBUTES.filter((a) => a.name !== NAS_PAUSED.name);
+  await waitFor('the namespace is ready', async () =>
+    operatorService.addSearchAttributes({ namespace, searchAttributes: Object.fromEntries(older.map((a) => [a.name, types[a.cliType]!])) }).then(() => true, () => undefined),
+  30_000);
+  const client = new Client({ connection: env.client.connection, namespace });
+  const q = queues();
+  const workers = await inProcessWorkers(env.native, q, { simulateMs: 100, namespace });
+  await workers.run(async () => {
+    const handle = await startSearch(client, { budget: 20, batchSize: 5, strategy: 'random', seed: 2, evaluation: { taskQueue: q.eval } }, { taskQueue: q.control, workflowId: uniqueId('pause-old') });
+    await handle.signal(pauseSignal);
+    await waitFor('paused', async () => {
+      const p = await handle.query(progressQuery);
+      return p.status === 'paused' && p.inFlight === 0 ? true : undefined;
+    }, 10_000);
+    await new Promise((r) => setTimeout(r, 500));
+    await handle.signal(resumeSignal);
+    assert.equal(((await handle.result()) as SearchResult).evaluated, 20);
+    const { events } = await handle.fetchHistory();
+    assert.ok((events ?? []).every((e) => !e.workflowTaskFailedEventAttributes), 'no workflow task failed');
+    const desc = await handle.describe();
+    assert.equal(desc.typedSearchAttributes.get(NAS_PAUSED), undefined);
+    assert.equal(desc.typedSearchAttributes.get(NAS_EVALUATED), 20);
   });
 });
 

@@ -1,10 +1,11 @@
 import { Client } from '@temporalio/client';
 import type { MetricMeter } from '@temporalio/common';
 import type { NativeConnection } from '@temporalio/worker';
+import { NAS_PAUSED } from '../workflows/search-attributes';
 import { METRICS } from './names';
 
-/** Temporal's execution statuses, as visibility names them and as the gauge's `status` label gives them. */
-const STATUSES = ['Running', 'Completed', 'Failed', 'Canceled', 'Terminated', 'ContinuedAsNew', 'TimedOut'];
+/** Temporal's execution statuses, as visibility names them and as the gauge's `status` label gives them; and Paused, ours. */
+const STATUSES = ['Running', 'Paused', 'Completed', 'Failed', 'Canceled', 'TimedOut', 'Terminated', 'ContinuedAsNew'];
 
 /**
  * `collm_searches{status}`: how many nasSearch workflows Temporal's
@@ -13,19 +14,29 @@ const STATUSES = ['Running', 'Completed', 'Failed', 'Canceled', 'Terminated', 'C
  * Workflows cannot report this themselves: their metrics are skipped on
  * replay, so a count kept inside them would be lost with the worker that
  * ran them. Every control worker with metrics on reports the same figures:
- * dashboards take max() over instances. A paused search is Running to
- * Temporal (its Current Details in the Web UI say Paused). A count that
- * fails (server unreachable) leaves the last figures and is tried again.
+ * dashboards take max() over instances.
+ *
+ * A paused search is Running to Temporal; it marks itself `NasPaused = true`
+ * (src/workflows/paused.ts), and is counted as Paused, not Running. On a
+ * server without that attribute the Paused count cannot be made: it is left
+ * out, and paused searches stay in Running. A count that fails (server
+ * unreachable) leaves the last figures and is tried again.
  */
 export function watchSearchCounts(connection: NativeConnection, namespace: string, meter: MetricMeter, intervalMs = 15_000): () => void {
   const client = new Client({ connection, namespace });
-  const gauge = meter.createGauge(METRICS.searches, 'int', undefined, 'nasSearch workflows by execution status (Temporal visibility)');
+  const gauge = meter.createGauge(METRICS.searches, 'int', undefined, 'nasSearch workflows by status (Temporal visibility; Paused apart from Running)');
   let stopped = false;
   const count = async (): Promise<void> => {
     try {
       const { groups } = await client.workflow.count(`WorkflowType = 'nasSearch' GROUP BY ExecutionStatus`);
       const byStatus = new Map(groups.map((g) => [String(g.groupValues[0]), g.count]));
-      if (!stopped) for (const status of STATUSES) gauge.set(byStatus.get(status) ?? 0, { status });
+      const paused = await countPaused(client);
+      if (paused !== undefined) {
+        byStatus.set('Paused', paused);
+        byStatus.set('Running', Math.max(0, (byStatus.get('Running') ?? 0) - paused));
+      }
+      if (stopped) return;
+      for (const status of STATUSES) if (status !== 'Paused' || paused !== undefined) gauge.set(byStatus.get(status) ?? 0, { status });
     } catch {
       // The next round tries again; the worker itself reports a server it cannot reach.
     }
@@ -37,4 +48,14 @@ export function watchSearchCounts(connection: NativeConnection, namespace: strin
     stopped = true;
     clearInterval(timer);
   };
+}
+
+/** Paused searches, or undefined where the server refuses the query (NasPaused not registered). */
+async function countPaused(client: Client): Promise<number | undefined> {
+  try {
+    const { count } = await client.workflow.count(`WorkflowType = 'nasSearch' AND ExecutionStatus = 'Running' AND ${NAS_PAUSED.name} = true`);
+    return count;
+  } catch {
+    return undefined;
+  }
 }

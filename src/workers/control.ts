@@ -5,6 +5,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createConfigActivities } from '../activities/config';
 import { createLlmActivities } from '../activities/llm';
 import { llmAllowListFromEnv } from '../llm/allow-list';
+import { createSearchAttributeActivities } from '../activities/search-attributes';
 import { createWarmStartActivities } from '../activities/warm-start';
 import { withLlmMetrics } from '../metrics/llm-metrics';
 import { processMeter } from '../metrics/meter';
@@ -55,8 +56,9 @@ export async function createControlWorker(options: ControlWorkerOptions): Promis
       ? { workerDeploymentOptions: { useWorkerVersioning: true, version: options.deployment, defaultVersioningBehavior: 'PINNED' as const } }
       : {}),
     // resolveConfig runs as a local activity of nasSearch, so it must live on this worker; so does
-    // findWarmStart, which nasSearch schedules on its own queue and which reads the server through this worker's client.
-    activities: { ...createConfigActivities(), ...createWarmStartActivities(), ...(options.activities ?? withLlmMetrics(createLlmActivities(), processMeter())) },
+    // findWarmStart, which nasSearch schedules on its own queue and which reads the server through this worker's client;
+    // and registeredSearchAttributes, the local activity a search asks before it marks itself paused.
+    activities: { ...createConfigActivities(), ...createWarmStartActivities(), ...createSearchAttributeActivities(), ...(options.activities ?? withLlmMetrics(createLlmActivities(), processMeter())) },
     // LLM calls are slow and heavy (the embedded model uses the CPU): a few at a time.
     maxConcurrentActivityTaskExecutions: 4,
     // A crashed worker's cached workflows move to another worker after this long.

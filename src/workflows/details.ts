@@ -30,7 +30,7 @@ export function codeSpan(text: string, max = 160): string {
  */
 export function currentDetails(p: SearchProgress, summary: string, workflowId: string): string {
   const lines = [summary, `**${STATUS[p.status]}** · ${p.evaluated} / ${p.budget} evaluated · iteration ${p.iteration}${p.failed > 0 ? ` · ${p.failed} failed` : ''}`];
-  if (p.status === 'paused') lines.push(`Nothing new is evaluated until \`collm-nas resume ${workflowId}\` (or the \`resume\` signal); Temporal still lists it as Running.`);
+  if (p.status === 'paused') lines.push(`Nothing new is evaluated until \`collm-nas resume ${workflowId}\` (or the \`resume\` signal); Temporal still lists it as Running (\`NasPaused = true\` finds the paused ones).`);
   if (p.best) {
     const { cost } = p.best;
     const costs = [`${cost.flopsM.toFixed(1)} MFLOPs`, `${cost.paramsM.toFixed(2)} M params`, ...(cost.latencyMs !== undefined ? [`${cost.latencyMs.toFixed(2)} ms`] : [])];

@@ -24,6 +24,7 @@ import { isFatal, strategyStep } from './failures';
 import { currentDetails } from './details';
 import { acceptBudgetExtensions, answerProgress, listenForControls } from './handlers';
 import { projectProgress } from './progress';
+import { pauseMarker } from './paused';
 import type { Controls, SearchRun } from './run';
 import { identityAttributes, progressAttributes } from './search-attributes';
 import { startingProgress } from './starting';
@@ -69,6 +70,7 @@ export async function nasSearch(input: unknown, carried?: CarriedState): Promise
   showDetails = () => setCurrentDetails(currentDetails(projectProgress(run), summary, workflowInfo().workflowId));
   acceptBudgetExtensions(run, showDetails);
   if (runs === 0) describeSearch(config, resolved, warm);
+  const markPaused = pauseMarker();
 
   for (;;) {
     run.finished = engine.stopReason(run.state) ?? (controls.stopRequested ? 'stopped' : undefined);
@@ -76,7 +78,9 @@ export async function nasSearch(input: unknown, carried?: CarriedState): Promise
     if (run.finished) break;
     if (controls.paused) {
       log.info('search paused', { evaluated: run.state.evaluated.length });
+      await markPaused(true);
       await condition(() => !controls.paused || controls.stopRequested);
+      await markPaused(false);
       continue;
     }
 

@@ -13,6 +13,11 @@ export const NAS_EVALUATED = defineSearchAttributeKey('NasEvaluated', SearchAttr
 export const NAS_BEST_VAL_ACC = defineSearchAttributeKey('NasBestValAcc', SearchAttributeType.DOUBLE);
 /** With a ranking stage: candidates it kept from the evaluator (the evaluations saved). */
 export const NAS_SCREENED = defineSearchAttributeKey('NasScreened', SearchAttributeType.INT);
+/**
+ * True while a search is paused (Temporal lists it as Running): `NasPaused =
+ * true` finds them. Set only where the server has it registered (see paused.ts).
+ */
+export const NAS_PAUSED = defineSearchAttributeKey('NasPaused', SearchAttributeType.BOOL);
 
 /**
  * Set by Temporal itself on every run a schedule starts: the schedule's id.
@@ -29,6 +34,7 @@ export const NAS_SEARCH_ATTRIBUTES: readonly { name: string; cliType: string }[]
   { name: NAS_EVALUATED.name, cliType: 'Int' },
   { name: NAS_BEST_VAL_ACC.name, cliType: 'Double' },
   { name: NAS_SCREENED.name, cliType: 'Int' },
+  { name: NAS_PAUSED.name, cliType: 'Bool' },
 ];
 
 /** What a search is, as attributes: set by the client at start and by the workflow itself (for `temporal workflow start`). */
