@@ -14,7 +14,7 @@ import { startSearch } from '../src/client/search';
 import type { SearchResult } from '../src/search/summary';
 import { findTemporalCli } from '../src/temporal/temporal-cli';
 import { DATA_DIR } from '../src/temporal/paths';
-import { progressQuery, type SearchProgress } from '../src/workflows/api';
+import { pauseSignal, progressQuery, resumeSignal, type SearchProgress } from '../src/workflows/api';
 import { ADDRESS, inProcessWorkers, queues, runInProcess, uniqueId, useTemporal, waitFor } from './helpers';
 
 const run = promisify(execFile);
@@ -233,6 +233,30 @@ test('start --watch --json gives the result the in-process run gives; list, resu
   assert.equal(bad.code, 5);
   assert.match(bad.stdout, /NOT deterministic/);
   assert.match(bad.stdout, /Nondeterminism error/);
+});
+
+test('list says which running searches are paused, and NasPaused = true finds them', async () => {
+  const q = queues('clipaused');
+  const id = uniqueId('clipaused');
+  const workers = await inProcessWorkers(env.native, q);
+  await workers.run(async () => {
+    const handle = await startSearch(env.client, { budget: 20, batchSize: 5, strategy: 'random', evaluation: { taskQueue: q.eval } }, { taskQueue: q.control, workflowId: id });
+    await handle.signal(pauseSignal);
+    const rows = await waitFor('the paused search listed', async () => {
+      const listed = JSON.parse(await ok(['list', '--json', '--query', 'NasPaused = true'])) as { workflowId: string; status: string; paused: boolean }[];
+      return listed.some((r) => r.workflowId === id) ? listed : undefined;
+    });
+    assert.deepEqual(rows.filter((r) => r.workflowId === id).map((r) => [r.status, r.paused]), [['RUNNING', true]]);
+    const table = (await ok(['list', '--query', `WorkflowId = "${id}"`])).trim().split('\n').map((line) => line.split('\t'));
+    assert.equal(table[1]![1], 'paused');
+    await handle.signal(resumeSignal);
+    await handle.result();
+  });
+  const done = await waitFor('the finished search listed', async () => {
+    const listed = JSON.parse(await ok(['list', '--json', '--query', `WorkflowId = "${id}"`])) as { status: string; paused: boolean }[];
+    return listed[0]?.status === 'COMPLETED' ? listed[0] : undefined;
+  });
+  assert.equal(done.paused, false);
 });
 
 test('report writes a finished search\'s page with its candidates as CSV and JSON and says what to open; --json lists the files', async () => {

@@ -1,5 +1,5 @@
 import type { WorkflowExecutionInfo } from '@temporalio/client';
-import { NAS_BEST_VAL_ACC, NAS_DATASET, NAS_EVALUATED, NAS_SPACE, NAS_STRATEGY } from '../../workflows/search-attributes';
+import { NAS_BEST_VAL_ACC, NAS_DATASET, NAS_EVALUATED, NAS_PAUSED, NAS_SPACE, NAS_STRATEGY } from '../../workflows/search-attributes';
 import { GROUP, positiveInt, printJson, withExamples, withJson, type CliCommand } from '../command';
 import { withClient } from '../connect';
 import { refusedQuery } from '../errors';
@@ -11,6 +11,8 @@ function row(wf: WorkflowExecutionInfo) {
     workflowId: wf.workflowId,
     runId: wf.runId,
     status: wf.status.name,
+    // Temporal lists a paused search as RUNNING; the search marks itself NasPaused.
+    paused: wf.status.name === 'RUNNING' && attrs.get(NAS_PAUSED) === true,
     startTime: wf.startTime.toISOString(),
     ...(wf.closeTime ? { closeTime: wf.closeTime.toISOString() } : {}),
     space: attrs.get(NAS_SPACE),
@@ -31,8 +33,8 @@ export const listCommand: CliCommand = {
       .description('list the searches on the server, newest first')
       .option('--query <query>', 'a visibility query to narrow them, e.g. \'NasSpace = "nb201" AND ExecutionStatus = "Running"\'')
       .option('--limit <n>', 'at most this many', positiveInt);
-    withJson(command, 'print an array of {workflowId, runId, status, startTime, closeTime, space, dataset, strategy, evaluated, bestValAcc}');
-    withExamples(command, ['collm-nas list', 'collm-nas list --query \'ExecutionStatus = "Running"\' --json']);
+    withJson(command, 'print an array of {workflowId, runId, status, paused, startTime, closeTime, space, dataset, strategy, evaluated, bestValAcc}');
+    withExamples(command, ['collm-nas list', 'collm-nas list --query \'ExecutionStatus = "Running"\' --json', 'collm-nas list --query \'NasPaused = true\'']);
     command.action(async (options: { query?: string; limit?: number; json?: boolean }) => {
       await withClient(async (client) => {
         const query = `WorkflowType = "nasSearch"${options.query ? ` AND (${options.query})` : ''}`;
@@ -57,7 +59,7 @@ export const listCommand: CliCommand = {
         for (const r of rows) {
           const what = r.space ? `${r.space}/${r.dataset} ${r.strategy}` : '';
           const progress = r.evaluated !== undefined ? `${r.evaluated} evaluated` + (r.bestValAcc !== undefined ? `, best ${r.bestValAcc.toFixed(2)}%` : '') : '';
-          console.log([r.workflowId, statusText(r.status), r.startTime, what, progress].join('\t'));
+          console.log([r.workflowId, r.paused ? 'paused' : statusText(r.status), r.startTime, what, progress].join('\t'));
         }
       });
     });
