@@ -35,6 +35,12 @@ export async function startFakeLlm(reply: (req: LlmRequestSeen, index: number) =
   const seen: LlmRequestSeen[] = [];
   const pending = new Set<http.ServerResponse>();
   const server = http.createServer((req, res) => {
+    if (req.method === 'GET') {
+      // The provider's probes (/props, /v1/models): a server that offers neither, as OpenAI's own.
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: 'not found' } }));
+      return;
+    }
     let raw = '';
     req.on('data', (c: Buffer) => (raw += c.toString()));
     req.on('end', () => {

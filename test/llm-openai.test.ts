@@ -9,6 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extractJson, stripReasoning } from '../src/llm/json';
 import { openAiProvider, type OpenAiProviderConfig } from '../src/llm/openai';
+import { forgetEndpoints } from '../src/llm/openai/endpoint';
 import { LlmError, type ChatRequest } from '../src/llm/types';
 
 interface Received {
@@ -22,6 +23,8 @@ let server: http.Server;
 let baseUrl = '';
 let script: Handler[] = [];
 let received: Received[] = [];
+let routes: Record<string, Handler> = {};
+let probed: string[] = [];
 const timers = new Set<NodeJS.Timeout>();
 
 before(async () => {
@@ -30,6 +33,12 @@ before(async () => {
     req.setEncoding('utf8');
     req.on('data', (chunk: string) => (raw += chunk));
     req.on('end', () => {
+      if (req.method === 'GET') {
+        // The provider's probes (/props, /v1/models): answered by the test's routes, else as a server without them.
+        probed.push(req.url ?? '');
+        (routes[req.url ?? ''] ?? json(404, { error: { message: 'not found' } }))(res);
+        return;
+      }
       received.push({
         path: req.url ?? '',
         authorization: req.headers.authorization,
@@ -53,6 +62,10 @@ after(async () => {
 beforeEach(() => {
   script = [];
   received = [];
+  routes = {};
+  probed = [];
+  // What a worker learned about an endpoint outlives a provider; each test starts as a fresh worker.
+  forgetEndpoints();
 });
 
 function json(status: number, body: unknown): Handler {
@@ -178,7 +191,7 @@ describe('openAiProvider', () => {
     assert.deepEqual(res.json, { cell: 5 });
   });
 
-  test('400 on response_format: falls back to the schema in the prompt, and remembers', async () => {
+  test('400 on response_format: steps down to json_object with the schema, and remembers', async () => {
     script = [
       json(400, { error: { message: "response_format 'json_schema' is not supported", type: 'invalid_request_error' } }),
       completion('The answer is {"cell": 1}.'),
@@ -190,14 +203,132 @@ describe('openAiProvider', () => {
     const second = await p.chat(ask(SCHEMA));
     assert.deepEqual(second.json, { cell: 2 });
 
-    assert.equal(received.length, 3, 'one rejected request, then two fallback requests');
+    assert.equal(received.length, 3, 'one rejected request, then two in the next mode');
     assert.equal((received[0]?.body['response_format'] as { type: string }).type, 'json_schema');
     for (const r of received.slice(1)) {
-      assert.equal(r.body['response_format'], undefined);
+      assert.deepEqual(r.body['response_format'], { type: 'json_object', schema: SCHEMA.schema });
       assert.ok(systemPrompt(r).includes(JSON.stringify(SCHEMA.schema)), 'schema described in the prompt');
       const messages = r.body['messages'] as { role: string }[];
       assert.equal(messages.filter((m) => m.role === 'system').length, 1, 'merged into the one system message');
     }
+  });
+
+  test("llama-cpp-python's 500 refusal of json_schema is a refusal, not a server failure: json_object, remembered per endpoint", async () => {
+    script = [
+      json(500, { error: { message: "response_format.type: Input should be 'text' or 'json_object'" } }),
+      completion('{"cell": 3}'),
+      completion('{"cell": 4}'),
+    ];
+    assert.deepEqual((await provider().chat(ask(SCHEMA))).json, { cell: 3 });
+    // Another provider instance on the same worker and endpoint: no refused request again.
+    assert.deepEqual((await provider({ temperature: 0.1 }).chat(ask(SCHEMA))).json, { cell: 4 });
+    assert.deepEqual(
+      received.map((r) => (r.body['response_format'] as { type: string } | undefined)?.type),
+      ['json_schema', 'json_object', 'json_object'],
+    );
+    assert.deepEqual(received[1]?.body['response_format'], { type: 'json_object', schema: SCHEMA.schema });
+  });
+
+  test('auto on a llama.cpp server (/props): the compact grammar, max_tokens within what n_ctx leaves', async () => {
+    routes['/props'] = json(200, { default_generation_settings: { n_ctx: 600 }, total_slots: 1 });
+    script = [completion('{"cell":5}'), completion('{"cell":6}')];
+    const p = provider({ maxTokens: 4096 });
+    assert.deepEqual((await p.chat(ask(SCHEMA))).json, { cell: 5 });
+    await p.chat({ ...ask(SCHEMA), maxTokens: 50 });
+    assert.equal(probed.filter((u) => u === '/props').length, 1, 'probed once per worker and endpoint');
+    const body = received[0]!.body;
+    assert.equal(body['response_format'], undefined);
+    assert.match(String(body['grammar']), /^root ::= /m);
+    assert.ok(!/\[ \\t\\n\]/.test(String(body['grammar'])), 'the grammar admits no whitespace');
+    const maxTokens = body['max_tokens'] as number;
+    assert.ok(maxTokens > 32 && maxTokens < 600 - 60, `max_tokens ${maxTokens} leaves the prompt its room in 600`);
+    assert.equal(received[1]!.body['max_tokens'], 50, 'a smaller wish is kept');
+  });
+
+  test("the context from /v1/models (vLLM's max_model_len) or the config bounds max_tokens", async () => {
+    routes['/v1/models'] = json(200, { object: 'list', data: [{ id: 'test-model', max_model_len: 1024 }] });
+    script = [completion('{"cell":1}'), completion('{"cell":2}')];
+    await provider({ maxTokens: 4096 }).chat(ask(SCHEMA));
+    const fromServer = received[0]!.body['max_tokens'] as number;
+    assert.ok(fromServer < 1024 && fromServer > 800, `max_tokens ${fromServer}`);
+    assert.equal((received[0]!.body['response_format'] as { type: string }).type, 'json_schema');
+    await provider({ maxTokens: 4096, contextTokens: 700, structuredOutput: 'json_schema' }).chat(ask(SCHEMA));
+    const fromConfig = received[1]!.body['max_tokens'] as number;
+    assert.ok(fromConfig < 700 && fromConfig > 500, `max_tokens ${fromConfig}`);
+  });
+
+  test('a context-overflow refusal: the answer is sized from the stated context, then the history trimmed; never the same request again', async () => {
+    const tooLong = json(400, { error: { message: 'request (8265 tokens) exceeds the available context size (8192 tokens), try increasing it' } });
+    const long = 'x '.repeat(3000);
+    const conversation: ChatRequest = {
+      messages: [
+        { role: 'system', content: 'You plan.' },
+        { role: 'user', content: `old results ${long}` },
+        { role: 'assistant', content: 'old strategy' },
+        { role: 'user', content: 'new results' },
+      ],
+      maxTokens: 8000,
+    };
+    script = [tooLong, completion('planned')];
+    const res = await provider({ structuredOutput: 'prompt' }).chat(conversation);
+    assert.equal(res.text, 'planned');
+    assert.equal(received.length, 2);
+    assert.equal(received[0]!.body['max_tokens'], 8000);
+    const second = received[1]!.body;
+    assert.ok((second['max_tokens'] as number) < 8192 - 3000, 'the answer sized from the stated context');
+    assert.notDeepEqual(second, received[0]!.body);
+
+    // A prompt that leaves no room even trimmed: refused before it is sent, not retryable.
+    received = [];
+    const err = await llmError(provider({ contextTokens: 1000 }).chat({ messages: [{ role: 'user', content: long }] }));
+    assert.equal(err.kind, 'context_overflow');
+    assert.equal(err.retryable, false);
+    assert.equal(received.length, 0);
+    assert.match(err.message, /context of 1000 tokens/);
+  });
+
+  test('a conversation over the context is trimmed oldest exchange first, the system prompt and the last exchange kept', async () => {
+    const tooLong = json(400, { error: { message: 'This model maximum context length is 4096 tokens' } });
+    const messages = [
+      { role: 'system' as const, content: 'sys' },
+      { role: 'user' as const, content: 'u1' },
+      { role: 'assistant' as const, content: 'a1' },
+      { role: 'user' as const, content: 'u2' },
+      { role: 'assistant' as const, content: 'a2' },
+      { role: 'user' as const, content: 'u3' },
+    ];
+    script = [tooLong, completion('ok')];
+    await provider({ structuredOutput: 'prompt' }).chat({ messages, maxTokens: 100 });
+    const sent = received.map((r) => (r.body['messages'] as { content: string }[]).map((m) => m.content).join(','));
+    assert.deepEqual(sent, ['sys,u1,a1,u2,a2,u3', 'sys,u2,a2,u3']);
+
+    // Only the last exchange left and still too long: the search is told, once, with no retry.
+    received = [];
+    script = [tooLong, tooLong];
+    const err = await llmError(provider({ structuredOutput: 'prompt' }).chat({ messages: messages.slice(3), maxTokens: 100 }));
+    assert.equal(err.kind, 'context_overflow');
+    assert.equal(err.retryable, false);
+    assert.equal(received.length, 1);
+  });
+
+  test('a 500 whose message says the request is malformed is bad_request, not retried', async () => {
+    script = [json(500, { detail: [{ loc: ['body', 'temperature'], msg: 'Input should be less than or equal to 2' }] })];
+    const err = await llmError(provider().chat(ask()));
+    assert.equal(err.kind, 'bad_request');
+    assert.equal(err.retryable, false);
+  });
+
+  test("structuredOutput 'grammar' sends the compact GBNF; 'json_schema' never steps down", async () => {
+    script = [completion('{"cell":8}')];
+    assert.deepEqual((await provider({ structuredOutput: 'grammar' }).chat(ask(SCHEMA))).json, { cell: 8 });
+    assert.match(String(received[0]!.body['grammar']), /root ::=/);
+    assert.equal(received[0]!.body['response_format'], undefined);
+
+    received = [];
+    script = [json(400, { error: { message: "response_format 'json_schema' is not supported" } })];
+    const err = await llmError(provider({ structuredOutput: 'json_schema' }).chat(ask(SCHEMA)));
+    assert.equal(err.kind, 'bad_request');
+    assert.equal(received.length, 1, 'the configured mode is the only one sent');
   });
 
   test('vLLM-style top-level error message is still recognised for the fallback', async () => {
@@ -226,7 +357,7 @@ describe('openAiProvider', () => {
     assert.deepEqual(none.json, { cell: 6 });
     assert.deepEqual(object.json, { cell: 7 });
     assert.equal(received[0]?.body['response_format'], undefined);
-    assert.deepEqual(received[1]?.body['response_format'], { type: 'json_object' });
+    assert.deepEqual(received[1]?.body['response_format'], { type: 'json_object', schema: SCHEMA.schema });
     for (const r of received) assert.ok(systemPrompt(r).includes('"required":["cell"]'));
   });
 

@@ -60,3 +60,13 @@ test("current details keep a server's message inert: one code span, on one line,
   assert.ok(span.startsWith('`') && span.endsWith('…`'), span);
   assert.ok(span.length <= 162, `cut to 160 characters: ${span.length}`);
 });
+
+test('current details: LLM failures by kind, and a search the LLM contributed nothing to says so', () => {
+  const text = currentDetails(
+    progress({ stats: { llmFailures: 5, llmFailuresTransient: 2, llmFailuresRefused: 3, lastLlmFailure: 'refused: too long', llmContribution: 'LLM contributed nothing; every candidate is the fill\'s' } }),
+    'S',
+    'x',
+  );
+  assert.match(text, /^\*\*LLM failures\*\* 5 \(2 transient, 3 refused\); last: `refused: too long`$/m);
+  assert.match(text, /^\*\*LLM contributed nothing; every candidate is the fill's\*\*$/m);
+});

@@ -45,14 +45,21 @@ test('setup-test: without apt-get rights it advises instead of installing', () =
   assert.match(r.stderr, /apt-get needs root or password-less sudo here/);
 });
 
-test('setup-test: nothing to do when Chromium and docker-compose are there', () => {
+test('setup-test: the LLM servers need CMake and a C++ compiler', () => {
   const r = run({ COLLM_NO_APT: '1', CHROMIUM_PATH: '/bin/true' }, { 'docker-compose': 'exit 0' });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /npm test needs what is missing here: .*cmake g\+\+/);
+  assert.match(r.stderr, /apt-get install cmake g\+\+/);
+});
+
+test('setup-test: nothing to do when Chromium, docker-compose, CMake and the built LLM servers are there', () => {
+  const r = run({ COLLM_NO_APT: '1', CHROMIUM_PATH: '/bin/true' }, { 'docker-compose': 'exit 0', cmake: 'exit 0', 'g++': 'exit 0' });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout + r.stderr, '');
 });
 
 test('setup-test: the metrics test needs Prometheus', () => {
-  const r = run({ COLLM_NO_APT: '1', CHROMIUM_PATH: '/bin/true', PROMETHEUS_BIN: '' }, { 'docker-compose': 'exit 0' });
+  const r = run({ COLLM_NO_APT: '1', CHROMIUM_PATH: '/bin/true', PROMETHEUS_BIN: '' }, { 'docker-compose': 'exit 0', cmake: 'exit 0', 'g++': 'exit 0' });
   assert.equal(r.code, 1);
   assert.match(r.stderr, /npm test needs what is missing here: prometheus$/m);
   assert.match(r.stderr, /apt-get install prometheus/);

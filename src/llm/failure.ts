@@ -13,7 +13,8 @@
 export type LlmErrorKind =
   | 'auth' // 401/403: wrong or missing API key
   | 'not_found' // 404: unknown model or wrong base URL
-  | 'bad_request' // 400/422: the request itself is wrong
+  | 'bad_request' // the server refuses the request itself as malformed (400/422, or a 500 whose message says so)
+  | 'context_overflow' // the prompt leaves no room for an answer in the model's context, even with its history trimmed
   | 'rate_limit' // 429
   | 'timeout'
   | 'server' // 5xx, connection reset
@@ -32,6 +33,19 @@ const RETRYABLE: ReadonlySet<LlmFailureKind> = new Set<LlmFailureKind>(['rate_li
 /** Whether another attempt may fix a failure of this kind. */
 export function isRetryableLlmFailure(kind: LlmFailureKind): boolean {
   return RETRYABLE.has(kind);
+}
+
+/**
+ * Failures of the request itself (malformed to this server, or too long for
+ * its model): no retry fixes them, but unlike a rejected key they need not end
+ * the search at once, since the next call's request is a different one. A
+ * search rides out a run of them up to collm's `maxLlmRefusals`.
+ */
+const REFUSALS: ReadonlySet<LlmFailureKind> = new Set<LlmFailureKind>(['bad_request', 'context_overflow']);
+
+/** Whether an activity failure of this type (llmFailureType) is a refusal of the request. */
+export function isLlmRefusalType(type: string | undefined): boolean {
+  return [...REFUSALS].some((kind) => llmFailureType(kind) === type);
 }
 
 /** The activity failure's type for a kind: `auth` → `LlmAuthError`, `rate_limit` → `LlmRateLimitError`. */

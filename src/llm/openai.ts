@@ -3,14 +3,14 @@
  * vLLM, Ollama, llama.cpp's server, LM Studio.
  */
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, OpenAIError } from 'openai';
-import type {
-  ChatCompletion,
-  ChatCompletionCreateParamsNonStreaming,
-  ChatCompletionMessageParam,
-} from 'openai/resources/chat/completions';
+import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import { z } from 'zod';
 import { redactUrl, redactUrlsIn, urlCredentials } from '../lib/url-secrets';
 import { extractJson, stripReasoning } from './json';
+import { answerBound, MIN_ANSWER_TOKENS, promptTokens, trimmedHistory } from './openai/budget';
+import { endpointFacts, learn, probeEndpoint, type EndpointFacts, type StructuredMode } from './openai/endpoint';
+import { contextInMessage, refusalOf } from './openai/refusals';
+import { fallbackAfter, structuredFields } from './openai/structured';
 import type { LlmProviderPlugin } from './plugin';
 import { LlmError, type ChatMessage, type ChatRequest, type ChatResponse, type LlmProvider } from './types';
 
@@ -34,12 +34,24 @@ export const openAiOptions = z
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be the NAME of an environment variable, e.g. "OPENAI_API_KEY"')
       .default('OPENAI_API_KEY'),
     /**
-     * How `jsonSchema` requests are enforced. 'auto' sends a json_schema
-     * response format and falls back to a schema in the prompt when the endpoint
-     * rejects it; 'json_schema' never falls back; 'json_object' asks for any JSON
-     * and puts the schema in the prompt; 'none' only puts the schema in the prompt.
+     * How `jsonSchema` requests are enforced. 'json_schema': the standard
+     * response_format; 'json_object': response_format json_object with the
+     * schema beside it (llama-cpp-python constrains by it) and in the prompt;
+     * 'grammar': the compact GBNF grammar in a `grammar` field (llama.cpp's
+     * servers), answers without whitespace and of bounded length; 'prompt'
+     * (or 'none'): the schema in the prompt only. 'auto' probes the endpoint
+     * once per worker (llama.cpp's /props: grammar; else json_schema) and
+     * steps down json_schema, json_object, prompt when the server refuses a
+     * mode, whatever the status of its refusal; it remembers what it learned.
      */
-    structuredOutput: z.enum(['auto', 'json_schema', 'json_object', 'none']).default('auto'),
+    structuredOutput: z.enum(['auto', 'json_schema', 'json_object', 'grammar', 'prompt', 'none']).default('auto'),
+    /**
+     * Tokens of context the served model has (prompt + answer). Unset, the
+     * worker asks the server (llama.cpp's /props, /models' max_model_len or
+     * n_ctx_train); either way no request asks for more answer than the
+     * context leaves after its prompt.
+     */
+    contextTokens: z.number().int().min(256).optional(),
   })
   .strict();
 
@@ -49,8 +61,6 @@ export type OpenAiProviderConfig = z.input<typeof openAiOptions> & { temperature
 /** Local servers (vLLM, Ollama, llama.cpp) accept any key, but the client insists on one. */
 const PLACEHOLDER_KEY = 'not-needed';
 
-/** How one request asks for JSON. */
-type Wire = 'json_schema' | 'json_object' | 'prompt' | 'plain';
 
 /** Any OpenAI-compatible endpoint, as a plug-in of the provider registry. */
 export const openAiPlugin: LlmProviderPlugin<OpenAiOptions> = {
@@ -59,7 +69,7 @@ export const openAiPlugin: LlmProviderPlugin<OpenAiOptions> = {
   options: openAiOptions,
   defaults: { maxTokens: 4096 },
   // Hosted models have large contexts; structured output is asked for, not guaranteed.
-  describe: (o) => ({ model: o.model, capabilities: { grammar: false } }),
+  describe: (o) => ({ model: o.model, capabilities: { grammar: false, ...(o.contextTokens ? { contextTokens: o.contextTokens } : {}) } }),
   reaches: (o) => ({ endpoints: [o.baseUrl], keyEnvs: [o.apiKeyEnv] }),
   create: (llm, env) => openAiProvider({ ...llm.options, temperature: llm.temperature, maxTokens: llm.maxTokens }, env),
 };
@@ -70,7 +80,7 @@ export function openAiProvider(input: OpenAiProviderConfig, env: NodeJS.ProcessE
   const keyEnv = config.apiKeyEnv;
   const secret = env[keyEnv] || undefined;
   const timeoutMs = config.timeoutMs;
-  const mode = config.structuredOutput;
+  const configured = config.structuredOutput === 'none' ? 'prompt' : config.structuredOutput;
   const client = new OpenAI({
     baseURL: config.baseUrl,
     apiKey: secret ?? PLACEHOLDER_KEY,
@@ -79,8 +89,6 @@ export function openAiProvider(input: OpenAiProviderConfig, env: NodeJS.ProcessE
     maxRetries: 0,
     fetch: normalizingFetch,
   });
-  // Learned once per instance so later calls skip the doomed structured request.
-  let schemaRejected = false;
 
   const errorContext: ErrorContext = {
     // The options refuse credentials in the URL; redacted all the same, since messages reach logs and history.
@@ -92,41 +100,76 @@ export function openAiProvider(input: OpenAiProviderConfig, env: NodeJS.ProcessE
     secret,
   };
 
-  async function send(request: ChatRequest, wire: Wire, signal?: AbortSignal): Promise<ChatCompletion> {
-    const schema = request.jsonSchema;
-    const body: ChatCompletionCreateParamsNonStreaming = {
-      model: config.model,
-      messages: wire === 'prompt' || wire === 'json_object' ? withSchemaPrompt(request.messages, schema) : request.messages,
-      temperature: request.temperature ?? config.temperature,
-      max_tokens: request.maxTokens ?? config.maxTokens,
-      seed: request.seed,
-    };
-    if (wire === 'json_schema' && schema) {
-      body.response_format = {
-        type: 'json_schema',
-        // strict: false because strict mode only accepts a subset of JSON Schema (no optional fields, ...).
-        json_schema: { name: schema.name, schema: schema.schema, strict: false },
-      };
-    } else if (wire === 'json_object') {
-      body.response_format = { type: 'json_object' };
+  /** What this worker knows of the endpoint: the probe runs when `auto` needs a mode or the context is not configured. */
+  async function facts(): Promise<EndpointFacts> {
+    const needsProbe = configured === 'auto' || config.contextTokens === undefined;
+    const known = needsProbe
+      ? await probeEndpoint(config.baseUrl, config.model, secret ? { authorization: `Bearer ${secret}` } : {}, timeoutMs)
+      : (endpointFacts(config.baseUrl, config.model) ?? {});
+    return { ...known, ...(config.contextTokens !== undefined ? { contextTokens: config.contextTokens } : {}) };
+  }
+
+  async function attempt(request: ChatRequest, signal?: AbortSignal): Promise<ChatCompletion> {
+    const known = await facts();
+    let mode: StructuredMode | 'plain' = !request.jsonSchema ? 'plain' : configured === 'auto' ? (known.mode ?? 'json_schema') : configured;
+    let messages = request.messages;
+    let contextTokens = known.contextTokens;
+    // Each pass sends a different request (another mode, a smaller answer, a shorter history): never the same one again.
+    for (;;) {
+      const fields = structuredFields(messages, request.jsonSchema, mode);
+      const wanted = request.maxTokens ?? config.maxTokens ?? 4096;
+      const bound = answerBound(wanted, fields.messages as ChatMessage[], contextTokens);
+      if (bound < MIN_ANSWER_TOKENS) {
+        const shorter = trimmedHistory(messages);
+        if (!shorter) throw overflow(errorContext, `the prompt is about ${promptTokens(fields.messages as ChatMessage[])} tokens`, contextTokens);
+        messages = shorter;
+        continue;
+      }
+      const body = {
+        model: config.model,
+        ...fields,
+        temperature: request.temperature ?? config.temperature,
+        max_tokens: bound,
+        seed: request.seed,
+      } as ChatCompletionCreateParamsNonStreaming;
+      try {
+        return await client.chat.completions.create(body, { signal });
+      } catch (err) {
+        const refusal = err instanceof APIError && !(err instanceof APIConnectionError) ? refusalOf(err.status, err.message) : undefined;
+        if (refusal === 'structured_output' && configured === 'auto' && mode !== 'plain') {
+          const next = fallbackAfter(mode);
+          if (next) {
+            learn(config.baseUrl, config.model, { mode: next });
+            mode = next;
+            continue;
+          }
+        }
+        if (refusal === 'context_overflow') {
+          const stated = contextInMessage((err as Error).message);
+          if (stated !== undefined && stated !== contextTokens) {
+            // The server said its context: the answer's room is sized from it, where that makes it smaller.
+            learn(config.baseUrl, config.model, { contextTokens: stated });
+            contextTokens = stated;
+            if (answerBound(wanted, fields.messages as ChatMessage[], contextTokens) < bound) continue;
+          }
+          const shorter = trimmedHistory(messages);
+          if (shorter) {
+            messages = shorter;
+            continue;
+          }
+          throw overflow(errorContext, redact((err as Error).message, secret), contextTokens);
+        }
+        throw err;
+      }
     }
-    return client.chat.completions.create(body, { signal });
   }
 
   return {
     id: `openai:${config.model}@${redactUrl(config.baseUrl)}`,
     async chat(request: ChatRequest, signal?: AbortSignal): Promise<ChatResponse> {
       const started = performance.now();
-      const wire = chooseWire(request, mode, schemaRejected);
       try {
-        let completion: ChatCompletion;
-        try {
-          completion = await send(request, wire, signal);
-        } catch (err) {
-          if (wire !== 'json_schema' || mode !== 'auto' || !isSchemaUnsupported(err)) throw err;
-          schemaRejected = true;
-          completion = await send(request, 'prompt', signal);
-        }
+        const completion = await attempt(request, signal);
         return toResponse(completion, request, config.model, performance.now() - started, errorContext.baseUrl, secret);
       } catch (err) {
         throw toLlmError(err, errorContext);
@@ -135,40 +178,12 @@ export function openAiProvider(input: OpenAiProviderConfig, env: NodeJS.ProcessE
   };
 }
 
-function chooseWire(request: ChatRequest, mode: OpenAiOptions['structuredOutput'], schemaRejected: boolean): Wire {
-  if (!request.jsonSchema) return 'plain';
-  switch (mode) {
-    case 'json_schema':
-      return 'json_schema';
-    case 'json_object':
-      return 'json_object';
-    case 'none':
-      return 'prompt';
-    default:
-      return schemaRejected ? 'prompt' : 'json_schema';
-  }
-}
-
-/**
- * Puts the schema into the leading system message rather than adding a second
- * one: several chat templates (Gemma, older Mistral) reject a system message
- * anywhere but first.
- */
-function withSchemaPrompt(messages: ChatMessage[], schema: ChatRequest['jsonSchema']): ChatCompletionMessageParam[] {
-  if (!schema) return messages;
-  const instruction =
-    `Answer with only a JSON value that conforms to the JSON Schema "${schema.name}" below; ` +
-    `no prose before or after it.\n${JSON.stringify(schema.schema)}`;
-  const [first, ...rest] = messages;
-  if (first?.role === 'system') return [{ role: 'system', content: `${first.content}\n\n${instruction}` }, ...rest];
-  return [{ role: 'system', content: instruction }, ...messages];
-}
-
-function isSchemaUnsupported(err: unknown): boolean {
-  return (
-    err instanceof APIError &&
-    (err.status === 400 || err.status === 422) &&
-    /response_format|json_schema|json schema|structured output|guided|grammar/i.test(err.message)
+/** A prompt that leaves no room for an answer, even with its history trimmed: the same request can only fail again. */
+function overflow(ctx: ErrorContext, detail: string, contextTokens: number | undefined): LlmError {
+  const context = contextTokens !== undefined ? `the model's context of ${contextTokens} tokens` : "the model's context";
+  return new LlmError(
+    'context_overflow',
+    `${ctx.baseUrl}: the request does not fit ${context} (${detail}); shorten the prompts (visitedInPrompt, contextBudgetChars) or serve the model with a larger context`,
   );
 }
 
@@ -245,7 +260,10 @@ function toLlmError(err: unknown, ctx: ErrorContext): unknown {
     }
     if (status === 429) return new LlmError('rate_limit', `${ctx.baseUrl} is rate limiting (${detail})`, status);
     if (status === 408) return new LlmError('timeout', `${ctx.baseUrl} timed out the request (${detail})`, status);
-    if (status >= 500) return new LlmError('server', `${ctx.baseUrl} failed (${detail})`, status);
+    // By meaning, not status alone: a refusal of the request itself fails again however often it is sent.
+    const refusal = refusalOf(status, err.message);
+    if (refusal === 'context_overflow') return new LlmError('context_overflow', `${ctx.baseUrl}: the request does not fit the model's context (${detail})`, status);
+    if (status >= 500 && refusal === undefined) return new LlmError('server', `${ctx.baseUrl} failed (${detail})`, status);
     return new LlmError('bad_request', `${ctx.baseUrl} rejected the request for model '${ctx.model}' (${detail})`, status);
   }
   if (err instanceof OpenAIError) return new LlmError('config', redact(err.message, ctx.secret));

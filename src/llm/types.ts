@@ -72,7 +72,11 @@ export class LlmError extends Error {
  * fixes (a rejected key, an unknown model) is thrown as it is and ends the search.
  */
 export class LlmUnavailable extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** 'transient': retries spent on a failure that may pass; 'refused': the server refused the request itself. */
+    readonly kind: 'transient' | 'refused' = 'transient',
+  ) {
     super(message);
     this.name = 'LlmUnavailable';
   }

@@ -8,7 +8,20 @@ import { METRICS } from './names';
 
 /** The purposes strategies call an LLM for; any other is "other". */
 const PURPOSES = ['navigator', 'navigator-fix', 'generator', 'summary', 'ranker'];
-const KINDS: LlmFailureKind[] = ['auth', 'not_found', 'bad_request', 'rate_limit', 'timeout', 'server', 'config', 'not_allowed', 'answer_too_large'];
+// Every kind, as a record so that a kind added to LlmFailureKind fails to compile here rather than counting as "other".
+const KIND_SET: Record<LlmFailureKind, true> = {
+  auth: true,
+  not_found: true,
+  bad_request: true,
+  context_overflow: true,
+  rate_limit: true,
+  timeout: true,
+  server: true,
+  config: true,
+  not_allowed: true,
+  answer_too_large: true,
+};
+const KINDS = Object.keys(KIND_SET) as LlmFailureKind[];
 const KIND_BY_TYPE = new Map(KINDS.map((k) => [llmFailureType(k), k]));
 
 /**

@@ -32,6 +32,9 @@ const LABELS: Record<string, string | [string, Format]> = {
   rankCalls: 'LLM ranking calls',
   rankKeptOrder: 'rankings that kept the pool\'s order',
   lastLlmFailure: 'last LLM failure',
+  llmFailuresTransient: 'of which retries spent on failures that may pass',
+  llmFailuresRefused: 'of which requests the server refused',
+  llmContribution: 'what the LLM contributed',
 };
 
 /** Fields no label names are shown in words; those in milliseconds (`...Ms`) as durations. */

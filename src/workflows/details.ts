@@ -46,8 +46,16 @@ export function currentDetails(p: SearchProgress, summary: string, workflowId: s
   const llmFailures = p.stats?.llmFailures;
   if (typeof llmFailures === 'number' && llmFailures > 0) {
     const last = p.stats?.lastLlmFailure;
-    lines.push(`**LLM failures** ${llmFailures}${typeof last === 'string' ? `; last: ${codeSpan(last)}` : ''}`);
+    const kinds: string[] = [];
+    for (const [kind, field] of [['transient', 'llmFailuresTransient'], ['refused', 'llmFailuresRefused']] as const) {
+      const n = p.stats?.[field];
+      if (typeof n === 'number' && n > 0) kinds.push(`${n} ${kind}`);
+    }
+    const by = kinds.length > 0 ? ` (${kinds.join(', ')})` : '';
+    lines.push(`**LLM failures** ${llmFailures}${by}${typeof last === 'string' ? `; last: ${codeSpan(last)}` : ''}`);
   }
+  const contribution = p.stats?.llmContribution;
+  if (typeof contribution === 'string') lines.push(`**${contribution}**`);
   if (p.stopReason) lines.push(`**Ended** ${p.stopReason}`);
   return lines.join('\n');
 }

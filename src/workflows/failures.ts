@@ -1,5 +1,5 @@
-import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/workflow';
-import { LLM_UNAVAILABLE_TYPE, llmUnavailableMessage, searchEndsMessage } from '../llm/failure';
+import { ActivityFailure, ApplicationFailure, patched, TimeoutFailure } from '@temporalio/workflow';
+import { isLlmRefusalType, LLM_UNAVAILABLE_TYPE, llmUnavailableMessage, searchEndsMessage } from '../llm/failure';
 import { LlmUnavailable } from '../llm/types';
 import { RankingFailed } from '../search/rank';
 import type { Candidate } from '../search/types';
@@ -132,6 +132,11 @@ export function llmFailures<A extends unknown[], R>(fn: (...args: A) => Promise<
       const cause = err instanceof ActivityFailure ? err.cause : undefined;
       if (cause instanceof TimeoutFailure || (cause instanceof ApplicationFailure && !cause.nonRetryable)) {
         throw new LlmUnavailable(llmUnavailableMessage(cause.message));
+      }
+      // A refused request (malformed to the server, too long for its model) is the strategy's to count;
+      // searches recorded before ended on it, and replay as they ran.
+      if (cause instanceof ApplicationFailure && isLlmRefusalType(cause.type ?? undefined) && patched('llm-refusals-ridden-out')) {
+        throw new LlmUnavailable(cause.message, 'refused');
       }
       throw asSearchFailure(err);
     }

@@ -53,12 +53,16 @@ export function generatorSchema(item: { schema: z.ZodType }, count: number): Rec
  * The Generator's maxTokens. Where a grammar bounds the answer (no
  * whitespace, fixed count) and a token is at least a character, the longest
  * answer the schema admits is never cut off mid-JSON; a configured maxTokens
- * below it only turned long answers into wasted calls.
+ * below it only turned long answers into wasted calls. Without that grammar
+ * the answer may be indented, so it gets twice the compact length (and a
+ * line's worth), never more than configured: a server whose schema grammar
+ * lets a model pad with whitespace otherwise pads until its context is full.
  */
 export function generatorMaxTokens(collmSetup: Collm, count: number, item: { schema: z.ZodType } = collmSetup.space): number {
-  if (!collmSetup.generator.capabilities.grammar) return collmSetup.generator.maxTokens;
   const bound = compactJson(generatorSchema(item, count))?.maxChars ?? Infinity;
-  return Number.isFinite(bound) ? bound : collmSetup.generator.maxTokens;
+  if (!Number.isFinite(bound)) return collmSetup.generator.maxTokens;
+  if (collmSetup.generator.capabilities.grammar) return bound;
+  return Math.min(collmSetup.generator.maxTokens, 2 * bound + 64);
 }
 
 /** Errors the Generator's follow-up quotes at most (retryCall). */

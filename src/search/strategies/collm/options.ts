@@ -30,6 +30,13 @@ export const collmOptions = z
      */
     onLlmFailure: z.enum(['fill', 'fail']).default('fill'),
     /**
+     * Requests the server refuses in a row (malformed to it, too long for its
+     * model; no retry fixes them) before the LLMs are given up: "fail" then
+     * ends the search, "fill" goes on with the fill alone and the result says
+     * the LLM contributed nothing from then on.
+     */
+    maxLlmRefusals: z.number().int().min(1).default(3),
+    /**
      * What the Generator writes: "free", complete architectures (the
      * paper's); "edit", one or two changes to one of the best architectures
      * shown (spaces of independent choices only), so every answer the grammar

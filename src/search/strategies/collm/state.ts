@@ -34,6 +34,10 @@ export interface CollmStats {
   accepted: number;
   /** LLM calls that failed for good and were ridden out (onLlmFailure "fill"). */
   llmFailures: number;
+  /** Of those, retries spent on failures that may pass (timeouts, 429, 5xx). Absent before kinds were counted. */
+  llmFailuresTransient?: number;
+  /** Of those, requests the server refused (malformed to it, too long for its model). */
+  llmFailuresRefused?: number;
   /** Navigator answers asked for once more because they lacked required sections. */
   navigatorFixes: number;
   /** Duplicate proposals mutated into new architectures (counted in duplicate too). */
@@ -60,6 +64,10 @@ export interface CollmState {
   stats: CollmStats;
   /** The last LLM failure ridden out, for progress. */
   lastLlmFailure?: string;
+  /** Refused requests since the last answer (maxLlmRefusals). */
+  llmRefusalsInARow?: number;
+  /** Set when the LLMs were given up (onLlmFailure "fill" after maxLlmRefusals refusals): why. */
+  llmGivenUp?: string;
   /** What became of the Generator's proposals in the last iteration, for the Navigator's refinement. */
   lastProposals?: ProposalCounts;
 }

@@ -69,18 +69,38 @@ export function createCollm(options: CollmOptions, setup: StrategySetup): Strate
     return { rng: ctx.rng, only: topK(ctx.search, options.fill.parents) };
   }
 
-  /** An LLM failure that may pass is ridden out (the fill takes over) unless the search says fail; any other ends it. */
+  /**
+   * An LLM failure that may pass is ridden out (the fill takes over) unless
+   * the search says fail; a refused request too, until maxLlmRefusals in a
+   * row; any other ends the search.
+   */
   function rideOut(state: CollmState, err: unknown): CollmState {
-    if (options.onLlmFailure === 'fail' || !(err instanceof LlmUnavailable)) throw err;
-    return { ...state, stats: { ...state.stats, llmFailures: state.stats.llmFailures + 1 }, lastLlmFailure: err.message.slice(0, 300) };
+    if (!(err instanceof LlmUnavailable)) throw err;
+    const refusals = err.kind === 'refused' ? (state.llmRefusalsInARow ?? 0) + 1 : 0;
+    const givingUp = refusals >= options.maxLlmRefusals;
+    if (options.onLlmFailure === 'fail' && (err.kind === 'transient' || givingUp)) {
+      throw givingUp ? new LlmUnavailable(`${refusals} LLM requests refused in a row (maxLlmRefusals), the last: ${err.message}`) : err;
+    }
+    const field = err.kind === 'refused' ? 'llmFailuresRefused' : 'llmFailuresTransient';
+    const next: CollmState = {
+      ...state,
+      stats: { ...state.stats, llmFailures: state.stats.llmFailures + 1, [field]: (state.stats[field] ?? 0) + 1 },
+      lastLlmFailure: `${err.kind}: ${err.message}`.slice(0, 300),
+      llmRefusalsInARow: refusals,
+    };
+    return givingUp ? { ...next, llmGivenUp: `the LLMs were given up after ${refusals} refused requests in a row` } : next;
   }
 
-  const llmsOn = options.llms === 'on';
+  /** A step that reached the LLM and got its answers: refusals no longer run in a row. */
+  const answered = (state: CollmState): CollmState => (state.llmRefusalsInARow ? { ...state, llmRefusalsInARow: 0 } : state);
+
+  const llmsWanted = options.llms === 'on';
 
   return {
     init: () => initCollm(options),
 
     async propose(state, ctx: ProposeContext, batch) {
+      const llmsOn = llmsWanted && !state.llmGivenUp;
       // With ranking, a larger pool is built and the LLM picks the batch from it.
       const ranking = llmsOn && options.rankPool > batch;
       const count = ranking ? options.rankPool : batch;
@@ -92,7 +112,7 @@ export function createCollm(options: CollmOptions, setup: StrategySetup): Strate
         const held = { state };
         try {
           await generate(held, ctx, count, candidates);
-          state = held.state;
+          state = answered(held.state);
         } catch (err) {
           // What was accepted before the failure stays; the fill does the rest.
           state = rideOut(held.state, err);
@@ -107,7 +127,7 @@ export function createCollm(options: CollmOptions, setup: StrategySetup): Strate
         let answer: ChatResponse | undefined;
         try {
           answer = await portOf(ctx)(rankCall(collmSetup, ctx.search, state, candidates, batch));
-          state = acceptRanking(state, answer);
+          state = answered(acceptRanking(state, answer));
         } catch (err) {
           state = rideOut(state, err);
         }
@@ -124,9 +144,9 @@ export function createCollm(options: CollmOptions, setup: StrategySetup): Strate
     },
 
     async observe(state, batch, ctx) {
-      if (!llmsOn) return state;
+      if (!llmsWanted || state.llmGivenUp) return state;
       try {
-        return await navigate(state, ctx.search, batch, ctx);
+        return answered(await navigate(state, ctx.search, batch, ctx));
       } catch (err) {
         // The Navigator keeps its previous strategy.
         return rideOut(state, err);
@@ -141,6 +161,10 @@ export function createCollm(options: CollmOptions, setup: StrategySetup): Strate
       llms: options.llms,
       ...state.stats,
       ...(state.lastLlmFailure ? { lastLlmFailure: state.lastLlmFailure } : {}),
+      // A search whose LLM proposed nothing must not read as a collm result.
+      ...(llmsWanted && (state.llmGivenUp || (state.stats.accepted === 0 && state.stats.llmFailures > 0))
+        ? { llmContribution: `LLM contributed nothing${state.llmGivenUp ? `: ${state.llmGivenUp}` : ''}; every candidate is the fill's` }
+        : {}),
     }),
   };
 }
