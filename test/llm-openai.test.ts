@@ -245,6 +245,16 @@ describe('openAiProvider', () => {
     assert.equal(received[1]!.body['max_tokens'], 50, 'a smaller wish is kept');
   });
 
+  test('reasoningTokens adds room to think before the answer, still within the context', async () => {
+    routes['/v1/models'] = json(200, { object: 'list', data: [{ id: 'test-model', max_model_len: 2048 }] });
+    script = [completion('{"cell":1}'), completion('{"cell":2}')];
+    await provider({ reasoningTokens: 1000 }).chat({ ...ask(SCHEMA), maxTokens: 300 });
+    assert.equal(received[0]!.body['max_tokens'], 1300);
+    await provider({ reasoningTokens: 4000 }).chat({ ...ask(SCHEMA), maxTokens: 300 });
+    const capped = received[1]!.body['max_tokens'] as number;
+    assert.ok(capped < 2048 && capped > 1800, `max_tokens ${capped}: what the context leaves`);
+  });
+
   test("the context from /v1/models (vLLM's max_model_len) or the config bounds max_tokens", async () => {
     routes['/v1/models'] = json(200, { object: 'list', data: [{ id: 'test-model', max_model_len: 1024 }] });
     script = [completion('{"cell":1}'), completion('{"cell":2}')];

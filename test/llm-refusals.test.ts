@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
-import { startSearch } from '../src/client/search';
+import { progressBar } from '../src/cli/progress';
+import { formatResult, startSearch } from '../src/client/search';
 import type { SearchResult } from '../src/search/summary';
+import { progressQuery, type SearchProgress } from '../src/workflows/api';
 import { startFakeLlm, type FakeLlm } from './fake-llm';
 import { inProcessWorkers, queues, uniqueId, useTemporal } from './helpers';
 
@@ -23,12 +25,18 @@ function config(fake: FakeLlm, onLlmFailure: 'fill' | 'fail'): Record<string, un
   };
 }
 
+let lastProgress: SearchProgress | undefined;
+
 async function run(cfg: Record<string, unknown>): Promise<SearchResult> {
   const q = queues('refusals');
   const workers = await inProcessWorkers(env.native, q);
   return workers.run(async () => {
     const handle = await startSearch(env.client, { ...cfg, evaluation: { taskQueue: q.eval } }, { taskQueue: q.control, workflowId: uniqueId('refusals') });
-    return (await handle.result()) as SearchResult;
+    try {
+      return (await handle.result()) as SearchResult;
+    } finally {
+      lastProgress = await handle.query(progressQuery);
+    }
   });
 }
 
@@ -45,6 +53,11 @@ test('refused requests under "fill": not retried, counted by kind, then the LLMs
     assert.match(String(stats['llmContribution']), /LLM contributed nothing: the LLMs were given up after 2 refused requests in a row/);
     // One request per refused call (no retry of the same request), none after giving up.
     assert.equal(fake.seen.length, 2);
+    // What the CLI and npm start print says so, right under the first lines, and gives the failures by kind.
+    const printed = formatResult(result).split('\n');
+    assert.match(printed[2]!, /^LLM contributed nothing: the LLMs were given up/);
+    assert.ok(printed.some((l) => /^LLM failures 2 \(2 refused\); last: refused: .*Input should be a valid string/.test(l)), printed.join('\n'));
+    assert.match(progressBar(lastProgress!, ''), /, 2 LLM failures\)$/);
   } finally {
     await fake.close();
   }

@@ -49,7 +49,8 @@ export function progressBar(p: SearchProgress, eta: string, width = 30): string 
   const best = p.best ? `best ${formatScore(p.evaluator, p.best.valAcc)}` : 'best -';
   const failed = p.failed > 0 ? `, ${p.failed} failed` : '';
   const screened = p.ranking ? `, ${p.ranking.screened} screened out` : '';
-  return `[${bar}] ${p.evaluated}/${p.budget} evaluated  ${best}  ${eta ? `${eta}  ` : ''}(iteration ${p.iteration}, ${p.status}${failed}${screened})`;
+  const llmFailures = typeof p.stats?.llmFailures === 'number' && p.stats.llmFailures > 0 ? `, ${p.stats.llmFailures} LLM failures` : '';
+  return `[${bar}] ${p.evaluated}/${p.budget} evaluated  ${best}  ${eta ? `${eta}  ` : ''}(iteration ${p.iteration}, ${p.status}${failed}${screened}${llmFailures})`;
 }
 
 /** The progress a search ended with, from its result: what the view draws last, so it never ends short of the result. */

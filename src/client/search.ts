@@ -3,7 +3,7 @@ import { TypedSearchAttributes } from '@temporalio/common';
 import { prepared } from '../config/prepared';
 import { EVALUATORS } from '../evaluators/registry';
 import type { ParetoPoint, SearchResult } from '../search/summary';
-import { searchDetails, searchSummary } from '../search/describe';
+import { llmFailureText, searchDetails, searchSummary } from '../search/describe';
 import { CONTROL_TASK_QUEUE } from '../search/task-queues';
 import type { RankingTally, SearchConfig, StopReason } from '../search/types';
 import { progressQuery, type SearchProgress } from '../workflows/api';
@@ -99,6 +99,9 @@ export function formatResult(r: SearchResult): string {
     `search ${ENDED[r.stopReason] ?? `ended (${r.stopReason})`}: ${r.evaluated} architectures evaluated in ${r.iterations} iterations`,
     `space ${r.space}, dataset ${r.dataset}, strategy ${r.strategy}, evaluator ${r.evaluator}, seed ${r.seed}`,
   ];
+  // Said early: such a result must not read as the strategy's.
+  const { contribution } = llmFailureText(r.stats);
+  if (contribution) lines.push(contribution);
   if (r.best) {
     const b = r.best;
     lines.push(
@@ -122,6 +125,8 @@ export function formatResult(r: SearchResult): string {
     );
   }
   if (r.ranking) lines.push(rankingLine(r.ranking));
+  const llm = llmFailureText(r.stats);
+  if (llm.failures) lines.push(llm.failures);
   const failed = r.failedTotal ?? r.failed.length;
   if (failed > 0) lines.push(`${failed} candidate(s) failed to evaluate`);
   if (r.historyTruncated) lines.push(`the result lists the last ${r.history.length} evaluations; the search log has all ${r.evaluated}`);

@@ -52,6 +52,13 @@ export const openAiOptions = z
      * context leaves after its prompt.
      */
     contextTokens: z.number().int().min(256).optional(),
+    /**
+     * Tokens a reasoning model (Qwen3, DeepSeek-R1, gpt-oss) may spend
+     * thinking before its answer, added to every request's max_tokens: the
+     * Generator's answer is bounded by what its schema can need, which leaves
+     * no room for thought. 0 for models that answer at once.
+     */
+    reasoningTokens: z.number().int().min(0).max(65_536).default(0),
   })
   .strict();
 
@@ -117,7 +124,7 @@ export function openAiProvider(input: OpenAiProviderConfig, env: NodeJS.ProcessE
     // Each pass sends a different request (another mode, a smaller answer, a shorter history): never the same one again.
     for (;;) {
       const fields = structuredFields(messages, request.jsonSchema, mode);
-      const wanted = request.maxTokens ?? config.maxTokens ?? 4096;
+      const wanted = (request.maxTokens ?? config.maxTokens ?? 4096) + config.reasoningTokens;
       const bound = answerBound(wanted, fields.messages as ChatMessage[], contextTokens);
       if (bound < MIN_ANSWER_TOKENS) {
         const shorter = trimmedHistory(messages);

@@ -40,3 +40,30 @@ export function searchDetails(config: SearchConfig): string {
     ...(config.name ? [`**Name** ${config.name}`] : []),
   ].join('\n');
 }
+
+/**
+ * How a search's LLM fared, in words, from its strategy's figures (`stats`):
+ * the failures by kind with the last message, and, when the LLM proposed
+ * nothing the search used, the line that says so. One wording for the CLI,
+ * the result and the Web UI; `quote` sets the message apart (a code span in
+ * the Web UI's markdown, where it must stay inert).
+ */
+export function llmFailureText(
+  stats: Record<string, number | string> | undefined,
+  quote: (text: string) => string = (text) => text,
+): { failures?: string; contribution?: string } {
+  const out: { failures?: string; contribution?: string } = {};
+  const total = stats?.llmFailures;
+  if (typeof total === 'number' && total > 0) {
+    const kinds: string[] = [];
+    for (const [kind, field] of [['transient', 'llmFailuresTransient'], ['refused', 'llmFailuresRefused']] as const) {
+      const n = stats?.[field];
+      if (typeof n === 'number' && n > 0) kinds.push(`${n} ${kind}`);
+    }
+    const last = stats?.lastLlmFailure;
+    out.failures = `LLM failures ${total}${kinds.length > 0 ? ` (${kinds.join(', ')})` : ''}${typeof last === 'string' ? `; last: ${quote(last)}` : ''}`;
+  }
+  const contribution = stats?.llmContribution;
+  if (typeof contribution === 'string') out.contribution = contribution;
+  return out;
+}

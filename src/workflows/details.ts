@@ -1,3 +1,4 @@
+import { llmFailureText } from '../search/describe';
 import type { SearchProgress, SearchStatus } from './api';
 
 /**
@@ -43,19 +44,9 @@ export function currentDetails(p: SearchProgress, summary: string, workflowId: s
     lines.push(`**Ranking** ${r.scored} scored in ${r.pools} pools, ${r.screened} screened out${r.fallbacks > 0 ? `, ${r.fallbacks} fell back` : ''}`);
     if (r.lastFailure) lines.push(`Last ranking failure: ${codeSpan(r.lastFailure)}`);
   }
-  const llmFailures = p.stats?.llmFailures;
-  if (typeof llmFailures === 'number' && llmFailures > 0) {
-    const last = p.stats?.lastLlmFailure;
-    const kinds: string[] = [];
-    for (const [kind, field] of [['transient', 'llmFailuresTransient'], ['refused', 'llmFailuresRefused']] as const) {
-      const n = p.stats?.[field];
-      if (typeof n === 'number' && n > 0) kinds.push(`${n} ${kind}`);
-    }
-    const by = kinds.length > 0 ? ` (${kinds.join(', ')})` : '';
-    lines.push(`**LLM failures** ${llmFailures}${by}${typeof last === 'string' ? `; last: ${codeSpan(last)}` : ''}`);
-  }
-  const contribution = p.stats?.llmContribution;
-  if (typeof contribution === 'string') lines.push(`**${contribution}**`);
+  const llm = llmFailureText(p.stats, codeSpan);
+  if (llm.failures) lines.push(llm.failures.replace(/^LLM failures/, '**LLM failures**'));
+  if (llm.contribution) lines.push(`**${llm.contribution}**`);
   if (p.stopReason) lines.push(`**Ended** ${p.stopReason}`);
   return lines.join('\n');
 }

@@ -1,3 +1,4 @@
+import { llmFailureText } from '../../search/describe';
 import { progressQuery } from '../../workflows/api';
 import { GROUP, printJson, withExamples, withJson, type CliCommand } from '../command';
 import { withClient } from '../connect';
@@ -18,7 +19,11 @@ export const progressCommand: CliCommand = {
       await withClient(async (client) => {
         const p = await client.workflow.getHandle(id).query(progressQuery);
         if (options.json) printJson(p);
-        else console.log(progressBar(p, ''));
+        else {
+          console.log(progressBar(p, ''));
+          const llm = llmFailureText(p.stats);
+          for (const line of [llm.contribution, llm.failures]) if (line) console.log(line);
+        }
       }, id);
     });
   },
