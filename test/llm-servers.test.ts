@@ -8,7 +8,7 @@ import type { CollmStats } from '../src/search/strategies/collm';
 import type { SearchResult } from '../src/search/summary';
 import { parseNb201 } from '../src/spaces/nb201';
 import { inProcessWorkers, queues, uniqueId, useTemporal } from './helpers';
-import { MODEL_ALIAS, startServer, type RunningServer, type ServerKind } from './llm-servers';
+import { MODEL_ALIAS, startServer, type RunningServer, type ServerKind } from '../scripts/llm-servers';
 
 // The embedded SmolLM2-135M GGUF served by the two real OpenAI-compatible
 // servers the set-up builds (llama.cpp's llama-server, llama-cpp-python's

@@ -8,7 +8,8 @@ import { DEFAULT_LOCAL_MODEL } from '../src/llm/local';
  * The two real OpenAI-compatible servers scripts/build-llm-servers.sh builds
  * into .tools/llm-servers/, serving the embedded GGUF as `smollm2` with the
  * context the embedded provider uses. Started per test file, on a free port
- * (or COLLM_TEST_LLM_PORT and the next one).
+ * (or COLLM_TEST_LLM_PORT and the next one). Used by test/llm-servers.test.ts and
+ * scripts/bench-llm-servers.ts.
  */
 export type ServerKind = 'llama-server' | 'llama-cpp-python';
 
