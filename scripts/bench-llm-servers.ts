@@ -4,7 +4,7 @@
  * (llama.cpp's llama-server, llama-cpp-python's server), all serving the same
  * SmolLM2-135M GGUF, on the same seeds:
  *   npx tsx scripts/bench-llm-servers.ts                       # 3 seeds, budget 50, cifar100
- *   npx tsx scripts/bench-llm-servers.ts --seeds 5 --budget 100 --only llama-server
+ *   npx tsx scripts/bench-llm-servers.ts --seeds 5 --budget 100 --only llama-server,llama-cpp-python+grammar
  *
  * Per setup: seconds per Generator and per Navigator call, tokens per
  * Generator answer (mean and largest), the mode `auto` settled on, the shares
@@ -27,8 +27,9 @@ function arg(name: string, fallback: string): string {
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
 }
 
-type Setup = 'embedded' | ServerKind;
-const SETUPS: Setup[] = ['embedded', 'llama-server', 'llama-cpp-python'];
+/** Where the model runs; `llama-cpp-python+grammar` is llama-cpp-python's server told to take the compact grammar (`auto` cannot tell it accepts one). */
+type Setup = 'embedded' | ServerKind | 'llama-cpp-python+grammar';
+const SETUPS: Setup[] = ['embedded', 'llama-server', 'llama-cpp-python', 'llama-cpp-python+grammar'];
 
 interface Run {
   result: SearchResult;
@@ -47,11 +48,12 @@ async function main(): Promise<void> {
     for (const setup of SETUPS.filter((s) => only.includes(s))) {
       let server: RunningServer | undefined;
       try {
-        if (setup !== 'embedded') server = await startServer(setup);
+        if (setup !== 'embedded') server = await startServer(setup === 'llama-cpp-python+grammar' ? 'llama-cpp-python' : setup);
+        const structured = setup === 'llama-cpp-python+grammar' ? { structuredOutput: 'grammar' } : {};
         // Each setup's own model settings: the served ones as a user would point the tool at them, with the Navigator's
         // answer bounded as the embedded default is.
         const llm = server
-          ? { provider: 'openai', baseUrl: server.baseUrl, model: MODEL_ALIAS, roles: { navigator: { maxTokens: 120 } } }
+          ? { provider: 'openai', baseUrl: server.baseUrl, model: MODEL_ALIAS, ...structured, roles: { navigator: { maxTokens: 120 } } }
           : { provider: 'local', roles: { navigator: { maxTokens: 120 } } };
         const runs: Run[] = [];
         for (let seed = 0; seed < seeds; seed++) {
@@ -79,7 +81,7 @@ async function main(): Promise<void> {
               `${mean(run.generator.map((g) => g.tokensOut)).toFixed(0)} tokens per answer; generated ${st('generated')}, ${st('illegal')} illegal, ${st('duplicate')} duplicate`,
           );
         }
-        const mode = server ? (endpointFacts(server.baseUrl, MODEL_ALIAS)?.mode ?? '?') : 'grammar (in-process)';
+        const mode = setup === 'llama-cpp-python+grammar' ? 'grammar (configured)' : server ? (endpointFacts(server.baseUrl, MODEL_ALIAS)?.mode ?? '?') : 'grammar (in-process)';
         rows.push(row(setup, mode, runs));
         console.log(rows.at(-1));
       } finally {
