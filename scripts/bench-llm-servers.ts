@@ -18,14 +18,10 @@ import { readRuns } from '../src/client/history';
 import { fetchRuns } from '../src/report';
 import { endpointFacts } from '../src/llm/openai/endpoint';
 import type { SearchResult } from '../src/search/summary';
+import { arg } from './args';
 import { fmt, meanStd } from './bench-nb201';
 import { withHarness } from './harness';
 import { MODEL_ALIAS, startServer, type RunningServer, type ServerKind } from './llm-servers';
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
 
 /** Where the model runs; `llama-cpp-python+grammar` is llama-cpp-python's server told to take the compact grammar (`auto` cannot tell it accepts one). */
 type Setup = 'embedded' | ServerKind | 'llama-cpp-python+grammar';
@@ -95,9 +91,8 @@ async function main(): Promise<void> {
   for (const r of rows) console.log(r);
 }
 
-function mean(xs: number[]): number {
-  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0;
-}
+// 0 for a setup with no answered call of a kind (all failed: the "failed calls" column says so).
+const mean = (xs: number[]): number => (xs.length ? meanStd(xs).mean : 0);
 
 function row(setup: Setup, mode: string, runs: Run[]): string {
   const all = <T>(f: (r: Run) => T[]): T[] => runs.flatMap(f);

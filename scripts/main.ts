@@ -19,8 +19,9 @@ import { queuesOf, workerQueues, workersCommand } from '../src/cli/pollers';
 import { ConfigError } from '../src/search/config';
 import { CONTROL_TASK_QUEUE } from '../src/search/task-queues';
 import { connectClient, temporalTarget, webUiLink } from '../src/temporal/connection';
-import { ensureDevServer, ensureSearchAttributes } from '../src/temporal/dev-server';
-import { checkedDevices } from '../src/workers/eval';
+import { ensureDevServer } from '../src/temporal/dev-server';
+import { ensureSearchAttributes } from '../src/temporal/search-attributes';
+import { checkedDevices } from '../src/workers/devices';
 import { withLocalWorkers } from '../src/workers/local';
 
 async function main(argv: string[]): Promise<void> {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { startSearch } from '../src/client/search';
 import { metricsBindAddress } from '../src/metrics/address';
+import { searchCountIntervalMs } from '../src/metrics/searches';
 import type { SearchResult } from '../src/search/summary';
 import { pauseSignal, resumeSignal, stopSignal } from '../src/workflows/api';
 import { cells, requestedCount, startFakeLlm, STRATEGY_TEXT } from './fake-llm';
@@ -19,7 +20,7 @@ const CONTROL_PORT = 9461;
 const EVAL_PORT = 9462;
 const PROMETHEUS_PORT = 9463;
 
-test('COLLM_METRICS_ADDRESS: off when unset, a bare port listens on loopback only, another host only when written out', () => {
+test('COLLM_METRICS_ADDRESS: off when unset, a bare port listens on loopback only, another host only when written out; the count interval', () => {
   assert.equal(metricsBindAddress(undefined), undefined);
   assert.equal(metricsBindAddress(' '), undefined);
   assert.equal(metricsBindAddress('9464'), '127.0.0.1:9464');
@@ -29,13 +30,17 @@ test('COLLM_METRICS_ADDRESS: off when unset, a bare port listens on loopback onl
   for (const bad of ['0', '70000', 'localhost', ':9464', 'http://127.0.0.1:9464', '127.0.0.1:9464/metrics']) {
     assert.match(thrown(() => metricsBindAddress(bad)).message, /COLLM_METRICS_ADDRESS: .* is not a port or host:port/, bad);
   }
+  // How often the searches are counted: 15 s unless told, never below a second, a bad value refused by name.
+  assert.equal(searchCountIntervalMs({}), 15_000);
+  assert.equal(searchCountIntervalMs({ COLLM_SEARCH_COUNT_INTERVAL_MS: '2000' }), 2000);
+  for (const bad of ['999', '1.5s', 'often']) {
+    assert.match(thrown(() => searchCountIntervalMs({ COLLM_SEARCH_COUNT_INTERVAL_MS: bad })).message, /^COLLM_SEARCH_COUNT_INTERVAL_MS: /, bad);
+  }
 });
 
 test('Prometheus scrapes a control and an eval worker during a CoLLM-NAS search: evaluations, slots, LLM calls, searches, SDK metrics', async () => {
   let generatorCalls = 0;
   const fake = await startFakeLlm((req, i) => {
-    // Not a chat (a probe of what the endpoint serves): nothing to say, and not an LLM call.
-    if (!Array.isArray(req.body.messages)) return { status: 404 };
     if (req.role === 'navigator') return { content: STRATEGY_TEXT };
     // One 503: a failure of kind "server", retried by the activity's retry policy.
     if (++generatorCalls === 1) return { status: 503, error: 'the model is loading' };
@@ -69,7 +74,7 @@ test('Prometheus scrapes a control and an eval worker during a CoLLM-NAS search:
     assert.match(control.output(), new RegExp(`metrics: http://127\\.0\\.0\\.1:${CONTROL_PORT}/metrics`));
 
     const prom = (prometheus = await startPrometheus(PROMETHEUS_PORT, { control: `127.0.0.1:${CONTROL_PORT}`, eval: `127.0.0.1:${EVAL_PORT}` }));
-    const sum = async (query: string): Promise<number> => (await prom.value(`sum(${query})`)) ?? 0;
+    const { sum } = prom;
     // Both scraped, and the slots all free before the search.
     await waitFor('both workers scraped', async () => ((await sum('up')) === 2 ? true : undefined), 30_000);
     await waitFor('2 free slots', async () => ((await sum('collm_device_slots_free{job="eval"}')) === 2 ? true : undefined), 30_000);
@@ -143,15 +148,14 @@ test('Prometheus scrapes a control and an eval worker during a CoLLM-NAS search:
     assert.ok((await prom.value('max_over_time(sum(collm_device_slots_busy{job="eval"})[5m:1s])'))! >= 1);
 
     // LLM calls by purpose, as the endpoint saw them: the histogram holds each; the tokens are the endpoint's (100 in, 50 out a call).
-    const chats = fake.seen.filter((s) => Array.isArray(s.body.messages));
-    const seen = (role: string) => chats.filter((s) => s.role === role).length;
-    await waitFor('every LLM call counted', async () => ((await sum('collm_llm_calls{job="control"}')) === chats.length ? true : undefined), 30_000);
+    const seen = (role: string) => fake.seen.filter((s) => s.role === role).length;
+    await waitFor('every LLM call counted', async () => ((await sum('collm_llm_calls{job="control"}')) === fake.seen.length ? true : undefined), 30_000);
     for (const purpose of ['navigator', 'generator']) {
       assert.equal(await sum(`collm_llm_calls{job="control",purpose="${purpose}",provider="openai"}`), seen(purpose), purpose);
       assert.equal(await sum(`collm_llm_latency_seconds_count{job="control",purpose="${purpose}"}`), seen(purpose), purpose);
     }
     assert.ok(seen('navigator') >= 1 && seen('generator') >= 2);
-    const answered = chats.length - 1;
+    const answered = fake.seen.length - 1;
     assert.equal(await sum('collm_llm_tokens_in{job="control"}'), 100 * answered);
     assert.equal(await sum('collm_llm_tokens_out{job="control"}'), 50 * answered);
     const failures = await prom.series('collm_llm_failures{job="control"}');

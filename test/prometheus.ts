@@ -11,8 +11,10 @@ import { waitFor } from './helpers';
  */
 export interface Prometheus {
   url: string;
-  /** The value of an instant query's single series, or of each series by `label`. */
+  /** The value of an instant query's single series. */
   value(query: string): Promise<number | undefined>;
+  /** `sum(query)`, 0 when no series matches yet. */
+  sum(query: string): Promise<number>;
   series(query: string): Promise<{ metric: Record<string, string>; value: number }[]>;
   stop(): Promise<void>;
 }
@@ -57,14 +59,10 @@ export async function startPrometheus(port: number, targets: Record<string, stri
     await stop();
     throw new Error(`${(err as Error).message}\n${log}`);
   }
-  return {
-    url,
-    series,
-    value: async (query) => {
-      const r = await series(query);
-      if (r.length > 1) throw new Error(`prometheus: ${query}: ${r.length} series, expected one`);
-      return r[0]?.value;
-    },
-    stop,
+  const value = async (query: string): Promise<number | undefined> => {
+    const r = await series(query);
+    if (r.length > 1) throw new Error(`prometheus: ${query}: ${r.length} series, expected one`);
+    return r[0]?.value;
   };
+  return { url, series, value, sum: async (query) => (await value(`sum(${query})`)) ?? 0, stop };
 }

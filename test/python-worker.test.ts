@@ -341,7 +341,7 @@ test("the Python worker's Prometheus endpoint: on a bare port it listens on loop
   try {
     assert.deepEqual(listeningAddresses(py.child.pid!), ['127.0.0.1:9466']);
     assert.match(py.output(), /metrics: http:\/\/127\.0\.0\.1:9466\/metrics/);
-    const sum = async (query: string): Promise<number> => (await prom.value(`sum(${query})`)) ?? 0;
+    const { sum } = prom;
     await waitFor('2 free slots', async () => ((await sum('collm_device_slots_free')) === 2 ? true : undefined), 30_000);
     const control = await createControlWorker({ connection: env.native, taskQueue: q2.control });
     const config = { budget: 12, batchSize: 4, strategy: 'evolution', seed: 5, evaluation: { taskQueue: q2.eval } };

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { SearchConfig } from '../src/search/types';
 import { Client, WorkflowFailedError } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
-import { temporal } from '@temporalio/proto';
+import { ensureSearchAttributes } from '../src/temporal/search-attributes';
 import { Worker } from '@temporalio/worker';
 import { createConfigActivities } from '../src/activities/config';
 import { WORKFLOW_BUNDLE } from '../src/temporal/paths';
@@ -96,14 +96,10 @@ test('pause holds the search, resume continues it, extendBudget raises the budge
 test('on a server without NasPaused registered, a search pauses and resumes without marking itself (and without failing a workflow task)', async () => {
   // A namespace with every attribute but NasPaused, as a server set up before it existed.
   const namespace = uniqueId('no-paused');
-  const { workflowService, operatorService } = env.client.connection;
+  const { workflowService } = env.client.connection;
   await workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
-  const { IndexedValueType } = temporal.api.enums.v1;
-  const types: Record<string, temporal.api.enums.v1.IndexedValueType> = { Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, Int: IndexedValueType.INDEXED_VALUE_TYPE_INT, Double: IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE };
   const older = NAS_SEARCH_ATTRIBUTES.filter((a) => a.name !== NAS_PAUSED.name);
-  await waitFor('the namespace is ready', async () =>
-    operatorService.addSearchAttributes({ namespace, searchAttributes: Object.fromEntries(older.map((a) => [a.name, types[a.cliType]!])) }).then(() => true, () => undefined),
-  30_000);
+  await waitFor('the namespace is ready', async () => ensureSearchAttributes(env.client.connection, namespace, older).then(() => true, () => undefined), 30_000);
   const client = new Client({ connection: env.client.connection, namespace });
   const q = queues();
   const workers = await inProcessWorkers(env.native, q, { simulateMs: 100, namespace });

@@ -269,15 +269,19 @@ def _rgb(path: str) -> Any:
         return Image.open(f).convert("RGB")
 
 
-class _ValImages:
-    """OFA's validation transform: resize to r / 0.875, centre crop r. uint8, normalised later on
-    the device. (A plain class: DataLoader's worker processes need it picklable.)"""
+class _Images:
+    """Images of a subset at resolution r, as uint8 tensors with their labels, normalised later on
+    the device. (Plain classes: DataLoader's worker processes need them picklable.)"""
 
     def __init__(self, files: Files, r: int) -> None:
         self.files, self.r = files, r
 
     def __len__(self) -> int:
         return len(self.files)
+
+
+class _ValImages(_Images):
+    """OFA's validation transform: resize to r / 0.875, centre crop r."""
 
     def __getitem__(self, i: int) -> tuple[Any, int]:
         from torchvision.transforms import functional as F
@@ -287,17 +291,11 @@ class _ValImages:
         return F.pil_to_tensor(image), label
 
 
-class _CalibImages:
+class _CalibImages(_Images):
     """OFA's training transform for BN recalibration: RandomResizedCrop(r, scale 0.08-1) and a
     horizontal flip, drawn from a generator seeded with SUB_SEED and the image's place in the
     subset. So every subnet sees the same crops, whatever the batch size, the loader's worker
     processes or the cache; and the same boxes at every resolution."""
-
-    def __init__(self, files: Files, r: int) -> None:
-        self.files, self.r = files, r
-
-    def __len__(self) -> int:
-        return len(self.files)
 
     def __getitem__(self, k: int) -> tuple[Any, int]:
         import torch

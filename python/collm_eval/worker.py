@@ -299,12 +299,17 @@ def create_eval_activities(
                 counted.ranked(*labels, ok)
             elif not ok:
                 counted.failed(*labels)
-            counted.slot_freed(device)
+
+            def free(_: Any = None) -> None:
+                # The gauge follows the slot itself, so a busy device never shows as free.
+                counted.slot_freed(device)
+                slots.release(device)
+
             if job is not None and not job.done():
                 # Cancelled while the evaluator still runs: its device stays taken until it returns.
-                job.add_done_callback(lambda _: slots.release(device))
+                job.add_done_callback(free)
             else:
-                slots.release(device)
+                free()
 
     async def evaluate_request(request: Any) -> dict[str, Any]:
         checked = _checked("evaluate", request, request_problems)

@@ -74,7 +74,7 @@ export function explain(err: unknown, target: TemporalTarget, workflowId?: strin
   if (err instanceof ServiceError && /^Failed to query/.test(err.message)) {
     // Queries are answered by a control worker, even for a finished search.
     return new CliError(
-      `search '${workflowId ?? '?'}' did not answer the query (${causeText(err)}): a control worker must be polling its task queue; start one with \`npm run worker:control\``,
+      `search '${workflowId ?? '?'}' did not answer the query (${causeText(err)}): a control worker must be polling its task queue; start one with \`npx collm-nas worker control\``,
     );
   }
   if (isGrpcServiceError(err) && err.code === 5 && workflowId) return notFound(workflowId, target); // NOT_FOUND

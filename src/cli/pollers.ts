@@ -1,5 +1,6 @@
 import type { WorkflowHandle, WorkflowService } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import { shellWord } from '../lib/shell';
 import { CONTROL_TASK_QUEUE, EVAL_TASK_QUEUE } from '../search/task-queues';
 import type { SearchConfig } from '../search/types';
 import type { SearchMemo } from '../workflows/api';
@@ -112,9 +113,4 @@ export function workersCommand(list: readonly WorkerQueue[], env: NodeJS.Process
   const evals = list.filter((q) => q.kind === 'eval');
   if (control && evals.length === 1) return command([...queueEnv(control), ...queueEnv(evals[0]!)], 'all');
   return [...(control ? [command(queueEnv(control), 'control')] : []), ...evals.map((q) => command(queueEnv(q), 'eval'))].join(' and ');
-}
-
-/** A value as one shell word: bare when it is plainly safe, else single-quoted. */
-function shellWord(value: string): string {
-  return /^[\w.:/@%+=,-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 }

@@ -99,9 +99,9 @@ export function formatResult(r: SearchResult): string {
     `search ${ENDED[r.stopReason] ?? `ended (${r.stopReason})`}: ${r.evaluated} architectures evaluated in ${r.iterations} iterations`,
     `space ${r.space}, dataset ${r.dataset}, strategy ${r.strategy}, evaluator ${r.evaluator}, seed ${r.seed}`,
   ];
+  const llm = llmFailureText(r.stats);
   // Said early: such a result must not read as the strategy's.
-  const { contribution } = llmFailureText(r.stats);
-  if (contribution) lines.push(contribution);
+  if (llm.contribution) lines.push(llm.contribution);
   if (r.best) {
     const b = r.best;
     lines.push(
@@ -125,8 +125,7 @@ export function formatResult(r: SearchResult): string {
     );
   }
   if (r.ranking) lines.push(rankingLine(r.ranking));
-  const llm = llmFailureText(r.stats);
-  if (llm.failures) lines.push(llm.failures);
+  if (llm.failures) lines.push(`LLM failures ${llm.failures}`);
   const failed = r.failedTotal ?? r.failed.length;
   if (failed > 0) lines.push(`${failed} candidate(s) failed to evaluate`);
   if (r.historyTruncated) lines.push(`the result lists the last ${r.history.length} evaluations; the search log has all ${r.evaluated}`);

@@ -27,6 +27,25 @@ export type LlmErrorKind =
  */
 export type LlmFailureKind = LlmErrorKind | 'answer_too_large';
 
+// Every kind, as a record so that a kind added above fails to compile until it is listed here.
+const KINDS: Record<LlmFailureKind, true> = {
+  auth: true,
+  not_found: true,
+  bad_request: true,
+  context_overflow: true,
+  rate_limit: true,
+  timeout: true,
+  server: true,
+  config: true,
+  not_allowed: true,
+  answer_too_large: true,
+};
+
+/** The kind an activity failure's type (llmFailureType) stands for; undefined for a type that is none of them. */
+export function llmFailureKindOfType(type: string | undefined): LlmFailureKind | undefined {
+  return (Object.keys(KINDS) as LlmFailureKind[]).find((kind) => llmFailureType(kind) === type);
+}
+
 /** Timeouts, 429 and 5xx may pass (Temporal retries them, with backoff), and an oversized answer is asked again. */
 const RETRYABLE: ReadonlySet<LlmFailureKind> = new Set<LlmFailureKind>(['rate_limit', 'timeout', 'server', 'answer_too_large']);
 
@@ -41,11 +60,11 @@ export function isRetryableLlmFailure(kind: LlmFailureKind): boolean {
  * the search at once, since the next call's request is a different one. A
  * search rides out a run of them up to collm's `maxLlmRefusals`.
  */
-const REFUSALS: ReadonlySet<LlmFailureKind> = new Set<LlmFailureKind>(['bad_request', 'context_overflow']);
+const REFUSAL_TYPES: ReadonlySet<string> = new Set((['bad_request', 'context_overflow'] as const).map((kind) => llmFailureType(kind)));
 
 /** Whether an activity failure of this type (llmFailureType) is a refusal of the request. */
 export function isLlmRefusalType(type: string | undefined): boolean {
-  return [...REFUSALS].some((kind) => llmFailureType(kind) === type);
+  return type !== undefined && REFUSAL_TYPES.has(type);
 }
 
 /** The activity failure's type for a kind: `auth` → `LlmAuthError`, `rate_limit` → `LlmRateLimitError`. */

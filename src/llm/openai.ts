@@ -113,7 +113,9 @@ export function openAiProvider(input: OpenAiProviderConfig, env: NodeJS.ProcessE
     const known = needsProbe
       ? await probeEndpoint(config.baseUrl, config.model, secret ? { authorization: `Bearer ${secret}` } : {}, timeoutMs)
       : (endpointFacts(config.baseUrl, config.model) ?? {});
-    return { ...known, ...(config.contextTokens !== undefined ? { contextTokens: config.contextTokens } : {}) };
+    // A context the server stated in a refusal (learned) wins where it is smaller than the configured one.
+    const contextTokens = Math.min(config.contextTokens ?? Infinity, known.contextTokens ?? Infinity);
+    return { ...known, ...(Number.isFinite(contextTokens) ? { contextTokens } : {}) };
   }
 
   async function attempt(request: ChatRequest, signal?: AbortSignal): Promise<ChatCompletion> {
@@ -268,8 +270,8 @@ function toLlmError(err: unknown, ctx: ErrorContext): unknown {
     if (status === 429) return new LlmError('rate_limit', `${ctx.baseUrl} is rate limiting (${detail})`, status);
     if (status === 408) return new LlmError('timeout', `${ctx.baseUrl} timed out the request (${detail})`, status);
     // By meaning, not status alone: a refusal of the request itself fails again however often it is sent.
+    // (A context overflow never gets here: attempt() resizes or trims the request, else throws overflow().)
     const refusal = refusalOf(status, err.message);
-    if (refusal === 'context_overflow') return new LlmError('context_overflow', `${ctx.baseUrl}: the request does not fit the model's context (${detail})`, status);
     if (status >= 500 && refusal === undefined) return new LlmError('server', `${ctx.baseUrl} failed (${detail})`, status);
     return new LlmError('bad_request', `${ctx.baseUrl} rejected the request for model '${ctx.model}' (${detail})`, status);
   }

@@ -1,6 +1,6 @@
 import { ApplicationFailure, type MetricMeter } from '@temporalio/common';
 import { LLM_PROVIDERS } from '../llm';
-import { llmFailureType, type LlmFailureKind } from '../llm/failure';
+import { llmFailureKindOfType } from '../llm/failure';
 import type { LlmActivities } from '../activities/llm';
 import type { LlmCall } from '../llm/types';
 import { bounded } from './meter';
@@ -8,21 +8,6 @@ import { METRICS } from './names';
 
 /** The purposes strategies call an LLM for; any other is "other". */
 const PURPOSES = ['navigator', 'navigator-fix', 'generator', 'summary', 'ranker'];
-// Every kind, as a record so that a kind added to LlmFailureKind fails to compile here rather than counting as "other".
-const KIND_SET: Record<LlmFailureKind, true> = {
-  auth: true,
-  not_found: true,
-  bad_request: true,
-  context_overflow: true,
-  rate_limit: true,
-  timeout: true,
-  server: true,
-  config: true,
-  not_allowed: true,
-  answer_too_large: true,
-};
-const KINDS = Object.keys(KIND_SET) as LlmFailureKind[];
-const KIND_BY_TYPE = new Map(KINDS.map((k) => [llmFailureType(k), k]));
 
 /**
  * The `llmChat` activity, counted: calls, latency, tokens in and out by
@@ -57,7 +42,7 @@ export function withLlmMetrics(activities: LlmActivities, meter: MetricMeter): L
 }
 
 function failureKind(err: unknown): string {
-  if (err instanceof ApplicationFailure) return KIND_BY_TYPE.get(err.type ?? '') ?? 'other';
+  if (err instanceof ApplicationFailure) return llmFailureKindOfType(err.type ?? undefined) ?? 'other';
   if (err instanceof Error && (err.name === 'AbortError' || err.name === 'CancelledFailure')) return 'cancelled';
   return 'other';
 }

@@ -1,4 +1,5 @@
 import { STRATEGIES } from '../search/strategies';
+import type { Origin } from '../search/types';
 import type { AxisFocus } from './axis';
 import { fixed } from './html';
 
@@ -14,7 +15,8 @@ export function strategyText(name: string | undefined): string {
   return STRATEGIES.has(name) ? `${name} (${STRATEGIES.get(name).description})` : name;
 }
 
-const ORIGIN_TEXT: Record<string, string> = {
+// Keyed by every origin, so a new one cannot go without its description.
+const ORIGIN_TEXT: Record<Origin | 'unknown', string> = {
   seed: 'a warm-start seed (a best architecture of an earlier search)',
   random: 'sampled at random',
   mutation: 'a mutation of an earlier architecture',
@@ -27,7 +29,7 @@ const ORIGIN_TEXT: Record<string, string> = {
 };
 
 export function originText(origin: string): string {
-  return ORIGIN_TEXT[origin] ?? origin;
+  return ORIGIN_TEXT[origin as Origin] ?? origin;
 }
 
 /** What the best-so-far chart marks: a Navigator's turns only where there were some (collm), steering hints where sent. */

@@ -1,4 +1,5 @@
 import { EVALUATORS } from '../evaluators/registry';
+import { shellWord } from '../lib/shell';
 import { candidatesCsv, candidatesJson } from './candidates';
 import { redactSecrets } from './redact';
 import { renderSearchPage, type LiveView } from './search-page';
@@ -21,8 +22,6 @@ export function reportNames(workflowId: string): { html: string; csv: string; js
   const base = fileBase(workflowId);
   return { html: `${base}.html`, csv: `${base}.candidates.csv`, json: `${base}.candidates.json`, config: `${base}.config.json` };
 }
-
-export const shellWord = (s: string): string => (/^[\w./:@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
 export function accuracyLabel(evaluators: readonly (string | undefined)[]): string {
   const names = [...new Set(evaluators)];

@@ -55,10 +55,24 @@ const COMMON_HEADERS = {
   'cross-origin-resource-policy': 'same-origin',
 };
 
+type ServedFile = { type: string; body: string; csp: string };
+
+/** Built once per snapshot (a page polls /state.json every few seconds; the snapshot changes far less often). */
+const filesBySnapshot = new WeakMap<LiveSnapshot, Map<string, ServedFile>>();
+/** The same for every served page (it hashes the page's scripts, Chart.js among them): computed once. */
+let pageCsp: string | undefined;
+
+function files(snapshot: LiveSnapshot): Map<string, ServedFile> {
+  let built = filesBySnapshot.get(snapshot);
+  if (!built) filesBySnapshot.set(snapshot, (built = buildFiles(snapshot)));
+  return built;
+}
+
 /** The files a served report has, by path: the page, its state, and the files a written report has beside it. */
-function files(snapshot: LiveSnapshot): Map<string, { type: string; body: string; csp: string }> {
+function buildFiles(snapshot: LiveSnapshot): Map<string, ServedFile> {
   const { report, state } = snapshot;
-  const page = { type: 'text/html; charset=utf-8', body: report.html, csp: `${contentSecurityPolicy({ live: true })}; frame-ancestors 'none'` };
+  pageCsp ??= `${contentSecurityPolicy({ live: true })}; frame-ancestors 'none'`;
+  const page = { type: 'text/html; charset=utf-8', body: report.html, csp: pageCsp };
   const data = (type: string, body: string) => ({ type, body, csp: "default-src 'none'; frame-ancestors 'none'" });
   const all = new Map([
     ['/', page],

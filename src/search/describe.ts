@@ -43,8 +43,9 @@ export function searchDetails(config: SearchConfig): string {
 
 /**
  * How a search's LLM fared, in words, from its strategy's figures (`stats`):
- * the failures by kind with the last message, and, when the LLM proposed
- * nothing the search used, the line that says so. One wording for the CLI,
+ * the failures by kind with the last message ("5 (2 transient, 3 refused);
+ * last: …", for a caller to label "LLM failures"), and, when the LLM
+ * proposed nothing the search used, the line that says so. One wording for the CLI,
  * the result and the Web UI; `quote` sets the message apart (a code span in
  * the Web UI's markdown, where it must stay inert).
  */
@@ -61,7 +62,7 @@ export function llmFailureText(
       if (typeof n === 'number' && n > 0) kinds.push(`${n} ${kind}`);
     }
     const last = stats?.lastLlmFailure;
-    out.failures = `LLM failures ${total}${kinds.length > 0 ? ` (${kinds.join(', ')})` : ''}${typeof last === 'string' ? `; last: ${quote(last)}` : ''}`;
+    out.failures = `${total}${kinds.length > 0 ? ` (${kinds.join(', ')})` : ''}${typeof last === 'string' ? `; last: ${quote(last)}` : ''}`;
   }
   const contribution = stats?.llmContribution;
   if (typeof contribution === 'string') out.contribution = contribution;

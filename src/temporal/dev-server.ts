@@ -3,8 +3,8 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } f
 import { createConnection } from 'node:net';
 import { dirname, join } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
 import { NAS_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { ensureSearchAttributes } from './search-attributes';
 import { findTemporalCli } from './temporal-cli';
 import { DATA_DIR } from './paths';
 
@@ -43,26 +43,6 @@ export function isListening(port: number, host = '127.0.0.1', timeoutMs = 500): 
     socket.setTimeout(timeoutMs, () => done(false));
     socket.once('connect', () => done(true));
     socket.once('error', () => done(false));
-  });
-}
-
-const { IndexedValueType } = temporal.api.enums.v1;
-const INDEXED_TYPES: Record<string, temporal.api.enums.v1.IndexedValueType> = {
-  Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-  Int: IndexedValueType.INDEXED_VALUE_TYPE_INT,
-  Double: IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE,
-  Bool: IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
-};
-
-/** Registers our search attributes on a server that lacks them (a reused or external server). */
-export async function ensureSearchAttributes(connection: Connection, namespace = 'default'): Promise<void> {
-  const existing = await connection.operatorService.listSearchAttributes({ namespace });
-  const have = new Set(Object.keys(existing.customAttributes ?? {}));
-  const missing = NAS_SEARCH_ATTRIBUTES.filter((a) => !have.has(a.name));
-  if (missing.length === 0) return;
-  await connection.operatorService.addSearchAttributes({
-    namespace,
-    searchAttributes: Object.fromEntries(missing.map((a) => [a.name, INDEXED_TYPES[a.cliType]!])),
   });
 }
 

@@ -9,7 +9,8 @@ import { createSearchAttributeActivities } from '../activities/search-attributes
 import { createWarmStartActivities } from '../activities/warm-start';
 import { withLlmMetrics } from '../metrics/llm-metrics';
 import { processMeter } from '../metrics/meter';
-import { watchSearchCounts } from '../metrics/searches';
+import { metricsBindAddress } from '../metrics/address';
+import { searchCountIntervalMs, watchSearchCounts } from '../metrics/searches';
 import { CONTROL_TASK_QUEUE } from '../search/task-queues';
 import { WORKFLOW_BUNDLE } from '../temporal/paths';
 import type { TemporalTarget } from '../temporal/connection';
@@ -121,10 +122,8 @@ export async function controlWorkerFromEnv(connection: NativeConnection, target:
     ? ` as build ${deployment.buildId} of deployment ${deployment.deploymentName} (searches pinned to their build)`
     : '';
   // Only where someone scrapes them: the count is a visibility query every 15 s (or as often as told).
-  if (env.COLLM_METRICS_ADDRESS?.trim()) {
-    const every = Number(env.COLLM_SEARCH_COUNT_INTERVAL_MS);
-    watchSearchCounts(connection, target.namespace, processMeter(), Number.isFinite(every) && every >= 1000 ? every : 15_000);
-  }
+  // It runs as long as the process (its timer does not hold the process open).
+  if (metricsBindAddress(env.COLLM_METRICS_ADDRESS)) watchSearchCounts(connection, target.namespace, processMeter(), searchCountIntervalMs(env));
   return { worker, banner: `control worker: polling ${taskQueue}${version}` };
 }
 

@@ -130,3 +130,17 @@ export function checkCudaDevices(devices: readonly string[], probe: () => CudaPr
     }
   }
 }
+
+export function parseDevices(text: string | undefined, fallback: number): string[] {
+  if (!text) return Array.from({ length: fallback }, () => 'cpu');
+  const devices = text.split(',').map((d) => d.trim()).filter(Boolean);
+  if (devices.length === 0) throw new Error(`EVAL_DEVICES: '${text}' names no device; use e.g. "cuda:0,cuda:1" or "cpu,cpu"`);
+  return devices;
+}
+
+/** EVAL_DEVICES (default: `fallback` CPU slots), checked against the machine's CUDA devices; throws naming a device it lacks. */
+export function checkedDevices(text: string | undefined, fallback: number): string[] {
+  const devices = parseDevices(text, fallback);
+  checkCudaDevices(devices);
+  return devices;
+}

@@ -1,10 +1,11 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createEvalActivities } from '../activities/evaluate';
 import { createEvaluators, type EvaluatorSettings } from '../evaluators';
+import { envList } from '../lib/env-lists';
 import { evalMetrics } from '../metrics/eval-metrics';
 import { processMeter } from '../metrics/meter';
 import { EVAL_TASK_QUEUE } from '../search/task-queues';
-import { checkCudaDevices } from './devices';
+import { checkedDevices, parseDevices } from './devices';
 import type { TemporalTarget } from '../temporal/connection';
 import { runWorkerProcess, type ReadyWorker } from './run';
 
@@ -22,13 +23,6 @@ export interface EvalWorkerOptions {
   serve?: readonly string[];
   /** Check at start-up that evaluators can run here (missing data). Default true. */
   checkEvaluators?: boolean;
-}
-
-export function parseDevices(text: string | undefined, fallback: number): string[] {
-  if (!text) return Array.from({ length: fallback }, () => 'cpu');
-  const devices = text.split(',').map((d) => d.trim()).filter(Boolean);
-  if (devices.length === 0) throw new Error(`EVAL_DEVICES: '${text}' names no device; use e.g. "cuda:0,cuda:1" or "cpu,cpu"`);
-  return devices;
 }
 
 /** The eval worker polls the eval queue; run one per GPU machine. */
@@ -52,13 +46,6 @@ export async function createEvalWorker(options: EvalWorkerOptions): Promise<Work
   });
 }
 
-/** EVAL_DEVICES (default: `fallback` CPU slots), checked against the machine's CUDA devices; throws naming a device it lacks. */
-export function checkedDevices(text: string | undefined, fallback: number): string[] {
-  const devices = parseDevices(text, fallback);
-  checkCudaDevices(devices);
-  return devices;
-}
-
 /** EVAL_DEVICES (default: two CPU slots), checked against the machine before anything connects. */
 export function evalDevicesFromEnv(): string[] {
   return checkedDevices(process.env.EVAL_DEVICES, 2);
@@ -72,9 +59,9 @@ export function evalDevicesFromEnv(): string[] {
 export async function evalWorkerFromEnv(connection: NativeConnection, target: TemporalTarget, devices: readonly string[]): Promise<ReadyWorker> {
   const simulateMs = Number(process.env.EVAL_SIMULATE_MS ?? 0);
   const taskQueue = process.env.NAS_EVAL_TASK_QUEUE ?? EVAL_TASK_QUEUE;
-  const serve = process.env.EVAL_EVALUATORS?.split(',').map((s) => s.trim()).filter(Boolean);
+  const serve = envList(process.env.EVAL_EVALUATORS);
   const worker = await createEvalWorker({
-    ...(serve?.length ? { serve } : {}),
+    ...(serve ? { serve } : {}),
     connection,
     namespace: target.namespace,
     taskQueue,

@@ -1,7 +1,7 @@
 import { DefaultLogger } from '@temporalio/worker';
 import { processMeter } from '../metrics/meter';
 import { installWorkerRuntime } from '../metrics/runtime';
-import { watchSearchCounts } from '../metrics/searches';
+import { searchCountIntervalMs, watchSearchCounts } from '../metrics/searches';
 import { connectWorker, type TemporalTarget } from '../temporal/connection';
 import { createControlWorker } from './control';
 import { createEvalWorker } from './eval';
@@ -28,7 +28,7 @@ export async function withLocalWorkers<T>(options: LocalWorkersOptions, job: () 
   const metrics = quietWorkerLogs();
   const { target } = options;
   const connection = await connectWorker(target);
-  const stopCounting = metrics ? watchSearchCounts(connection, target.namespace, processMeter()) : undefined;
+  const stopCounting = metrics ? watchSearchCounts(connection, target.namespace, processMeter(), searchCountIntervalMs()) : undefined;
   try {
     const control = await createControlWorker({
       connection,

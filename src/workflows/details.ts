@@ -45,7 +45,7 @@ export function currentDetails(p: SearchProgress, summary: string, workflowId: s
     if (r.lastFailure) lines.push(`Last ranking failure: ${codeSpan(r.lastFailure)}`);
   }
   const llm = llmFailureText(p.stats, codeSpan);
-  if (llm.failures) lines.push(llm.failures.replace(/^LLM failures/, '**LLM failures**'));
+  if (llm.failures) lines.push(`**LLM failures** ${llm.failures}`);
   if (llm.contribution) lines.push(`**${llm.contribution}**`);
   if (p.stopReason) lines.push(`**Ended** ${p.stopReason}`);
   return lines.join('\n');

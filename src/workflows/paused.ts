@@ -1,4 +1,4 @@
-import { patched, proxyLocalActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import { log, patched, proxyLocalActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { SearchAttributeActivities } from '../activities/search-attributes';
 import { backoff } from './failures';
 import { NAS_PAUSED } from './search-attributes';
@@ -10,14 +10,20 @@ import { NAS_PAUSED } from './search-attributes';
  *
  * A server that lacks the attribute would fail every workflow task that
  * upserts it, so the search asks once per run (a local activity, recorded)
- * whether it is registered, and marks itself only then. Behind a patch:
+ * whether it is registered, and marks itself only then (a server that
+ * cannot be asked leaves that pause unmarked, never fails the search). Behind a patch:
  * histories recorded before it paused without asking.
  */
 export function pauseMarker(): (paused: boolean) => Promise<void> {
   let registered: Promise<boolean> | undefined;
   return async (paused) => {
     if (!patched('paused-search-attribute')) return;
-    registered ??= isRegistered();
+    registered ??= isRegistered().catch((err: unknown) => {
+      // Unanswered after its retries: this pause goes unmarked, and the next one asks again.
+      log.warn('could not learn whether the server has NasPaused registered', { error: String(err) });
+      registered = undefined;
+      return false;
+    });
     if (await registered) upsertSearchAttributes([{ key: NAS_PAUSED, value: paused }]);
   };
 }

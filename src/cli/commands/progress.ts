@@ -22,7 +22,8 @@ export const progressCommand: CliCommand = {
         else {
           console.log(progressBar(p, ''));
           const llm = llmFailureText(p.stats);
-          for (const line of [llm.contribution, llm.failures]) if (line) console.log(line);
+          if (llm.contribution) console.log(llm.contribution);
+          if (llm.failures) console.log(`LLM failures ${llm.failures}`);
         }
       }, id);
     });

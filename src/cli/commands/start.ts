@@ -5,11 +5,10 @@ import { loadConfig } from '../../config/load';
 import { PreparedConfig } from '../../config/prepared';
 import { CONTROL_TASK_QUEUE } from '../../search/task-queues';
 import { webUiLink, type TemporalTarget } from '../../temporal/connection';
-import { checkedDevices } from '../../workers/eval';
-import { withLocalWorkers } from '../../workers/local';
+import { checkedDevices } from '../../workers/devices';
 import { collect, GROUP, printJson, withExamples, withJson, type CliCommand } from '../command';
 import { withClient } from '../connect';
-import { CliError, usageError } from '../errors';
+import { usageError } from '../errors';
 import { followSearch, printResult } from '../follow';
 import { idleQueues, idleQueuesMessage, queuesOf, workerQueues, workersCommand, type SearchQueues } from '../pollers';
 
@@ -59,7 +58,7 @@ export const startCommand: CliCommand = {
       // Refused here, with every bad field named, before a server is even needed; resolved once.
       const search = PreparedConfig.of(config);
       // As npm start: a CUDA device this machine lacks is refused before anything starts.
-      const devices = options.workers ? checkedDevicesOrRefuse() : [];
+      const devices = options.workers ? checkedDevices(process.env.EVAL_DEVICES, 10) : [];
       await withClient(async (client, target) => {
         if (!options.workers) return startAndReport(client, target, search, options);
         const workers = {
@@ -69,6 +68,10 @@ export const startCommand: CliCommand = {
           devices,
           simulateMs: Number(process.env.EVAL_SIMULATE_MS ?? 0),
         };
+        // Loaded only here: the worker library costs every other start (and start --help) ~90 ms.
+        // require, not import(), for the reasons in commands/index.ts.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { withLocalWorkers } = require('../../workers/local') as typeof import('../../workers/local');
         await withLocalWorkers(workers, () => startAndReport(client, target, search, { ...options, watch: true }));
       }, options.id);
     });
@@ -109,12 +112,4 @@ async function startAndReport(client: Client, target: TemporalTarget, search: Pr
 async function warnIfNoWorkers(client: Client, target: TemporalTarget, queues: SearchQueues): Promise<void> {
   const idle = await idleQueues(client.workflowService, target.namespace, queues, { graceMs: WORKER_GRACE_MS });
   if (idle.length > 0) process.stderr.write(`collm-nas: ${idleQueuesMessage(idle)}\n`);
-}
-
-function checkedDevicesOrRefuse(): string[] {
-  try {
-    return checkedDevices(process.env.EVAL_DEVICES, 10);
-  } catch (err) {
-    throw new CliError((err as Error).message);
-  }
 }

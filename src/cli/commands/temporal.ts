@@ -36,12 +36,7 @@ export const temporalCommand: CliCommand = {
 };
 
 function runTemporalCli(args: readonly string[]): Promise<number> {
-  let cli: string;
-  try {
-    cli = findTemporalCli();
-  } catch (err) {
-    throw new CliError((err as Error).message);
-  }
+  const cli = findTemporalCli();
   const env = { ...process.env };
   const target = temporalTarget();
   // Without TEMPORAL_ADDRESS or a profile, the local dev server: named, since the Temporal CLI would

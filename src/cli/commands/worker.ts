@@ -4,7 +4,6 @@ import { evalDevicesFromEnv, evalWorkerFromEnv } from '../../workers/eval';
 import { runWorkers, type WorkerFactory } from '../../workers/run';
 import { GROUP, withExamples, type CliCommand } from '../command';
 import { serverInUse } from '../connect';
-import { CliError } from '../errors';
 
 type Kind = 'control' | 'eval' | 'all';
 
@@ -42,25 +41,12 @@ export const workerCommand: CliCommand = {
       const factories: WorkerFactory[] = [];
       if (kind !== 'control') {
         // Before connecting: a device the machine lacks stops the worker here, naming it.
-        const devices = refuseAsCliError(evalDevicesFromEnv);
+        const devices = evalDevicesFromEnv();
         factories.push((connection, target) => evalWorkerFromEnv(connection, target, devices));
       }
       if (kind !== 'eval') factories.push(controlWorkerFromEnv);
-      const target = await serverInUse();
-      try {
-        await runWorkers(factories, target);
-      } catch (err) {
-        // Start-up problems (missing data, bad settings) say what to do in their own words.
-        throw new CliError((err as Error).message);
-      }
+      // Start-up problems (missing data, bad settings, no server) reach the user through explain(), in their own words.
+      await runWorkers(factories, await serverInUse());
     });
   },
 };
-
-function refuseAsCliError<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    throw new CliError((err as Error).message);
-  }
-}

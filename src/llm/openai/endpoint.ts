@@ -46,10 +46,12 @@ export function probeEndpoint(baseUrl: string, model: string, headers: Record<st
   let running = probing.get(k);
   if (!running) {
     running = probe(baseUrl, model, headers, timeoutMs).then((facts) => {
-      // Facts learned from refusals while the probe ran win over the probe's guesses.
-      known.set(k, { ...facts, ...known.get(k) });
       probing.delete(k);
-      return known.get(k)!;
+      // Facts learned from refusals while the probe ran win over the probe's guesses;
+      // a probe nobody answered is not remembered, so the next call probes again.
+      const merged = { ...facts, ...known.get(k) };
+      if (facts.server !== undefined) known.set(k, merged);
+      return merged;
     });
     probing.set(k, running);
   }
@@ -59,13 +61,18 @@ export function probeEndpoint(baseUrl: string, model: string, headers: Record<st
 async function probe(baseUrl: string, model: string, headers: Record<string, string>, timeoutMs: number): Promise<EndpointFacts> {
   const base = baseUrl.replace(/\/+$/, '');
   // llama.cpp's server answers /props beside /v1; its n_ctx is the context of one slot.
-  const props = await getJson(`${base.replace(/\/v1$/, '')}/props`, headers, timeoutMs);
+  const propsAnswer = await getJson(`${base.replace(/\/v1$/, '')}/props`, headers, timeoutMs);
+  const props = propsAnswer.json;
   const settings = record(record(props)?.['default_generation_settings']);
   if (settings) {
     const nCtx = positive(settings['n_ctx']) ?? positive(record(props)?.['n_ctx']);
     return { server: 'llama.cpp', mode: 'grammar', ...(nCtx ? { contextTokens: nCtx } : {}) };
   }
-  const models = record(await getJson(`${base}/models`, headers, timeoutMs));
+  const modelsAnswer = await getJson(`${base}/models`, headers, timeoutMs);
+  // Nothing answered (a server still starting, a network fault): this call uses the standard field,
+  // and the next one probes again rather than remember a guess for the worker's lifetime.
+  if (!propsAnswer.answered && !modelsAnswer.answered) return { mode: 'json_schema' };
+  const models = record(modelsAnswer.json);
   const list = Array.isArray(models?.['data']) ? (models['data'] as unknown[]).map(record) : [];
   const entry = list.find((m) => m?.['id'] === model) ?? (list.length === 1 ? list[0] : undefined);
   const meta = record(entry?.['meta']);
@@ -75,17 +82,25 @@ async function probe(baseUrl: string, model: string, headers: Record<string, str
   return { server, mode: 'json_schema', ...(contextTokens ? { contextTokens } : {}) };
 }
 
-/** A JSON answer to GET, or undefined for anything else: a probe must never fail a call. */
-async function getJson(url: string, headers: Record<string, string>, timeoutMs: number): Promise<unknown> {
+/**
+ * A GET's JSON answer (undefined for anything else: a probe must never fail a
+ * call), and whether the server answered at all, if only with a 404.
+ */
+async function getJson(url: string, headers: Record<string, string>, timeoutMs: number): Promise<{ answered: boolean; json?: unknown }> {
+  let response: Response;
   try {
-    const response = await fetch(url, { headers, signal: AbortSignal.timeout(Math.min(timeoutMs, 10_000)) });
-    if (!response.ok) {
-      await response.body?.cancel();
-      return undefined;
-    }
-    return (await response.json()) as unknown;
+    response = await fetch(url, { headers, signal: AbortSignal.timeout(Math.min(timeoutMs, 10_000)) });
   } catch {
-    return undefined;
+    return { answered: false };
+  }
+  if (!response.ok) {
+    await response.body?.cancel();
+    return { answered: true };
+  }
+  try {
+    return { answered: true, json: (await response.json()) as unknown };
+  } catch {
+    return { answered: true };
   }
 }
 

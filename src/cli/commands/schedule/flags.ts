@@ -1,7 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { ScheduleOverlapPolicy, type CalendarSpec } from '@temporalio/client';
 import type { ScheduleTiming, SchedulePolicies } from '../../../client/schedule';
-import { durationProblem, parseDuration } from '../../../lib/duration';
+import { parseDuration } from '../../../lib/duration';
 import { SCHEDULE_ID_PATTERN } from '../../../search/limits';
 import { collect } from '../../command';
 import { usageError } from '../../errors';
@@ -20,8 +20,11 @@ export function scheduleId(value: string): string {
 export function duration(value: string): number {
   const text = value.trim();
   if (text === '0') return 0;
-  if (durationProblem(text) !== undefined) throw new InvalidArgumentError('expected a duration with its unit, e.g. 24h, 10m, 1d, 90s');
-  return parseDuration(text);
+  try {
+    return parseDuration(text);
+  } catch {
+    throw new InvalidArgumentError('expected a duration with its unit, e.g. 24h, 10m, 1d, 90s');
+  }
 }
 
 function positiveDuration(value: string): number {
